@@ -1,0 +1,269 @@
+package invite
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"hash/crc32"
+	"strings"
+)
+
+// testCase is one row of the table that drives the encode, decode, parse,
+// fuzz-seed and benchmark tests.
+//
+// A row with code set is a valid code: Encode(code) must give text (when
+// text is set; else the text is computed), and Decode(text) must give the
+// code with its derived fields filled in (see complete). A row with err set
+// is an input that Decode (or Parse, with want and ours) must reject with
+// that error.
+type testCase struct {
+	name string
+	enc  bool   // a row for the encode tests: code, and its golden text
+	code *Code  // valid code, as given to Encode
+	text string // input text; golden encoding for valid rows when set
+	want Kind   // for Parse
+	ours *Code  // for Parse
+	err  error  // expected error (errors.Is)
+}
+
+func fingerprint(seed string) [32]byte { return sha256.Sum256([]byte(seed)) }
+
+var (
+	fpA = fingerprint("peercall test A")
+	fpB = fingerprint("peercall test B")
+	fpC = fingerprint("peercall test C")
+)
+
+// typical4 is the size target: four IPv4 host candidates and one srflx.
+var typical4 = []Candidate{
+	{CandidateHost, "192.168.1.23", 50001},
+	{CandidateHost, "10.8.0.5", 50002},
+	{CandidateHost, "172.17.0.1", 50003},
+	{CandidateHost, "100.64.12.7", 50004},
+	{CandidateSrflx, "203.0.113.45", 61234},
+}
+
+var (
+	inviteTypical = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: typical4}
+	replyTypical  = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB, Candidates: []Candidate{
+		{CandidateHost, "192.168.1.40", 40001},
+		{CandidateHost, "10.8.0.9", 40002},
+		{CandidateHost, "172.18.0.1", 40003},
+		{CandidateHost, "100.64.3.3", 40004},
+		{CandidateSrflx, "198.51.100.7", 40001},
+	}}
+	// A Chromium-style reply: random credentials, mDNS host candidate,
+	// srflx on the same port.
+	replyBrowser = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpC,
+		Ufrag: "Xk3o", Pwd: "zwe9+Lq3nT4D7r2kP0sQ1vYb", SetupPassive: true,
+		Candidates: []Candidate{
+			{CandidateHost, "0c4ec2b7-3dd8-4ab5-a8b3-5f1b4b2b3c4d.local", 54321},
+			{CandidateSrflx, "203.0.113.7", 54321},
+		}}
+	inviteBare  = &Code{Kind: KindInvite, Fingerprint: fpB}
+	inviteMixed = &Code{Kind: KindInvite, Fingerprint: fpC, Ufrag: "9f3a0c1e", Pwd: "4c2d9e0b7a1f5e3d6c8b0a2f4e6d8c0b",
+		Candidates: []Candidate{
+			{CandidateHost, "2001:db8::1234", 60000},
+			{CandidateHost, "::ffff:192.0.2.1", 60000},
+			{CandidateHost, "turn-less.example.org", 3478},
+			{CandidatePrflx, "192.0.2.200", 1},
+			{CandidateRelay, "198.51.100.99", 65535},
+		}}
+	inviteLoopback = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{{CandidateHost, "127.0.0.1", 5000}}}
+)
+
+// bigInvite fills the payload to exactly MaxPayload bytes.
+func bigInvite() *Code {
+	c := &Code{Kind: KindInvite, Fingerprint: fpB}
+	// 39 bytes of frame; 30 IPv4 candidates of 7 bytes = 210; 6 bytes left:
+	// one hostname candidate of 1+1+2+2 = 6.
+	for i := range 30 {
+		c.Candidates = append(c.Candidates, Candidate{CandidateHost, "10.0.0." + itoa(i+1), uint16(40000 + i)})
+	}
+	c.Candidates = append(c.Candidates, Candidate{CandidateRelay, "ab", 9})
+	return c
+}
+
+func itoa(i int) string { return string(appendInt(nil, i)) }
+
+func appendInt(b []byte, i int) []byte {
+	if i >= 10 {
+		b = appendInt(b, i/10)
+	}
+	return append(b, byte('0'+i%10))
+}
+
+// complete returns c as Decode returns it: version set, invite session id
+// derived, credentials filled.
+func complete(c *Code) *Code {
+	d := *c
+	d.Version = CurrentVersion
+	if d.Kind == KindInvite {
+		d.SessionID = SessionIDFor(d.Fingerprint)
+	}
+	if d.Ufrag == "" && d.Pwd == "" {
+		d.Ufrag, d.Pwd = DeriveCredentials(d.Fingerprint)
+	}
+	if len(d.Candidates) == 0 {
+		d.Candidates = nil
+	}
+	return &d
+}
+
+// mustEncode encodes a code known to be valid.
+func mustEncode(c *Code) string {
+	s, err := Encode(c)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// rawPayload decodes the blocks of a code's text without any checks.
+func rawPayload(text string) []byte {
+	body := strings.TrimPrefix(text, Prefix)
+	var b []byte
+	for i := 0; i < len(body); i += 11 {
+		end := min(i+11, len(body))
+		n := 8
+		for k, chars := range blockChars {
+			if chars == end-i {
+				n = k
+			}
+		}
+		var v uint64
+		for j := i; j < end; j++ {
+			v = v*58 + uint64(digitValue[body[j]])
+		}
+		for k := n - 1; k >= 0; k-- {
+			b = append(b, byte(v>>(8*uint(k))))
+		}
+	}
+	return b
+}
+
+// rewrite decodes the payload of text, lets f change it, then (if fix)
+// recomputes the length byte and the checksum, and encodes it again.
+func rewrite(text string, fix bool, f func([]byte) []byte) string {
+	b := f(rawPayload(text))
+	if fix {
+		b = b[:len(b)-crcLen]
+		b[1] = byte(len(b) + crcLen)
+		b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+	}
+	return Prefix + string(appendBlocks(nil, b))
+}
+
+// insertCandidateBytes puts raw candidate bytes just before the checksum.
+func insertCandidateBytes(extra ...byte) func([]byte) []byte {
+	return func(b []byte) []byte {
+		n := len(b) - crcLen
+		out := append([]byte{}, b[:n]...)
+		out = append(out, extra...)
+		return append(out, b[n:]...)
+	}
+}
+
+var cases = buildCases()
+
+func buildCases() []testCase {
+	inv := mustEncode(inviteTypical)
+	rep := mustEncode(replyTypical)
+	cs := []testCase{
+		// Valid codes. The golden texts pin the format: change them only
+		// with a new version number.
+		{name: "invite typical", enc: true, code: inviteTypical,
+			text: "PC3j2R1uGmVdH1pwqUM7a5MU9gzo9uxeCuyexcxUmEChZeDrZ7MQSjhqQZfpCf3BH1iSEiXdpsGpAWv14oLwrpTc7SaxNXBkSRM5kCET"},
+		{name: "reply typical", enc: true, code: replyTypical,
+			text: "PC3tssqoAxAKBR6DtmbTcNHfFXx2tuT3Sw6e92XzvqTNLEBARfhQPYvJTZE1QyfjVJe52LcTu2cRBr1114YJ526w6r1c2UsPizskA2Lp1kU8LC"},
+		{name: "reply browser", enc: true, code: replyBrowser,
+			text: "PC3ubfTyot3pxQhoTwbnTAi4fgvd62aHFBiVJ9JzhrNDjddp5tyquqtjMFnmpFhE3dKaAZcWXGFqfr3CQncF2oUwKGEagCcEEDZbBZZzFS6bB4rWGuetjEhEVRi3ycd19w5fMi4B"},
+		{name: "invite no candidates", enc: true, code: inviteBare,
+			text: "PC3hhV7GiyFmAGNXPA6A5AoERU7EQzgmwCRMPpdbpSxrnX69wk4PE4Fu"},
+		{name: "invite mixed", enc: true, code: inviteMixed,
+			text: "PC3n8evjhPa6QAHDNhNxxQwPg3NDghCyrksN8T5bHcW37fiJeMCuMLYaL96RJqZ3h3v9HmJRAuPMxAkJ6YyHNnbdkjHRZFq9vc8R3HmGChGZ5qSQ3J6AbdvRXhh111111TzYx74M2TH9NsAMM1111VtAhzi51BAETvHpD16K8adXYaXmGkKJhRKArBjtr3GoTdULZf831Aqy9uxFRsk18raXb"},
+		{name: "invite loopback", enc: true, code: inviteLoopback,
+			text: "PC3hxsZXqdqLB1pwqUM7a5MU9gzo9uxeCuyexcxUmEChZeDrZ7MNmQ5Xn1Aj81vaXN"},
+		{name: "invite max size", enc: true, code: bigInvite()},
+
+		// Tolerated wrapping.
+		{name: "wrapped quotes", text: "“" + inv + "”", code: inviteTypical},
+		{name: "wrapped guillemets", text: "« " + inv + " »", code: inviteTypical},
+		{name: "wrapped backticks", text: "```\n" + inv + "\n```", code: inviteTypical},
+		{name: "wrapped angle", text: "<peercall:" + inv + ">", code: inviteTypical},
+		{name: "scheme url", text: "PeerCall://" + rep + "/", code: replyTypical},
+		{name: "sentence end", text: "'" + rep + "'.", code: replyTypical},
+		{name: "broken lines", text: rep[:40] + "\r\n" + rep[40:80] + "\n\t" + rep[80:], code: replyTypical},
+		{name: "nbsp and zero width", text: "\u00a0" + inv[:30] + "\u200b" + inv[30:60] + "\u00ad\u2060" + inv[60:] + "\ufeff", code: inviteTypical},
+
+		// Errors, in the order of the checks.
+		{name: "empty", text: "", err: ErrEmpty},
+		{name: "only blanks", text: " \t\r\n\u00a0\u200b", err: ErrEmpty},
+		{name: "only quotes", text: "“ ” ``", err: ErrEmpty},
+		{name: "no prefix", text: "hello there", err: ErrNotCode},
+		{name: "lower-case prefix", text: "pc" + inv[2:], err: ErrNotCode},
+		{name: "url", text: "https://example.org/" + inv, err: ErrNotCode},
+		{name: "too long", text: Prefix + strings.Repeat("2", 2100), err: ErrNotCode},
+		{name: "far too long", text: strings.Repeat(" ", 9000), err: ErrNotCode},
+		{name: "bad character", text: inv[:50] + "0" + inv[51:], err: ErrDamaged},
+		{name: "non-ascii character", text: inv[:50] + "é" + inv[51:], err: ErrDamaged},
+		{name: "prefix only", text: "PC", err: ErrTruncated},
+		{name: "shorter than a block", text: inv[:12], err: ErrTruncated},
+		{name: "newer version", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 2<<4 | b[0]&15; return b }), err: ErrNewerVersion},
+		{name: "newer version, cut short", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 15 << 4; return b })[:30], err: ErrNewerVersion},
+		{name: "newer version, other layout", text: rewrite(inv, false, func(b []byte) []byte { b[0] = 3<<4 | 9; b[1] = 200; return b }), err: ErrNewerVersion},
+		{name: "cut at block boundary", text: inv[:2+44], err: ErrTruncated},
+		{name: "cut inside block", text: inv[:len(inv)-1], err: ErrTruncated},
+		{name: "cut one block", text: inv[:len(inv)-3], err: ErrTruncated},
+		{name: "extra characters", text: inv + "2222", err: ErrDamaged},
+		{name: "two codes", text: inv + rep, err: ErrDamaged},
+		{name: "first block overflow", text: "PCzzzzzzzzzzz" + inv[13:], err: ErrDamaged},
+		{name: "version zero", text: rewrite(inv, true, func(b []byte) []byte { b[0] &= 15; return b }), err: ErrDamaged},
+		{name: "length too small", text: rewrite(inv, false, func(b []byte) []byte { b[1] = 20; return b }), err: ErrDamaged},
+		{name: "flipped character", text: inv[:60] + flip(inv[60]) + inv[61:], err: ErrDamaged},
+		{name: "flipped last character", text: inv[:len(inv)-1] + flip(inv[len(inv)-1]), err: ErrDamaged},
+		{name: "checksum", text: rewrite(inv, false, func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), err: ErrDamaged},
+		{name: "unknown kind", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 1<<4 | 2; return b }), err: ErrInvalid},
+		{name: "reserved flag", text: rewrite(inv, true, func(b []byte) []byte { b[2] |= 0x80; return b }), err: ErrInvalid},
+		{name: "invite with setup", text: rewrite(inv, true, func(b []byte) []byte { b[2] |= flagSetupPassive; return b }), err: ErrInvalid},
+		{name: "reply too short", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 1<<4 | 1; return append(b[:36], b[len(b)-4:]...) }), err: ErrInvalid},
+		{name: "candidate reserved bits", text: rewrite(inv, true, insertCandidateBytes(0x20, 1, 2, 3, 4, 0, 9)), err: ErrInvalid},
+		{name: "candidate cut off", text: rewrite(inv, true, insertCandidateBytes(0x04, 1, 2, 3)), err: ErrInvalid},
+		{name: "candidate port zero", text: rewrite(inv, true, insertCandidateBytes(0x00, 1, 2, 3, 4, 0, 0)), err: ErrInvalid},
+		{name: "candidate bad hostname", text: rewrite(inv, true, insertCandidateBytes(0x0c, 3, 'a', ' ', 'b', 0, 9)), err: ErrInvalid},
+		{name: "candidate empty hostname", text: rewrite(inv, true, insertCandidateBytes(0x0c, 0, 0, 9)), err: ErrInvalid},
+		{name: "first candidate same port", text: rewrite(mustEncode(inviteBare), true, insertCandidateBytes(0x10, 1, 2, 3, 4)), err: ErrInvalid},
+		{name: "credentials flag without credentials", text: rewrite(mustEncode(inviteBare), true, func(b []byte) []byte { b[2] |= flagCredentials; return b }), err: ErrInvalid},
+		{name: "short ufrag", text: rewrite(mustEncode(inviteBare), true, func(b []byte) []byte {
+			b[2] |= flagCredentials
+			return insertCandidateBytes(append([]byte{3, 'a', 'b', 'c', 22}, strings.Repeat("p", 22)...)...)(b)
+		}), err: ErrInvalid},
+
+		// Parse: kind, own code, other invite.
+		{name: "parse reply ok", text: rep, want: KindReply, ours: inviteTypical, code: replyTypical},
+		{name: "parse invite ok", text: inv, want: KindInvite, code: inviteTypical},
+		{name: "parse any kind", text: rep, want: KindUnknown, code: replyTypical},
+		{name: "invite where reply expected", text: mustEncode(inviteMixed), want: KindReply, ours: inviteTypical, err: ErrUnexpectedInvite},
+		{name: "reply where invite expected", text: rep, want: KindInvite, err: ErrUnexpectedReply},
+		{name: "reply to another invite", text: rep, want: KindReply, ours: inviteMixed, err: ErrOtherInvite},
+		{name: "own invite pasted back", text: inv, want: KindReply, ours: inviteTypical, err: ErrOwnCode},
+		{name: "own reply pasted back", text: rep, want: KindInvite, ours: replyTypical, err: ErrOwnCode},
+	}
+	return cs
+}
+
+// flip returns a different base58 character.
+func flip(c byte) string {
+	i := strings.IndexByte(alphabet, c)
+	return string(alphabet[(i+17)%len(alphabet)])
+}
+
+// encodeCases returns the rows marked enc.
+func encodeCases() []testCase {
+	var out []testCase
+	for _, tc := range cases {
+		if tc.enc {
+			out = append(out, tc)
+		}
+	}
+	return out
+}
