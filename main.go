@@ -1,0 +1,53 @@
+// Peercall is a two-person video-call app: one side starts a call and sends
+// a short invite code, the other pastes it and sends back a reply code, and
+// the two talk peer to peer. With no arguments it opens the window; the
+// subcommands run calls without one.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	// The camera driver registers itself with mediadevices.
+	_ "github.com/pion/mediadevices/pkg/driver/camera"
+
+	"peercall/rtc/headless"
+)
+
+const usage = `Peercall — peer-to-peer video calls with two short codes.
+
+Usage:
+  peercall invite [flags]          print an invite code, read the reply on stdin, run the call
+  peercall join [flags] [CODE|-]   answer an invite: print the reply code, run the call
+  peercall code decode CODE        print the session description a code stands for, as JSON
+  peercall code encode [--invite CODE] < description.json
+                                   turn a session description into a code
+Run "peercall invite -h" for the call flags.
+`
+
+func main() {
+	std := headless.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "invite":
+		err = headless.Invite(os.Args[2:], std)
+	case "join":
+		err = headless.Join(os.Args[2:], std)
+	case "code":
+		err = headless.Code(os.Args[2:], std)
+	case "help", "-h", "--help":
+		fmt.Fprint(os.Stdout, usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "peercall: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
+	}
+	os.Exit(headless.ExitCode(err))
+}

@@ -1,0 +1,70 @@
+package rtc
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pion/transport/v5"
+	"github.com/pion/webrtc/v4"
+
+	"peercall/media"
+)
+
+// Defaults filled in by New when the Config leaves them zero.
+const (
+	DefaultGatherTimeout = 2 * time.Second
+	DefaultLostAfter     = 10 * time.Second
+	DefaultFPS           = 30
+	// DefaultReplyWait is how long a joiner keeps its side of the
+	// connection open for the inviter to paste the reply.
+	DefaultReplyWait = 15 * time.Minute
+)
+
+// Config sets up a Session. Zero fields take the defaults above.
+type Config struct {
+	// ICEServers are the STUN and TURN servers used to gather candidates.
+	ICEServers []webrtc.ICEServer
+	// Net replaces the operating system's network, for tests on pion's
+	// virtual network. Nil means the real one.
+	Net transport.Net
+	// Logger receives the session's logs. Nil discards them.
+	Logger *slog.Logger
+
+	// GatherTimeout bounds the wait for candidates before a code is made,
+	// so an unreachable STUN server cannot hold it back.
+	GatherTimeout time.Duration
+	// LostAfter is how long a call may stay disconnected before it ends
+	// with ErrConnectionLost.
+	LostAfter time.Duration
+	// ReplyWait is how long the joiner's side waits for the inviter to
+	// apply the reply before giving up.
+	ReplyWait time.Duration
+
+	// Video is the local picture source; nil sends no video. The session
+	// closes it when the call ends.
+	Video media.VideoSource
+	// FPS is the frame rate the encoder is tuned for.
+	FPS int
+	// Tone sends a 440 Hz tone as the call's audio.
+	Tone bool
+	// VideoSink receives decoded remote pictures; nil only counts them.
+	VideoSink media.VideoSink
+}
+
+func (c *Config) fillDefaults() {
+	if c.GatherTimeout <= 0 {
+		c.GatherTimeout = DefaultGatherTimeout
+	}
+	if c.LostAfter <= 0 {
+		c.LostAfter = DefaultLostAfter
+	}
+	if c.ReplyWait <= 0 {
+		c.ReplyWait = DefaultReplyWait
+	}
+	if c.FPS <= 0 {
+		c.FPS = DefaultFPS
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}

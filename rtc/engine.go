@@ -1,0 +1,125 @@
+package rtc
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Payload types Peercall offers. They match a browser's usual numbers so a
+// browser peer's offers and Peercall's line up.
+const (
+	vp8PayloadType  = 96
+	opusPayloadType = 111
+)
+
+const audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+const absSendTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+
+// estimatorInitialBps is congestion control's first guess, before any
+// feedback: enough for a clean 640×480 picture on any link worth calling on.
+const estimatorInitialBps = 800_000
+
+// newAPI builds the WebRTC stack for one session: VP8 and Opus only, NACK,
+// PLI, RTCP reports, transport-wide congestion control feedback both ways,
+// and a GCC bandwidth estimator whose value is sent to onEstimator.
+func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	videoFeedback := []webrtc.RTCPFeedback{
+		{Type: webrtc.TypeRTCPFBTransportCC},
+		{Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
+	}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback,
+		},
+		PayloadType: vp8PayloadType,
+	}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, err
+	}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine:  "minptime=10;useinbandfec=1;usedtx=1",
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+		},
+		PayloadType: opusPayloadType,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	// Header extension ids follow a browser's numbering (audio level 1,
+	// abs-send-time 2, transport-cc 3, mid 4) so no id ever means two
+	// things on a connection shared with one.
+	exts := []struct {
+		uri   string
+		kinds []webrtc.RTPCodecType
+	}{
+		{audioLevelURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio}},
+		{absSendTimeURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+		{sdp.TransportCCURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio}},
+		{sdp.SDESMidURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio}},
+	}
+	for _, e := range exts {
+		for _, k := range e.kinds {
+			if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: e.uri}, k); err != nil {
+				return nil, fmt.Errorf("rtc: header extension %s: %w", e.uri, err)
+			}
+		}
+	}
+
+	reg := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(20 * time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := nack.NewResponderInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(resp)
+	reg.Add(gen)
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	// The estimator wraps the writers of the interceptors added after it,
+	// so it comes first: it must see the transport-cc sequence numbers the
+	// header-extension interceptor writes.
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		// No pacer: frames leave as soon as they are encoded; the encoder's
+		// own rate control keeps them near the target.
+		return gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(estimatorInitialBps),
+			gcc.SendSideBWEMinBitrate(60_000),
+			gcc.SendSideBWEMaxBitrate(6_000_000),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+		)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) { onEstimator(e) })
+	reg.Add(ccf)
+	twccExt, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(twccExt)
+	twccFeedback, err := twcc.NewSenderInterceptor(twcc.SendInterval(50 * time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(twccFeedback)
+
+	return webrtc.NewAPI(
+		webrtc.WithMediaEngine(m),
+		webrtc.WithInterceptorRegistry(reg),
+		webrtc.WithSettingEngine(se),
+	), nil
+}

@@ -1,0 +1,119 @@
+package headless
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// DefaultSTUN is the STUN server used when no --stun flag is given.
+const DefaultSTUN = "stun:stun.l.google.com:19302"
+
+// callFlags are the flags invite and join share.
+type callFlags struct {
+	source      string
+	size        string
+	width       int
+	height      int
+	fps         int
+	seconds     float64
+	statsFile   string
+	stun        listFlag
+	turn        listFlag
+	turnUser    string
+	turnPass    string
+	audioSource string
+	camera      string
+	verbose     bool
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.source, "source", "camera", "video source: camera (falls back to the pattern when there is none) or pattern")
+	fs.StringVar(&f.camera, "camera", "", "camera device id (default: the first camera)")
+	fs.StringVar(&f.size, "size", "640x480", "picture size WxH")
+	fs.IntVar(&f.fps, "fps", 30, "frames a second")
+	fs.Float64Var(&f.seconds, "seconds", 0, "end the call this many seconds after it connected (0: until interrupted or the peer hangs up)")
+	fs.StringVar(&f.statsFile, "stats", "", "write statistics as JSON lines to this file, one a second and a final summary")
+	fs.Var(&f.stun, "stun", "STUN server URL (repeatable; \"none\" for host candidates only)")
+	fs.Var(&f.turn, "turn", "TURN server URL (repeatable)")
+	fs.StringVar(&f.turnUser, "turn-user", "", "TURN user name")
+	fs.StringVar(&f.turnPass, "turn-pass", "", "TURN password")
+	fs.StringVar(&f.audioSource, "audio-source", "tone", "audio to send: tone (440 Hz) or none")
+	fs.BoolVar(&f.verbose, "verbose", false, "log more detail to stderr")
+	return fs
+}
+
+// check validates the flag values and fills the derived ones.
+func (f *callFlags) check() error {
+	w, h, err := parseSize(f.size)
+	if err != nil {
+		return err
+	}
+	f.width, f.height = w, h
+	if f.fps < 1 || f.fps > 60 {
+		return fmt.Errorf("--fps %d: use 1 to 60", f.fps)
+	}
+	if f.seconds < 0 {
+		return fmt.Errorf("--seconds must not be negative")
+	}
+	switch f.source {
+	case "camera", "pattern":
+	default:
+		return fmt.Errorf("--source %q: use camera or pattern", f.source)
+	}
+	switch f.audioSource {
+	case "tone", "none":
+	default:
+		return fmt.Errorf("--audio-source %q: use tone or none", f.audioSource)
+	}
+	if len(f.turn) > 0 && (f.turnUser == "" || f.turnPass == "") {
+		return fmt.Errorf("--turn needs --turn-user and --turn-pass")
+	}
+	return nil
+}
+
+func parseSize(s string) (int, int, error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	w, errW := strconv.Atoi(ws)
+	h, errH := strconv.Atoi(hs)
+	if !ok || errW != nil || errH != nil || w < 16 || h < 16 || w > 3840 || h > 2160 || w%2 != 0 || h%2 != 0 {
+		return 0, 0, fmt.Errorf("--size %q: use WxH with even numbers, such as 640x480", s)
+	}
+	return w, h, nil
+}
+
+// iceServers turns the flags into the session's server list.
+func (f *callFlags) iceServers() []webrtc.ICEServer {
+	var servers []webrtc.ICEServer
+	stun := []string(f.stun)
+	if len(stun) == 0 {
+		stun = []string{DefaultSTUN}
+	}
+	for _, u := range stun {
+		if u == "none" {
+			continue
+		}
+		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
+			u = "stun:" + u
+		}
+		servers = append(servers, webrtc.ICEServer{URLs: []string{u}})
+	}
+	for _, u := range f.turn {
+		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			u = "turn:" + u
+		}
+		servers = append(servers, webrtc.ICEServer{URLs: []string{u}, Username: f.turnUser, Credential: f.turnPass})
+	}
+	return servers
+}

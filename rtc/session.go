@@ -1,0 +1,453 @@
+package rtc
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/webrtc/v4"
+
+	"peercall/rtc/invite"
+)
+
+// Session is one call, from the first code to hang-up.
+//
+// Threading: the exported methods may be called from any goroutine. The
+// channels returned by Connected and Done are closed once; nothing else is
+// delivered by callback, so no caller code ever runs on pion's goroutines.
+type Session struct {
+	cfg  Config
+	log  *slog.Logger
+	cert webrtc.Certificate
+	fp   [32]byte
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	connected chan struct{}
+	done      chan struct{}
+	endOnce   sync.Once
+	endErr    error
+
+	mu            sync.Mutex
+	state         State
+	polite        bool
+	own           *invite.Code
+	pc            *webrtc.PeerConnection
+	control       *webrtc.DataChannel
+	neg           *negotiator
+	codeAppliedAt time.Time
+	connectedAt   time.Time
+	lostTimer     *time.Timer
+	hangingUp     bool
+	estimator     cc.BandwidthEstimator
+
+	media mediaState
+}
+
+// New makes a session and its DTLS certificate. It does no networking.
+func New(cfg Config) (*Session, error) {
+	cfg.fillDefaults()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := webrtc.GenerateCertificate(key)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := invite.FingerprintOf(*cert)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Session{
+		cfg: cfg, log: cfg.Logger, cert: *cert, fp: fp,
+		ctx: ctx, cancel: cancel,
+		connected: make(chan struct{}), done: make(chan struct{}),
+		state: StateNew,
+	}, nil
+}
+
+// Invite starts a call as the inviting side and returns the invite code.
+// AcceptReply takes the other side's reply.
+func (s *Session) Invite(ctx context.Context) (string, error) {
+	if err := s.begin(false); err != nil {
+		return "", err
+	}
+	offer, err := s.pc.CreateOffer(nil)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	desc, err := s.gather(ctx, offer)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	code, err := invite.FromDescription(desc, nil)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	text, err := invite.Encode(code)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	s.mu.Lock()
+	s.own = code
+	s.mu.Unlock()
+	s.setState(StateWaiting)
+	return text, nil
+}
+
+// CheckReply tells whether text is a reply this session can take, with the
+// error a person can act on when it is not. It changes nothing.
+func (s *Session) CheckReply(text string) error {
+	s.mu.Lock()
+	own := s.own
+	s.mu.Unlock()
+	if own == nil {
+		return ErrWrongStep
+	}
+	_, err := invite.Parse(text, invite.KindReply, own)
+	return err
+}
+
+// AcceptReply applies the other side's reply code; the call then connects.
+// A bad code leaves the session waiting, so another paste can follow.
+func (s *Session) AcceptReply(text string) error {
+	s.mu.Lock()
+	own, state := s.own, s.state
+	s.mu.Unlock()
+	if own == nil || state != StateWaiting {
+		return ErrWrongStep
+	}
+	code, err := invite.Parse(text, invite.KindReply, own)
+	if err != nil {
+		return err
+	}
+	if err := s.pc.SetRemoteDescription(code.Description()); err != nil {
+		return fmt.Errorf("rtc: the reply could not be applied: %w", err)
+	}
+	s.mu.Lock()
+	s.codeAppliedAt = time.Now()
+	s.mu.Unlock()
+	s.setState(StateConnecting)
+	return nil
+}
+
+// Join answers an invite code and returns the reply code to send back. The
+// call connects when the inviting side pastes it.
+func (s *Session) Join(ctx context.Context, inviteText string) (string, error) {
+	code, err := invite.Parse(inviteText, invite.KindInvite, nil)
+	if err != nil {
+		return "", err
+	}
+	if code.Fingerprint == s.fp {
+		return "", invite.ErrOwnCode
+	}
+	if err := s.begin(true); err != nil {
+		return "", err
+	}
+	if err := s.pc.SetRemoteDescription(code.Description()); err != nil {
+		return "", s.fail(fmt.Errorf("rtc: the invite could not be applied: %w", err))
+	}
+	answer, err := s.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	desc, err := s.gather(ctx, answer)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	reply, err := invite.FromDescription(desc, code)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	text, err := invite.Encode(reply)
+	if err != nil {
+		return "", s.fail(err)
+	}
+	s.mu.Lock()
+	s.own = reply
+	s.codeAppliedAt = time.Now()
+	s.mu.Unlock()
+	s.setState(StateConnecting)
+	return text, nil
+}
+
+// begin builds the peer connection and the two data channels.
+func (s *Session) begin(polite bool) error {
+	s.mu.Lock()
+	if s.state != StateNew {
+		s.mu.Unlock()
+		return ErrWrongStep
+	}
+	s.state = StateGathering
+	s.polite = polite
+	s.mu.Unlock()
+
+	se := webrtc.SettingEngine{}
+	ufrag, pwd := invite.DeriveCredentials(s.fp)
+	se.SetICECredentials(ufrag, pwd)
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetSTUNGatherTimeout(s.cfg.GatherTimeout)
+	failed := 30 * time.Second
+	if polite {
+		// The joiner's agent starts now but the inviter's only when the
+		// reply is pasted, which can take minutes.
+		failed = s.cfg.ReplyWait
+	}
+	se.SetICETimeouts(5*time.Second, failed, 2*time.Second)
+	if s.cfg.Net != nil {
+		se.SetNet(s.cfg.Net)
+	}
+	api, err := newAPI(se, s.setEstimator)
+	if err != nil {
+		return s.fail(err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{
+		ICEServers:    s.cfg.ICEServers,
+		Certificates:  []webrtc.Certificate{s.cert},
+		BundlePolicy:  webrtc.BundlePolicyMaxBundle,
+		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
+	})
+	if err != nil {
+		return s.fail(err)
+	}
+	negotiated := true
+	signalID, controlID := uint16(SignalID), uint16(ControlID)
+	signal, err := pc.CreateDataChannel(SignalLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &signalID})
+	if err != nil {
+		pc.Close()
+		return s.fail(err)
+	}
+	control, err := pc.CreateDataChannel(ControlLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &controlID})
+	if err != nil {
+		pc.Close()
+		return s.fail(err)
+	}
+	neg := newNegotiator(pc, polite, s.log.With("part", "negotiation"), signal.Send)
+	neg.beforeAnswer = s.attachTracks
+	neg.onStable = s.media.requestKeyframe
+
+	s.mu.Lock()
+	s.pc, s.control, s.neg = pc, control, neg
+	s.mu.Unlock()
+
+	pc.OnConnectionStateChange(s.onConnectionState)
+	pc.OnTrack(s.onTrack)
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		// Candidates found after the code was made (an ICE restart)
+		// trickle in band.
+		if c == nil || signal.ReadyState() != webrtc.DataChannelStateOpen {
+			return
+		}
+		init := c.ToJSON()
+		if data, err := json.Marshal(signalMessage{Candidate: &init}); err == nil {
+			_ = signal.Send(data)
+		}
+	})
+	signal.OnMessage(func(m webrtc.DataChannelMessage) { neg.deliver(m.Data) })
+	signal.OnOpen(func() {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			neg.run(s.ctx)
+		}()
+		// The inviter adds its tracks and offers first; the joiner
+		// attaches its own when it answers, so the first round never
+		// collides. A joiner that gets no offer offers its own.
+		if polite {
+			s.goAttachTracks(joinerAttachDelay)
+		} else {
+			s.goAttachTracks(0)
+		}
+	})
+	control.OnMessage(func(m webrtc.DataChannelMessage) { s.onControl(m.Data) })
+	return nil
+}
+
+// gather applies a local description and waits, bounded, for candidates.
+func (s *Session) gather(ctx context.Context, d webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+	complete := webrtc.GatheringCompletePromise(s.pc)
+	if err := s.pc.SetLocalDescription(d); err != nil {
+		return webrtc.SessionDescription{}, err
+	}
+	timer := time.NewTimer(s.cfg.GatherTimeout)
+	defer timer.Stop()
+	select {
+	case <-complete:
+	case <-timer.C:
+		s.log.Info("candidate gathering cut short", "after", s.cfg.GatherTimeout)
+	case <-ctx.Done():
+		return webrtc.SessionDescription{}, ctx.Err()
+	case <-s.done:
+		return webrtc.SessionDescription{}, ErrClosed
+	}
+	return *s.pc.LocalDescription(), nil
+}
+
+func (s *Session) setEstimator(e cc.BandwidthEstimator) {
+	s.mu.Lock()
+	s.estimator = e
+	s.mu.Unlock()
+	e.OnTargetBitrateChange(s.media.setTargetBitrate)
+}
+
+func (s *Session) onConnectionState(st webrtc.PeerConnectionState) {
+	s.log.Debug("connection state", "state", st.String())
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		s.mu.Lock()
+		if s.lostTimer != nil {
+			s.lostTimer.Stop()
+			s.lostTimer = nil
+		}
+		first := s.connectedAt.IsZero()
+		if first {
+			s.connectedAt = time.Now()
+		}
+		s.mu.Unlock()
+		if first {
+			close(s.connected)
+		}
+		s.setState(StateConnected)
+	case webrtc.PeerConnectionStateDisconnected:
+		s.mu.Lock()
+		if s.lostTimer == nil && !s.connectedAt.IsZero() {
+			s.lostTimer = time.AfterFunc(s.cfg.LostAfter, func() { s.end(ErrConnectionLost) })
+		}
+		s.mu.Unlock()
+		s.setState(StateReconnecting)
+	case webrtc.PeerConnectionStateFailed:
+		s.mu.Lock()
+		everConnected := !s.connectedAt.IsZero()
+		s.mu.Unlock()
+		if everConnected {
+			s.end(ErrConnectionLost)
+		} else {
+			s.end(ErrConnectFailed)
+		}
+	case webrtc.PeerConnectionStateClosed:
+		s.end(ErrConnectionLost)
+	}
+}
+
+func (s *Session) setState(st State) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == StateEnded || s.state == st {
+		return
+	}
+	s.log.Info("call state", "state", st.String())
+	s.state = st
+}
+
+// State returns where the call stands now.
+func (s *Session) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Connected is closed when the two apps first connect.
+func (s *Session) Connected() <-chan struct{} { return s.connected }
+
+// Done is closed when the call has ended and everything it held is released.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err says why the call ended, once Done is closed: nil when this side hung
+// up, ErrPeerHungUp, ErrConnectionLost, ErrConnectFailed, or what failed.
+func (s *Session) Err() error {
+	<-s.done
+	return s.endErr
+}
+
+// Hangup tells the other side and ends the call. It returns at once; Done
+// closes when everything is released.
+func (s *Session) Hangup() {
+	s.mu.Lock()
+	control := s.control
+	// Whatever the closing connection reports from now on, this side
+	// ended the call.
+	s.hangingUp = true
+	s.mu.Unlock()
+	if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {
+		if data, err := json.Marshal(controlMessage{Type: controlHangup}); err == nil {
+			_ = control.Send(data)
+		}
+		// Give the message a moment to leave before the transport closes.
+		deadline := time.Now().Add(300 * time.Millisecond)
+		for control.BufferedAmount() > 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.end(nil)
+}
+
+// Close hangs up and waits until everything is released.
+func (s *Session) Close() error {
+	s.Hangup()
+	<-s.done
+	return nil
+}
+
+func (s *Session) fail(err error) error {
+	s.end(err)
+	return err
+}
+
+// end finishes the call once, with the given reason. It never blocks, so it
+// may run in pion's callbacks; the release happens on its own goroutine.
+func (s *Session) end(reason error) {
+	s.endOnce.Do(func() {
+		s.mu.Lock()
+		if s.hangingUp {
+			reason = nil
+		}
+		s.endErr = reason
+		s.state = StateEnded
+		if s.lostTimer != nil {
+			s.lostTimer.Stop()
+		}
+		pc := s.pc
+		s.mu.Unlock()
+		if reason != nil {
+			s.log.Info("call ended", "reason", reason.Error())
+		} else {
+			s.log.Info("call ended")
+		}
+		s.cancel()
+		go func() {
+			s.closeMedia()
+			if pc != nil {
+				if err := pc.Close(); err != nil {
+					s.log.Debug("closing the peer connection", "err", err)
+				}
+			}
+			s.wg.Wait()
+			close(s.done)
+		}()
+	})
+}
+
+// closeMedia stops the send loops and closes every source, including the
+// configured one when the call ended before it was attached.
+func (s *Session) closeMedia() {
+	s.media.mu.Lock()
+	attached := s.media.attached
+	s.media.mu.Unlock()
+	s.media.closeSources()
+	if !attached && s.cfg.Video != nil {
+		s.cfg.Video.Close()
+	}
+}

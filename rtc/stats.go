@@ -1,0 +1,153 @@
+package rtc
+
+import (
+	"time"
+
+	"peercall/media"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Stats is a snapshot of a call, as the headless mode writes it (one JSON
+// object a line). Times in milliseconds; -1 where not known yet.
+type Stats struct {
+	Time                 string  `json:"time"`
+	State                string  `json:"state"`
+	ConnectedMs          float64 `json:"connected_ms"`   // from the last code applied to connected
+	FirstFrameMs         float64 `json:"first_frame_ms"` // from the last code applied to the first decoded remote frame
+	FramesDecoded        uint64  `json:"frames_decoded"`
+	FramesDropped        uint64  `json:"frames_dropped"`
+	KeyframesAsked       uint64  `json:"keyframes_asked"`
+	FPS                  float64 `json:"fps"`
+	Width                int     `json:"width"`
+	Height               int     `json:"height"`
+	LatencyP50Ms         float64 `json:"latency_ms_p50"`
+	LatencyP95Ms         float64 `json:"latency_ms_p95"`
+	AudioPacketsReceived uint64  `json:"audio_packets_received"`
+	AudioPacketsSent     uint64  `json:"audio_packets_sent"`
+	AudioLevelDBFS       float64 `json:"audio_level"`
+	FramesSent           uint64  `json:"frames_sent"`
+	KeyframesSent        uint64  `json:"keyframes_sent"`
+	EncodeMsAvg          float64 `json:"encode_ms_avg"`
+	TargetKbps           float64 `json:"target_kbps"`
+	BytesSent            uint64  `json:"bytes_sent"`
+	BytesReceived        uint64  `json:"bytes_received"`
+	RTTMs                float64 `json:"rtt_ms"`
+	Codec                string  `json:"codec"`
+	Source               string  `json:"source"`
+	LocalCandidate       string  `json:"local_candidate"`
+	RemoteCandidate      string  `json:"remote_candidate"`
+	End                  string  `json:"end,omitempty"`
+}
+
+func msSince(from, to time.Time) float64 {
+	if from.IsZero() || to.IsZero() {
+		return -1
+	}
+	return float64(to.Sub(from).Microseconds()) / 1000
+}
+
+// Stats gathers a snapshot. FPS is left zero: it needs two snapshots
+// (see Stats.RateSince).
+func (s *Session) Stats() Stats {
+	s.mu.Lock()
+	st := Stats{
+		Time:        time.Now().UTC().Format(time.RFC3339Nano),
+		State:       s.state.String(),
+		ConnectedMs: msSince(s.codeAppliedAt, s.connectedAt),
+		Codec:       "",
+	}
+	applied := s.codeAppliedAt
+	pc := s.pc
+	s.mu.Unlock()
+
+	vr, ar := s.media.remoteVideo(), s.media.remoteAudio()
+	var vs *media.VideoSender
+	var ts *media.ToneSender
+	s.media.mu.Lock()
+	for _, t := range s.media.local {
+		if vs == nil && t.video != nil {
+			vs = t.video
+		}
+		if ts == nil && t.tone != nil {
+			ts = t.tone
+		}
+	}
+	s.media.mu.Unlock()
+
+	st.FirstFrameMs = -1
+	if vr != nil {
+		v := vr.Stats()
+		st.FirstFrameMs = msSince(applied, v.FirstFrameAt)
+		st.FramesDecoded, st.FramesDropped, st.KeyframesAsked = v.FramesDecoded, v.FramesDropped, v.KeyframesAsked
+		st.Width, st.Height = v.Width, v.Height
+		st.LatencyP50Ms = float64(v.LatencyP50.Microseconds()) / 1000
+		st.LatencyP95Ms = float64(v.LatencyP95.Microseconds()) / 1000
+		st.Codec = "VP8"
+	}
+	if ar != nil {
+		a := ar.Stats()
+		st.AudioPacketsReceived = a.PacketsReceived
+		st.AudioLevelDBFS = a.LevelDBFS
+	}
+	if vs != nil {
+		v := vs.Stats()
+		st.FramesSent, st.KeyframesSent = v.FramesSent, v.Keyframes
+		if v.FramesSent > 0 {
+			st.EncodeMsAvg = float64(v.EncodeTotal.Microseconds()) / 1000 / float64(v.FramesSent)
+		}
+		st.TargetKbps = float64(v.TargetBps) / 1000
+		st.Source = v.SourceName
+	}
+	if ts != nil {
+		st.AudioPacketsSent = ts.PacketsSent()
+	}
+	if pc != nil {
+		s.transportStats(pc, &st)
+	}
+	return st
+}
+
+// RateSince fills FPS from an earlier snapshot taken at prevAt.
+func (st *Stats) RateSince(prev Stats, prevAt, now time.Time) {
+	if d := now.Sub(prevAt).Seconds(); d > 0 && st.FramesDecoded >= prev.FramesDecoded {
+		st.FPS = float64(st.FramesDecoded-prev.FramesDecoded) / d
+	}
+}
+
+func (s *Session) transportStats(pc *webrtc.PeerConnection, st *Stats) {
+	report := pc.GetStats()
+	var pairID string
+	for _, v := range report {
+		if t, ok := v.(webrtc.TransportStats); ok {
+			st.BytesSent += t.BytesSent
+			st.BytesReceived += t.BytesReceived
+			if t.SelectedCandidatePairID != "" {
+				pairID = t.SelectedCandidatePairID
+			}
+		}
+	}
+	for _, v := range report {
+		p, ok := v.(webrtc.ICECandidatePairStats)
+		if !ok || (pairID != "" && p.ID != pairID) || (pairID == "" && !p.Nominated) {
+			continue
+		}
+		st.RTTMs = p.CurrentRoundTripTime * 1000
+		if c, ok := report[p.LocalCandidateID].(webrtc.ICECandidateStats); ok {
+			st.LocalCandidate = c.CandidateType.String()
+		}
+		if c, ok := report[p.RemoteCandidateID].(webrtc.ICECandidateStats); ok {
+			st.RemoteCandidate = c.CandidateType.String()
+		}
+		break
+	}
+}
+
+// FirstFrameAt is when the first remote frame was decoded (zero before).
+func (s *Session) FirstFrameAt() time.Time {
+	vr := s.media.remoteVideo()
+	if vr == nil {
+		return time.Time{}
+	}
+	return vr.Stats().FirstFrameAt
+}

@@ -1,0 +1,381 @@
+package rtc
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	pionmedia "github.com/pion/webrtc/v4/pkg/media"
+
+	"peercall/media"
+)
+
+// audioShareBps is what the audio track takes from the bandwidth estimate
+// before the rest goes to video.
+const audioShareBps = 40_000
+
+// joinerAttachDelay is how long the joiner waits for the inviter's first
+// media offer before offering its own tracks itself.
+const joinerAttachDelay = time.Second
+
+// LocalTrack is a track this side sends. Remove it with Session.RemoveTrack.
+type LocalTrack struct {
+	Kind   string // "video" or "audio"
+	sender *webrtc.RTPSender
+	stop   context.CancelFunc
+	done   chan struct{}
+	video  *media.VideoSender
+	tone   *media.ToneSender
+	source media.VideoSource
+}
+
+// RemoteTrack describes a track the other side sends.
+type RemoteTrack struct {
+	Kind  string
+	ID    string
+	Ended bool
+	Video media.VideoStats
+	Audio media.AudioStats
+}
+
+type remoteTrack struct {
+	kind, id string
+	ended    atomic.Bool
+	video    *media.VideoReceiver
+	audio    *media.AudioReceiver
+}
+
+// mediaState holds the media paths of a call. Its methods are safe from any
+// goroutine.
+type mediaState struct {
+	mu       sync.Mutex
+	attached bool
+	closed   bool
+	local    []*LocalTrack
+	remote   []*remoteTrack
+}
+
+func (m *mediaState) videoSenders() []*media.VideoSender {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*media.VideoSender
+	for _, t := range m.local {
+		if t.video != nil {
+			out = append(out, t.video)
+		}
+	}
+	return out
+}
+
+func (m *mediaState) requestKeyframe() {
+	for _, v := range m.videoSenders() {
+		v.RequestKeyframe()
+	}
+}
+
+func (m *mediaState) setTargetBitrate(bps int) {
+	senders := m.videoSenders()
+	if len(senders) == 0 {
+		return
+	}
+	share := max(bps-audioShareBps, 0) / len(senders)
+	for _, v := range senders {
+		v.SetTargetBitrate(share)
+	}
+}
+
+// closeSources stops every send loop's source; from then on no track is
+// added.
+func (m *mediaState) closeSources() {
+	m.mu.Lock()
+	m.closed = true
+	local := m.local
+	m.mu.Unlock()
+	for _, t := range local {
+		t.stop()
+		if t.source != nil {
+			t.source.Close()
+		}
+	}
+}
+
+// firstVideo returns the first remote video receiver still running, else
+// the last one, for statistics.
+func (m *mediaState) remoteVideo() *media.VideoReceiver {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var last *media.VideoReceiver
+	for _, r := range m.remote {
+		if r.video == nil {
+			continue
+		}
+		if !r.ended.Load() {
+			return r.video
+		}
+		last = r.video
+	}
+	return last
+}
+
+func (m *mediaState) remoteAudio() *media.AudioReceiver {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var last *media.AudioReceiver
+	for _, r := range m.remote {
+		if r.audio == nil {
+			continue
+		}
+		if !r.ended.Load() {
+			return r.audio
+		}
+		last = r.audio
+	}
+	return last
+}
+
+// RemoteTracks lists the tracks the other side has sent, oldest first.
+func (s *Session) RemoteTracks() []RemoteTrack {
+	s.media.mu.Lock()
+	defer s.media.mu.Unlock()
+	out := make([]RemoteTrack, 0, len(s.media.remote))
+	for _, r := range s.media.remote {
+		t := RemoteTrack{Kind: r.kind, ID: r.id, Ended: r.ended.Load()}
+		if r.video != nil {
+			t.Video = r.video.Stats()
+		}
+		if r.audio != nil {
+			t.Audio = r.audio.Stats()
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// goAttachTracks asks the negotiation loop to add the configured tracks.
+func (s *Session) goAttachTracks(delay time.Duration) {
+	s.goRun(func() {
+		if delay > 0 {
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+		}
+		_ = s.neg.do(s.ctx, s.attachTracks)
+	})
+}
+
+// attachTracks adds the configured video and audio tracks, once. It runs
+// on the negotiation loop: on the joiner inside the answer to the first
+// offer, so the tracks take the offered transceivers.
+func (s *Session) attachTracks() {
+	s.media.mu.Lock()
+	if s.media.attached || s.media.closed {
+		s.media.mu.Unlock()
+		return
+	}
+	s.media.attached = true
+	s.media.mu.Unlock()
+	if s.cfg.Video != nil {
+		if _, err := s.addVideo(s.cfg.Video); err != nil {
+			s.log.Warn("video track not added", "err", err)
+		}
+	}
+	if s.cfg.Tone {
+		if _, err := s.addTone(); err != nil {
+			s.log.Warn("audio track not added", "err", err)
+		}
+	}
+}
+
+// AddVideo sends another video track during the call (a second camera, a
+// screen); the session renegotiates in band and takes ownership of src.
+func (s *Session) AddVideo(src media.VideoSource) (*LocalTrack, error) {
+	if s.neg == nil {
+		return nil, ErrWrongStep
+	}
+	var t *LocalTrack
+	var err error
+	if derr := s.neg.do(s.ctx, func() { t, err = s.addVideo(src) }); derr != nil {
+		src.Close()
+		return nil, derr
+	}
+	return t, err
+}
+
+// RemoveTrack stops sending a track; the session renegotiates in band.
+func (s *Session) RemoveTrack(t *LocalTrack) error {
+	if s.neg == nil {
+		return ErrWrongStep
+	}
+	var err error
+	if derr := s.neg.do(s.ctx, func() { err = s.pc.RemoveTrack(t.sender) }); derr != nil {
+		return derr
+	}
+	t.stop()
+	if t.source != nil {
+		t.source.Close()
+	}
+	<-t.done
+	s.media.mu.Lock()
+	for i, l := range s.media.local {
+		if l == t {
+			s.media.local = append(s.media.local[:i], s.media.local[i+1:]...)
+			break
+		}
+	}
+	s.media.mu.Unlock()
+	return err
+}
+
+var errEnded = errors.New("rtc: the call is ending")
+
+// addVideo runs on the negotiation loop.
+func (s *Session) addVideo(src media.VideoSource) (*LocalTrack, error) {
+	track, err := webrtc.NewTrackLocalStaticSample(
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "peercall")
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	vs := media.NewVideoSender(src, s.cfg.FPS, sampleWriter(track))
+	t := &LocalTrack{Kind: "video", video: vs, source: src}
+	return t, s.startLocal(t, track, func(ctx context.Context) error { return vs.Run(ctx) })
+}
+
+// addTone runs on the negotiation loop.
+func (s *Session) addTone() (*LocalTrack, error) {
+	track, err := webrtc.NewTrackLocalStaticSample(
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "peercall")
+	if err != nil {
+		return nil, err
+	}
+	ts := media.NewToneSender(sampleWriter(track))
+	t := &LocalTrack{Kind: "audio", tone: ts}
+	return t, s.startLocal(t, track, ts.Run)
+}
+
+// startLocal adds the track to the connection and starts its send loop and
+// its RTCP reader.
+func (s *Session) startLocal(t *LocalTrack, track webrtc.TrackLocal, run func(context.Context) error) error {
+	s.media.mu.Lock()
+	if s.media.closed {
+		s.media.mu.Unlock()
+		if t.source != nil {
+			t.source.Close()
+		}
+		return errEnded
+	}
+	s.media.mu.Unlock()
+	sender, err := s.neg.addTrack(track)
+	if err != nil {
+		if t.source != nil {
+			t.source.Close()
+		}
+		return err
+	}
+	ctx, stop := context.WithCancel(s.ctx)
+	t.sender, t.stop, t.done = sender, stop, make(chan struct{})
+	s.media.mu.Lock()
+	s.media.local = append(s.media.local, t)
+	s.media.mu.Unlock()
+	s.goRun(func() { s.readSenderRTCP(sender, t.video) })
+	s.goRun(func() {
+		defer close(t.done)
+		if err := run(ctx); err != nil {
+			s.log.Warn("send loop stopped", "kind", t.Kind, "err", err)
+		}
+	})
+	return nil
+}
+
+func sampleWriter(track *webrtc.TrackLocalStaticSample) media.SampleWriter {
+	return func(frame []byte, d time.Duration) error {
+		return track.WriteSample(pionmedia.Sample{Data: frame, Duration: d})
+	}
+}
+
+func (s *Session) goRun(f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+}
+
+// readSenderRTCP drains a sender's RTCP (the interceptors act on it) and
+// turns keyframe requests into keyframes.
+func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, vs *media.VideoSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		if vs == nil {
+			continue
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				vs.RequestKeyframe()
+			}
+		}
+	}
+}
+
+// onTrack runs in pion's callback: it only starts the reader.
+func (s *Session) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	s.log.Info("remote track", "kind", track.Kind().String(), "codec", track.Codec().MimeType)
+	s.goRun(func() { s.readTrack(track) })
+}
+
+// readTrack feeds one remote track into its receive pipeline until the
+// track ends.
+func (s *Session) readTrack(track *webrtc.TrackRemote) {
+	r := &remoteTrack{kind: track.Kind().String(), id: track.ID()}
+	var push func(*rtp.Packet)
+	switch track.Kind() {
+	case webrtc.RTPCodecTypeVideo:
+		ssrc := uint32(track.SSRC())
+		vr, err := media.NewVideoReceiver(s.cfg.VideoSink, func() {
+			_ = s.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+		})
+		if err != nil {
+			s.log.Warn("video receiver", "err", err)
+			return
+		}
+		defer vr.Close()
+		r.video, push = vr, vr.Push
+	case webrtc.RTPCodecTypeAudio:
+		ar, err := media.NewAudioReceiver()
+		if err != nil {
+			s.log.Warn("audio receiver", "err", err)
+			return
+		}
+		defer ar.Close()
+		r.audio, push = ar, ar.Push
+	default:
+		return
+	}
+	defer r.ended.Store(true)
+	s.media.mu.Lock()
+	s.media.remote = append(s.media.remote, r)
+	s.media.mu.Unlock()
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	for {
+		n, _, err := track.Read(buf)
+		if err != nil {
+			return
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil {
+			continue
+		}
+		push(&pkt)
+	}
+}
