@@ -143,6 +143,10 @@ func Join(args []string, std Streams) error {
 		}
 		inviteText = line
 	}
+	// A bad paste is refused before any device or socket is opened.
+	if _, err := invite.Parse(inviteText, invite.KindInvite, nil); err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
 	c, err := newCall(&f, std)
 	if err != nil {
 		return err

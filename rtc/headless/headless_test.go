@@ -1,0 +1,148 @@
+package headless
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+
+	"peercall/rtc"
+	"peercall/rtc/invite"
+)
+
+func run(t *testing.T, cmd func([]string, Streams) error, args []string, stdin string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut strings.Builder
+	err := cmd(args, Streams{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut})
+	if err != nil {
+		errOut.WriteString(err.Error())
+	}
+	return out.String(), errOut.String(), ExitCode(err)
+}
+
+func realInvite(t *testing.T) (string, *rtc.Session) {
+	t.Helper()
+	s, err := rtc.New(rtc.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	text, err := s.Invite(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text, s
+}
+
+func TestCodeDecodeEncodeRoundTrip(t *testing.T) {
+	code, _ := realInvite(t)
+	out, errOut, status := run(t, Code, []string{"decode", code}, "")
+	if status != 0 {
+		t.Fatalf("decode failed (%d): %s", status, errOut)
+	}
+	var desc webrtc.SessionDescription
+	if err := json.Unmarshal([]byte(out), &desc); err != nil {
+		t.Fatalf("decode printed %q: %v", out, err)
+	}
+	if desc.Type != webrtc.SDPTypeOffer || !strings.Contains(desc.SDP, "a=fingerprint:sha-256 ") ||
+		!strings.Contains(desc.SDP, "m=application") {
+		t.Fatalf("not the offer the invite stands for:\n%s", desc.SDP)
+	}
+	again, errOut, status := run(t, Code, []string{"encode"}, out)
+	if status != 0 {
+		t.Fatalf("encode failed (%d): %s", status, errOut)
+	}
+	if strings.TrimSpace(again) != code {
+		t.Errorf("round trip changed the code:\n%s\n%s", code, again)
+	}
+	// Reading the code from stdin, wrapped in quotes and line breaks.
+	wrapped := "\"" + code[:30] + "\n" + code[30:] + "\"\n"
+	if out2, errOut, status := run(t, Code, []string{"decode", "-"}, wrapped); status != 0 || out2 != out {
+		t.Errorf("decode from stdin: status %d, %s", status, errOut)
+	}
+}
+
+func TestCodeEncodeAnswerNeedsTheInvite(t *testing.T) {
+	inviteText, _ := realInvite(t)
+	joiner, err := rtc.New(rtc.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer joiner.Close()
+	reply, err := joiner.Join(context.Background(), inviteText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _, status := run(t, Code, []string{"decode", reply}, "")
+	if status != 0 {
+		t.Fatal("reply does not decode")
+	}
+	if _, errOut, status := run(t, Code, []string{"encode"}, answer); status != 2 || !strings.Contains(errOut, "--invite") {
+		t.Errorf("encoding an answer without --invite: status %d, %q", status, errOut)
+	}
+	out, errOut, status := run(t, Code, []string{"encode", "--invite", inviteText}, answer)
+	if status != 0 || strings.TrimSpace(out) != reply {
+		t.Errorf("encode with --invite: status %d %s, got %q want %q", status, errOut, out, reply)
+	}
+}
+
+func TestBadInputsGetActionableErrors(t *testing.T) {
+	code, _ := realInvite(t)
+	damaged := code[:len(code)-3] + "zzz"
+	if damaged == code {
+		damaged = code[:len(code)-3] + "yyy"
+	}
+	for _, tc := range []struct {
+		name   string
+		cmd    func([]string, Streams) error
+		args   []string
+		stdin  string
+		status int
+		want   error
+		words  string
+	}{
+		{"decode garbage", Code, []string{"decode", "hello there"}, "", 1, invite.ErrNotCode, ""},
+		{"decode damaged", Code, []string{"decode", damaged}, "", 1, invite.ErrDamaged, ""},
+		{"encode not json", Code, []string{"encode"}, "v=0", 1, nil, "not a session description"},
+		{"unknown action", Code, []string{"frobnicate"}, "", 2, nil, "decode or encode"},
+		{"join damaged", Join, []string{"--stun", "none", damaged}, "", 1, invite.ErrDamaged, ""},
+		{"join empty stdin", Join, []string{"--stun", "none", "-"}, "\n\n", 1, nil, "no invite code"},
+		{"bad size", Invite, []string{"--size", "640by480"}, "", 2, nil, "WxH"},
+		{"odd size", Join, []string{"--size", "641x480", code}, "", 2, nil, "even"},
+		{"bad source", Invite, []string{"--source", "webcam"}, "", 2, nil, "camera or pattern"},
+		{"turn without password", Invite, []string{"--turn", "turn:203.0.113.5:3478", "--turn-user", "u"}, "", 2, nil, "--turn-pass"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, status := run(t, tc.cmd, tc.args, tc.stdin)
+			if status != tc.status {
+				t.Errorf("status %d, want %d (%s)", status, tc.status, errOut)
+			}
+			if tc.want != nil && !strings.Contains(errOut, tc.want.Error()) {
+				t.Errorf("stderr %q lacks %q", errOut, tc.want.Error())
+			}
+			if tc.words != "" && !strings.Contains(errOut, tc.words) {
+				t.Errorf("stderr %q lacks %q", errOut, tc.words)
+			}
+		})
+	}
+}
+
+func TestICEServersFromFlags(t *testing.T) {
+	f := callFlags{stun: listFlag{"198.51.100.7:3478", "none"}, turn: listFlag{"203.0.113.9:3478"}, turnUser: "u", turnPass: "p"}
+	got := f.iceServers()
+	if len(got) != 2 || got[0].URLs[0] != "stun:198.51.100.7:3478" || got[1].URLs[0] != "turn:203.0.113.9:3478" ||
+		got[1].Username != "u" || got[1].Credential != "p" {
+		t.Errorf("servers %+v", got)
+	}
+	f = callFlags{stun: listFlag{"none"}}
+	if got := f.iceServers(); len(got) != 0 {
+		t.Errorf("--stun none gave %+v", got)
+	}
+	f = callFlags{}
+	if got := f.iceServers(); len(got) != 1 || got[0].URLs[0] != DefaultSTUN {
+		t.Errorf("default servers %+v", got)
+	}
+}
+
