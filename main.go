@@ -22,6 +22,8 @@ Usage:
   peercall code decode CODE        print the session description a code stands for, as JSON
   peercall code encode [--invite CODE] < description.json
                                    turn a session description into a code
+  peercall bench [--size WxH] [--fps N] [--seconds N]
+                                   measure a two-process call on loopback (JSON on stdout)
 Run "peercall invite -h" for the call flags.
 `
 
@@ -39,6 +41,8 @@ func main() {
 		err = headless.Join(os.Args[2:], std)
 	case "code":
 		err = headless.Code(os.Args[2:], std)
+	case "bench":
+		err = headless.Bench(os.Args[2:], std)
 	case "help", "-h", "--help":
 		fmt.Fprint(os.Stdout, usage)
 		return

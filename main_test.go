@@ -79,7 +79,7 @@ func twoProcessCall(t *testing.T, prefix []string, seconds int) (inviter, joiner
 	dir := t.TempDir()
 	args := func(stats string) []string {
 		return []string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none",
-			"--seconds", fmt.Sprint(seconds), "--stats", filepath.Join(dir, stats)}
+			"--interface", "lo", "--seconds", fmt.Sprint(seconds), "--stats", filepath.Join(dir, stats)}
 	}
 	command := func(extra ...string) *exec.Cmd {
 		all := append(append([]string{}, prefix...), peercallBin)

@@ -27,6 +27,10 @@ type Config struct {
 	// Net replaces the operating system's network, for tests on pion's
 	// virtual network. Nil means the real one.
 	Net transport.Net
+	// Interfaces, when set, limits host candidates to the network
+	// interfaces of these names (for example "lo" for a call between two
+	// apps on one machine).
+	Interfaces []string
 	// Logger receives the session's logs. Nil discards them.
 	Logger *slog.Logger
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -208,6 +209,10 @@ func (s *Session) begin(polite bool) error {
 	se.SetICETimeouts(5*time.Second, failed, 2*time.Second)
 	if s.cfg.Net != nil {
 		se.SetNet(s.cfg.Net)
+	}
+	if len(s.cfg.Interfaces) > 0 {
+		allowed := s.cfg.Interfaces
+		se.SetInterfaceFilter(func(name string) bool { return slices.Contains(allowed, name) })
 	}
 	api, err := newAPI(se, s.setEstimator)
 	if err != nil {

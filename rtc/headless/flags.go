@@ -23,6 +23,7 @@ type callFlags struct {
 	seconds     float64
 	statsFile   string
 	stun        listFlag
+	interfaces  listFlag
 	turn        listFlag
 	turnUser    string
 	turnPass    string
@@ -46,6 +47,7 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Float64Var(&f.seconds, "seconds", 0, "end the call this many seconds after it connected (0: until interrupted or the peer hangs up)")
 	fs.StringVar(&f.statsFile, "stats", "", "write statistics as JSON lines to this file, one a second and a final summary")
 	fs.Var(&f.stun, "stun", "STUN server URL (repeatable; \"none\" for host candidates only)")
+	fs.Var(&f.interfaces, "interface", "gather host candidates only on this network interface (repeatable; for example lo)")
 	fs.Var(&f.turn, "turn", "TURN server URL (repeatable)")
 	fs.StringVar(&f.turnUser, "turn-user", "", "TURN user name")
 	fs.StringVar(&f.turnPass, "turn-pass", "", "TURN password")

@@ -207,6 +207,7 @@ func newCall(f *callFlags, std Streams) (*call, error) {
 	}
 	c.sess, err = rtc.New(rtc.Config{
 		ICEServers: f.iceServers(),
+		Interfaces: f.interfaces,
 		Logger:     log,
 		Video:      src,
 		FPS:        f.fps,

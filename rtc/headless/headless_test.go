@@ -24,7 +24,7 @@ func run(t *testing.T, cmd func([]string, Streams) error, args []string, stdin s
 
 func realInvite(t *testing.T) (string, *rtc.Session) {
 	t.Helper()
-	s, err := rtc.New(rtc.Config{})
+	s, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestCodeDecodeEncodeRoundTrip(t *testing.T) {
 
 func TestCodeEncodeAnswerNeedsTheInvite(t *testing.T) {
 	inviteText, _ := realInvite(t)
-	joiner, err := rtc.New(rtc.Config{})
+	joiner, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,4 +145,3 @@ func TestICEServersFromFlags(t *testing.T) {
 		t.Errorf("default servers %+v", got)
 	}
 }
-
