@@ -47,6 +47,7 @@ type VideoSender struct {
 
 	wantKey   atomic.Bool
 	targetBps atomic.Int64
+	preview   atomic.Pointer[VideoSink]
 
 	mu    sync.Mutex
 	stats SenderStats
@@ -57,6 +58,16 @@ func NewVideoSender(src VideoSource, fps int, write SampleWriter) *VideoSender {
 	s := &VideoSender{src: src, fps: fps, write: write}
 	s.stats.SourceName = src.Name()
 	return s
+}
+
+// SetPreview shows every picture that is sent in sink as well (the
+// self-view); nil stops it. The sink is called on the send goroutine.
+func (s *VideoSender) SetPreview(sink VideoSink) {
+	if sink == nil {
+		s.preview.Store(nil)
+		return
+	}
+	s.preview.Store(&sink)
 }
 
 // RequestKeyframe makes the next frame a keyframe (the peer asked with a
@@ -128,6 +139,9 @@ func (s *VideoSender) Run(ctx context.Context) error {
 		took := time.Since(start)
 		if err != nil {
 			return err
+		}
+		if p := s.preview.Load(); p != nil {
+			(*p).WriteFrame(img)
 		}
 		duration := frameTime
 		if !last.IsZero() {

@@ -53,6 +53,8 @@ type Config struct {
 	Tone bool
 	// VideoSink receives decoded remote pictures; nil only counts them.
 	VideoSink media.VideoSink
+	// SelfView receives every picture of Video that is sent; nil: none.
+	SelfView media.VideoSink
 }
 
 func (c *Config) fillDefaults() {

@@ -1,6 +1,10 @@
 package rtc
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/pion/webrtc/v4"
+)
 
 // maxControlBytes bounds one control message.
 const maxControlBytes = 4 << 10
@@ -8,12 +12,51 @@ const maxControlBytes = 4 << 10
 // Control message types. docs/PROTOCOL.md describes each.
 const (
 	controlHangup = "hangup"
+	controlMedia  = "media"
 )
 
 // controlMessage is one JSON object on the control channel. Unknown types
 // and fields are ignored, so newer peers can add both.
 type controlMessage struct {
 	Type string `json:"type"`
+	// For "media": whether the sender's microphone and camera are live.
+	Audio *bool `json:"audio,omitempty"`
+	Video *bool `json:"video,omitempty"`
+}
+
+// PeerMedia is what the other side says of its microphone and camera.
+type PeerMedia struct {
+	Known      bool // false until the peer has said anything
+	AudioMuted bool // microphone muted or missing
+	CameraOff  bool // camera off or missing
+}
+
+// PeerMedia returns the other side's last word on its microphone and camera.
+func (s *Session) PeerMedia() PeerMedia {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peerMedia
+}
+
+// SetLocalMedia tells the other side whether this side's microphone and
+// camera are live. It does not change what is sent; see SetCameraOff.
+func (s *Session) SetLocalMedia(audio, video bool) {
+	s.mu.Lock()
+	s.localMedia = controlMessage{Type: controlMedia, Audio: &audio, Video: &video}
+	s.mu.Unlock()
+	s.sendMediaState()
+}
+
+func (s *Session) sendMediaState() {
+	s.mu.Lock()
+	m, control := s.localMedia, s.control
+	s.mu.Unlock()
+	if m.Type == "" || control == nil || control.ReadyState() != webrtc.DataChannelStateOpen {
+		return
+	}
+	if data, err := json.Marshal(m); err == nil {
+		_ = control.Send(data)
+	}
 }
 
 func (s *Session) onControl(data []byte) {
@@ -29,6 +72,17 @@ func (s *Session) onControl(data []byte) {
 	switch m.Type {
 	case controlHangup:
 		s.end(ErrPeerHungUp)
+	case controlMedia:
+		s.mu.Lock()
+		s.peerMedia.Known = true
+		if m.Audio != nil {
+			s.peerMedia.AudioMuted = !*m.Audio
+		}
+		if m.Video != nil {
+			s.peerMedia.CameraOff = !*m.Video
+		}
+		s.mu.Unlock()
+		s.notify()
 	default:
 		s.log.Debug("unknown control message", "type", m.Type)
 	}

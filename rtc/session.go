@@ -35,6 +35,7 @@ type Session struct {
 
 	connected chan struct{}
 	done      chan struct{}
+	changed   chan struct{}
 	endOnce   sync.Once
 	endErr    error
 
@@ -42,6 +43,9 @@ type Session struct {
 	state         State
 	polite        bool
 	own           *invite.Code
+	peerFP        *[32]byte
+	peerMedia     PeerMedia
+	localMedia    controlMessage
 	pc            *webrtc.PeerConnection
 	control       *webrtc.DataChannel
 	neg           *negotiator
@@ -74,7 +78,8 @@ func New(cfg Config) (*Session, error) {
 		cfg: cfg, log: cfg.Logger, cert: *cert, fp: fp,
 		ctx: ctx, cancel: cancel,
 		connected: make(chan struct{}), done: make(chan struct{}),
-		state: StateNew,
+		changed: make(chan struct{}, 1),
+		state:   StateNew,
 	}, nil
 }
 
@@ -138,6 +143,7 @@ func (s *Session) AcceptReply(text string) error {
 	}
 	s.mu.Lock()
 	s.codeAppliedAt = time.Now()
+	s.peerFP = &code.Fingerprint
 	s.mu.Unlock()
 	s.setState(StateConnecting)
 	return nil
@@ -177,6 +183,7 @@ func (s *Session) Join(ctx context.Context, inviteText string) (string, error) {
 	}
 	s.mu.Lock()
 	s.own = reply
+	s.peerFP = &code.Fingerprint
 	s.codeAppliedAt = time.Now()
 	s.mu.Unlock()
 	s.setState(StateConnecting)
@@ -277,6 +284,7 @@ func (s *Session) begin(polite bool) error {
 		}
 	})
 	control.OnMessage(func(m webrtc.DataChannelMessage) { s.onControl(m.Data) })
+	control.OnOpen(func() { s.sendMediaState() })
 	return nil
 }
 
@@ -354,6 +362,19 @@ func (s *Session) setState(st State) {
 	}
 	s.log.Info("call state", "state", st.String())
 	s.state = st
+	s.notify()
+}
+
+// Changed delivers a signal after the state, the peer's media state or the
+// call's end changed; several changes may arrive as one signal. Read the
+// new values with State, PeerMedia and Err. One reader only.
+func (s *Session) Changed() <-chan struct{} { return s.changed }
+
+func (s *Session) notify() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
 }
 
 // State returns where the call stands now.
@@ -421,6 +442,7 @@ func (s *Session) end(reason error) {
 		}
 		s.endErr = reason
 		s.state = StateEnded
+		s.notify()
 		if s.lostTimer != nil {
 			s.lostTimer.Stop()
 		}

@@ -406,3 +406,24 @@ func testLogger(side string) *slog.Logger {
 	}
 	return slog.Default().With("side", side)
 }
+
+func TestPeerMediaStateAndSafetyCode(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(60 * time.Second).Stop()
+	ca, cb := h.vnetConfigs()
+	inviter, joiner := h.callPair(ca, cb)
+	if a, b := inviter.SafetyCode(), joiner.SafetyCode(); a == "" || a != b {
+		t.Errorf("safety codes %q and %q: want the same on both sides", a, b)
+	}
+	inviter.SetLocalMedia(false, true)
+	eventually(t, 10*time.Second, "joiner sees the inviter muted", func() bool {
+		m := joiner.PeerMedia()
+		return m.Known && m.AudioMuted && !m.CameraOff
+	})
+	inviter.SetLocalMedia(true, false)
+	eventually(t, 10*time.Second, "joiner sees the inviter's camera off", func() bool {
+		m := joiner.PeerMedia()
+		return !m.AudioMuted && m.CameraOff
+	})
+}

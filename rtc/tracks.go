@@ -182,8 +182,11 @@ func (s *Session) attachTracks() {
 	s.media.attached = true
 	s.media.mu.Unlock()
 	if s.cfg.Video != nil {
-		if _, err := s.addVideo(s.cfg.Video); err != nil {
+		t, err := s.addVideo(s.cfg.Video)
+		if err != nil {
 			s.log.Warn("video track not added", "err", err)
+		} else if s.cfg.SelfView != nil {
+			t.video.SetPreview(s.cfg.SelfView)
 		}
 	}
 	if s.cfg.Tone {
