@@ -5,18 +5,23 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 
 	// The camera driver registers itself with mediadevices.
 	_ "github.com/pion/mediadevices/pkg/driver/camera"
 
 	"peercall/rtc/headless"
+	"peercall/ui"
 )
 
 const usage = `Peercall — peer-to-peer video calls with two short codes.
 
 Usage:
+  peercall [--source pattern]      open the window (the test pattern instead of the camera)
   peercall invite [flags]          print an invite code, read the reply on stdin, run the call
   peercall join [flags] [CODE|-]   answer an invite: print the reply code, run the call
   peercall code decode CODE        print the session description a code stands for, as JSON
@@ -29,9 +34,8 @@ Run "peercall invite -h" for the call flags.
 
 func main() {
 	std := headless.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	if len(os.Args) < 2 || strings.HasPrefix(os.Args[1], "-") && os.Args[1] != "-h" && os.Args[1] != "--help" {
+		os.Exit(window(os.Args[1:]))
 	}
 	var err error
 	switch os.Args[1] {
@@ -54,4 +58,25 @@ func main() {
 		fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
 	}
 	os.Exit(headless.ExitCode(err))
+}
+
+// window opens the app's window; its flags are few and for testing and
+// demonstrations.
+func window(args []string) int {
+	fs := flag.NewFlagSet("peercall", flag.ContinueOnError)
+	source := fs.String("source", "", "video source: camera (from the settings) or pattern")
+	verbose := fs.Bool("verbose", false, "log the call engine's work to stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *source != "" && *source != "camera" && *source != "pattern" {
+		fmt.Fprintf(os.Stderr, "peercall: --source %q: use camera or pattern\n", *source)
+		return 2
+	}
+	opts := ui.Options{Source: *source}
+	if *verbose {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ui.Run(opts)
+	return 0
 }

@@ -30,6 +30,8 @@ type Stats struct {
 	KeyframesSent        uint64  `json:"keyframes_sent"`
 	EncodeMsAvg          float64 `json:"encode_ms_avg"`
 	TargetKbps           float64 `json:"target_kbps"`
+	PacketsReceived      uint64  `json:"packets_received"` // video RTP packets
+	PacketsLost          int64   `json:"packets_lost"`     // video RTP packets never received
 	BytesSent            uint64  `json:"bytes_sent"`
 	BytesReceived        uint64  `json:"bytes_received"`
 	RTTMs                float64 `json:"rtt_ms"`
@@ -119,6 +121,10 @@ func (s *Session) transportStats(pc *webrtc.PeerConnection, st *Stats) {
 	report := pc.GetStats()
 	var pairID string
 	for _, v := range report {
+		if in, ok := v.(webrtc.InboundRTPStreamStats); ok && in.Kind == "video" {
+			st.PacketsReceived += uint64(in.PacketsReceived)
+			st.PacketsLost += int64(in.PacketsLost)
+		}
 		if t, ok := v.(webrtc.TransportStats); ok {
 			st.BytesSent += t.BytesSent
 			st.BytesReceived += t.BytesReceived

@@ -40,7 +40,9 @@ fi
 minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
 if [ "$minor" -lt 21 ]; then
 	# Too old to switch toolchains itself: fetch the toolchain module.
-	dir=$(GOFLAGS=-mod=mod go mod download -json "golang.org/toolchain@v0.0.1-go${want}.linux-$(go env GOARCH)" |
+	# Outside this module: an old Go cannot read go.mod's version line.
+	dir=$(cd "$(mktemp -d)" && GO111MODULE=on go mod download -json \
+		"golang.org/toolchain@v0.0.1-go${want}.linux-$(go env GOARCH)" |
 		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 	chmod -R u+w "$dir" && chmod +x "$dir"/bin/* "$dir"/pkg/tool/*/*
 	mkdir -p "$HOME/.local/bin"

@@ -171,6 +171,12 @@ const (
 // run takes the source picture s through scaling, mirroring and conversion
 // into the dw×dh RGBA pixels at dst.
 func (c *Converter) run(s planar, dst *byte, dstStride, dw, dh int, mirrorLR bool) error {
+	if s.w != dw || s.h != dh {
+		oddMirror := mirrorLR && s.w%2 == 1 && s.sub != sub444
+		if !oddMirror && rgbaScaleCheaper(s.w, s.h, dw, dh) {
+			return c.convertThenScale(s, dst, dstStride, dw, dh, mirrorLR)
+		}
+	}
 	at := atNone
 	if mirrorLR {
 		// Mirror the smaller of the two pictures. Horizontally subsampled
@@ -226,6 +232,28 @@ func (c *Converter) run(s planar, dst *byte, dstStride, dw, dh int, mirrorLR boo
 		return err
 	}
 	return mirrorRGBA(&c.rgba[0], rs, dst, dstStride, dw, dh)
+}
+
+// convertThenScale converts s at its own size, mirrored first if asked,
+// and scales the RGBA result into dst.
+func (c *Converter) convertThenScale(s planar, dst *byte, dstStride, dw, dh int, mirrorLR bool) error {
+	if mirrorLR {
+		m := c.mid.view(s.w, s.h, s.sub)
+		mirror(s, m)
+		s = m
+	}
+	rs := stride(4 * s.w)
+	c.rgba = grow(c.rgba, rs*s.h)
+	if err := toRGBA(s, &c.rgba[0], rs); err != nil {
+		return err
+	}
+	return scaleRGBA(&c.rgba[0], rs, s.w, s.h, dst, dstStride, dw, dh)
+}
+
+var forcePath = 0
+
+func rgbaScaleCheaper(sw, sh, dw, dh int) bool {
+	return forcePath == 2
 }
 
 // source validates src and describes it for libyuv: directly when libyuv

@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"log/slog"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"peercall/assets"
+)
+
+// AppID identifies Peercall to the desktop and keys its preferences.
+const AppID = "app.peercall.peercall"
+
+// Options adjust the window at start.
+type Options struct {
+	// Source, when "pattern", sends the test pattern instead of the
+	// camera chosen in the settings.
+	Source string
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Run opens the window and returns when it is closed.
+func Run(opts Options) {
+	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w := a.NewWindow("Peercall")
+	u := newUI(a, w, opts)
+	u.showHome("")
+	w.Resize(fyne.NewSize(960, 640))
+	w.SetCloseIntercept(func() {
+		u.endAttempt()
+		w.Close()
+	})
+	a.Lifecycle().SetOnEnteredForeground(u.offerClipboard)
+	w.ShowAndRun()
+}
+
+// UI is the window's state: which screen shows and the call attempt it
+// belongs to. Its methods run on the UI goroutine.
+type UI struct {
+	app     fyne.App
+	win     fyne.Window
+	opts    Options
+	attempt *attempt
+	// offerClipboard of the current screen, if it takes a code.
+	clipboardCheck func(text string) bool
+	clipboardOffer func(text string)
+	shortcuts      []fyne.Shortcut
+	handlers       map[string]func()
+}
+
+// runShortcut runs the current screen's handler for s, if it has one.
+func (u *UI) runShortcut(s fyne.Shortcut) bool {
+	f, ok := u.handlers[s.ShortcutName()]
+	if ok {
+		f()
+	}
+	return ok
+}
+
+func newUI(a fyne.App, w fyne.Window, opts Options) *UI {
+	return &UI{app: a, win: w, opts: opts}
+}
+
+// setScreen replaces the window's content and the screen's shortcuts.
+func (u *UI) setScreen(content fyne.CanvasObject, shortcuts map[fyne.Shortcut]func()) {
+	c := u.win.Canvas()
+	for _, s := range u.shortcuts {
+		c.RemoveShortcut(s)
+	}
+	u.shortcuts = u.shortcuts[:0]
+	u.handlers = map[string]func(){}
+	for s, f := range shortcuts {
+		u.handlers[s.ShortcutName()] = f
+		c.AddShortcut(s, func(fyne.Shortcut) { f() })
+		u.shortcuts = append(u.shortcuts, s)
+	}
+	c.SetOnTypedKey(nil)
+	u.clipboardCheck, u.clipboardOffer = nil, nil
+	u.win.SetContent(content)
+}
+
+// offerClipboard shows the current screen's one-click paste when the
+// clipboard holds a code it can take.
+func (u *UI) offerClipboard() {
+	if u.clipboardCheck == nil {
+		return
+	}
+	text := u.app.Clipboard().Content()
+	if text != "" && u.clipboardCheck(text) {
+		u.clipboardOffer(text)
+	}
+}

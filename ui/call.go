@@ -1,0 +1,274 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"peercall/rtc"
+)
+
+var errNotReady = errors.New("wait a moment: your invite code is still being prepared")
+
+// Keyboard shortcuts of the call screen.
+var (
+	shortcutMute   = &desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutCamera = &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutHangup = &desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutStats  = &desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutSelf   = &desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutFull   = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+)
+
+// endMessage says in words why a call ended.
+func endMessage(reason error) string {
+	switch {
+	case reason == nil:
+		return "Call ended."
+	case errors.Is(reason, rtc.ErrPeerHungUp):
+		return "The other side hung up."
+	case errors.Is(reason, rtc.ErrConnectionLost):
+		return "The call ended: the connection was lost."
+	case errors.Is(reason, rtc.ErrConnectFailed):
+		return "The call could not connect. Check that both codes were pasted whole; on some networks a TURN server (Settings) is needed."
+	default:
+		return "The call ended: " + reason.Error()
+	}
+}
+
+// callScreen is the call in progress.
+type callScreen struct {
+	u      *UI
+	att    *attempt
+	cancel context.CancelFunc
+
+	status     *widget.Label
+	peerStatus *widget.Label
+	notice     *widget.Label
+	safety     *widget.Label
+	stats      *widget.Label
+	statsBox   fyne.CanvasObject
+	self       fyne.CanvasObject
+
+	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
+}
+
+// showCall switches to the call screen for an attempt that has both codes.
+func (u *UI) showCall(att *attempt) {
+	c := &callScreen{u: u, att: att}
+	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.peerStatus = widget.NewLabel("")
+	c.notice = widget.NewLabel("")
+	c.safety = widget.NewLabel("")
+	c.safety.Wrapping = fyne.TextWrapWord
+	c.safety.Hide()
+	c.peerStatus.Hide()
+	c.stats = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	c.statsBox = overlay(c.stats)
+	c.statsBox.Hide()
+
+	c.mute = newTipButton(iconMic, "Mute microphone (Ctrl+D)", c.toggleMute)
+	c.camera = newTipButton(iconCamera, "Turn camera off (Ctrl+E)", c.toggleCamera)
+	c.hangup = newTipButton(iconHangup, "Hang up (Ctrl+W)", c.hangUp)
+	c.hangup.Importance = widget.DangerImportance
+	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
+	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
+	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
+	controls := overlay(container.NewHBox(c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup))
+
+	top := overlay(container.NewVBox(c.status, c.peerStatus, c.notice, c.safety))
+	frame := canvas.NewRectangle(color.Transparent)
+	frame.StrokeColor = color.NRGBA{255, 255, 255, 160}
+	frame.StrokeWidth = 2
+	c.self = container.NewStack(att.self, frame)
+	content := container.New(&callLayout{}, att.remote, c.self, top, c.statsBox, controls)
+	u.setScreen(content, map[fyne.Shortcut]func(){
+		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
+		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
+	})
+	u.win.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if e.Name == fyne.KeyEscape && u.win.FullScreen() {
+			c.toggleFullScreen()
+		}
+	})
+	c.refreshNotice()
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	go bridge(ctx, att.sess, c)
+}
+
+// overlay puts o on a translucent dark panel so it reads over video.
+func overlay(o fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.NRGBA{0, 0, 0, 150})
+	bg.CornerRadius = 6
+	return container.NewStack(bg, container.NewPadded(o))
+}
+
+func (c *callScreen) refreshNotice() {
+	var text string
+	if !c.att.camOff && !c.att.source.Live() {
+		text = "No camera found: they see a “camera off” picture."
+	}
+	if text != "" {
+		text += "\n"
+	}
+	text += "No microphone: they cannot hear you."
+	setOrHide(c.notice, text)
+}
+
+// setOrHide shows a label with text, or hides it when there is none, so
+// empty lines take no room on the video.
+func setOrHide(l *widget.Label, text string) {
+	l.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}
+
+func (c *callScreen) showState(state rtc.State, peer rtc.PeerMedia) {
+	switch state {
+	case rtc.StateConnected:
+		c.status.SetText("Connected")
+	case rtc.StateReconnecting:
+		c.status.SetText("Reconnecting…")
+	case rtc.StateEnded:
+		c.status.SetText("Call ended")
+	default:
+		c.status.SetText("Connecting…")
+	}
+	var peerText string
+	if peer.Known {
+		switch {
+		case peer.AudioMuted && peer.CameraOff:
+			peerText = "They are muted and their camera is off."
+		case peer.AudioMuted:
+			peerText = "They are muted."
+		case peer.CameraOff:
+			peerText = "Their camera is off."
+		}
+	}
+	setOrHide(c.peerStatus, peerText)
+	if code := c.att.sess.SafetyCode(); code != "" {
+		setOrHide(c.safety, "Safety code "+code+" — read it to each other: if it is the same on both screens, no one is listening in between.")
+	}
+}
+
+func (c *callScreen) showStats(text string) { c.stats.SetText(text) }
+
+func (c *callScreen) showEnded(reason error) {
+	c.cancel()
+	if c.u.attempt != c.att {
+		return
+	}
+	if c.u.win.FullScreen() {
+		c.u.win.SetFullScreen(false)
+	}
+	c.u.showHome(endMessage(reason))
+}
+
+func (c *callScreen) toggleMute() {
+	c.att.muted = !c.att.muted
+	if c.att.muted {
+		c.mute.SetIcon(iconMicOff)
+		c.mute.tip = "Unmute microphone (Ctrl+D)"
+	} else {
+		c.mute.SetIcon(iconMic)
+		c.mute.tip = "Mute microphone (Ctrl+D)"
+	}
+	c.att.sess.SetLocalMedia(false, c.att.source.Live())
+}
+
+func (c *callScreen) toggleCamera() {
+	c.att.camOff = !c.att.camOff
+	att := c.att
+	off := att.camOff
+	if off {
+		c.camera.SetIcon(iconCameraOff)
+		c.camera.tip = "Turn camera on (Ctrl+E)"
+	} else {
+		c.camera.SetIcon(iconCamera)
+		c.camera.tip = "Turn camera off (Ctrl+E)"
+	}
+	// Opening a camera can take a moment: off the UI goroutine.
+	go func() {
+		live, _ := att.source.SetOff(off)
+		att.sess.SetLocalMedia(false, live)
+		onUI(c.refreshNotice)
+	}()
+}
+
+func (c *callScreen) hangUp() {
+	c.cancel()
+	if c.u.win.FullScreen() {
+		c.u.win.SetFullScreen(false)
+	}
+	c.u.showHome("")
+}
+
+func (c *callScreen) toggleFullScreen() {
+	c.u.win.SetFullScreen(!c.u.win.FullScreen())
+}
+
+func (c *callScreen) toggleStats() {
+	if c.statsBox.Visible() {
+		c.statsBox.Hide()
+	} else {
+		c.statsBox.Show()
+	}
+}
+
+func (c *callScreen) toggleSelf() {
+	if c.self.Visible() {
+		c.self.Hide()
+		c.selfBtn.tip = "Show self-view (Ctrl+P)"
+	} else {
+		c.self.Show()
+		c.selfBtn.tip = "Hide self-view (Ctrl+P)"
+	}
+}
+
+// callLayout places the remote picture over the whole window, the
+// self-view in the bottom-right corner above the controls, the status at
+// the top left, the statistics at the top right and the controls at the
+// bottom centre. Objects: remote, self, status, stats, controls.
+type callLayout struct{}
+
+const callMargin = 12
+
+func (callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	remote, self, status, stats, controls := objs[0], objs[1], objs[2], objs[3], objs[4]
+	remote.Move(fyne.NewPos(0, 0))
+	remote.Resize(size)
+
+	cs := controls.MinSize()
+	controls.Resize(cs)
+	controls.Move(fyne.NewPos((size.Width-cs.Width)/2, size.Height-cs.Height-callMargin))
+
+	sw := max(160, size.Width/4)
+	sh := sw * 3 / 4
+	self.Resize(fyne.NewSize(sw, sh))
+	self.Move(fyne.NewPos(size.Width-sw-callMargin, size.Height-cs.Height-2*callMargin-sh))
+
+	ss := status.MinSize()
+	width := min(max(ss.Width, 320), size.Width/2)
+	status.Resize(fyne.NewSize(width, status.MinSize().Height))
+	status.Move(fyne.NewPos(callMargin, callMargin))
+
+	ts := stats.MinSize()
+	stats.Resize(ts)
+	stats.Move(fyne.NewPos(size.Width-ts.Width-callMargin, callMargin))
+}
+
+func (callLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(480, 360)
+}
+
