@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/widget"
 
 	"peercall/assets"
 )
@@ -19,6 +20,9 @@ type Options struct {
 	Source string
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
+	// Interfaces, when set, limits the network interfaces calls use (as
+	// the headless --interface flag does).
+	Interfaces []string
 }
 
 // Run opens the window and returns when it is closed.
@@ -49,6 +53,17 @@ type UI struct {
 	clipboardOffer func(text string)
 	shortcuts      []fyne.Shortcut
 	handlers       map[string]func()
+	// The parts of the start or join screen, for the bridge and tests.
+	parts screenParts
+	call  *callScreen
+}
+
+// screenParts are the widgets of the start and join screens that change.
+type screenParts struct {
+	field   *codeField
+	code    *codeBox
+	status  *widget.Label
+	connect *widget.Button
 }
 
 // runShortcut runs the current screen's handler for s, if it has one.
@@ -78,6 +93,7 @@ func (u *UI) setScreen(content fyne.CanvasObject, shortcuts map[fyne.Shortcut]fu
 		u.shortcuts = append(u.shortcuts, s)
 	}
 	c.SetOnTypedKey(nil)
+	u.parts, u.call = screenParts{}, nil
 	u.clipboardCheck, u.clipboardOffer = nil, nil
 	u.win.SetContent(content)
 }

@@ -41,6 +41,7 @@ func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 	sess, err := rtc.New(rtc.Config{
 		ICEServers: prefs.iceServers(),
 		Logger:     u.opts.Logger,
+		Interfaces: u.opts.Interfaces,
 		Video:      src,
 		FPS:        sendFPS,
 		VideoSink:  remote,

@@ -13,8 +13,8 @@ import (
 
 // onUI runs f on the UI goroutine. Every change that reaches the widgets
 // from another goroutine — the engine, the media paths, timers — goes
-// through here.
-func onUI(f func()) { fyne.Do(f) }
+// through here. (Tests replace it to run the queue on their own goroutine.)
+var onUI = func(f func()) { fyne.Do(f) }
 
 // callView is what the bridge updates: the call screen implements it.
 type callView interface {

@@ -60,9 +60,18 @@ type callScreen struct {
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
 }
 
-// showCall switches to the call screen for an attempt that has both codes.
+// showCall switches to the call screen for an attempt that has both codes
+// and starts following the session.
 func (u *UI) showCall(att *attempt) {
-	c := &callScreen{u: u, att: att}
+	c := u.showCallFor(att)
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	go bridge(ctx, att.sess, c)
+}
+
+// showCallFor builds the call screen without following the session.
+func (u *UI) showCallFor(att *attempt) *callScreen {
+	c := &callScreen{u: u, att: att, cancel: func() {}}
 	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.peerStatus = widget.NewLabel("")
 	c.notice = widget.NewLabel("")
@@ -98,10 +107,9 @@ func (u *UI) showCall(att *attempt) {
 			c.toggleFullScreen()
 		}
 	})
+	u.call = c
 	c.refreshNotice()
-	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
-	go bridge(ctx, att.sess, c)
+	return c
 }
 
 // overlay puts o on a translucent dark panel so it reads over video.
@@ -113,7 +121,7 @@ func overlay(o fyne.CanvasObject) fyne.CanvasObject {
 
 func (c *callScreen) refreshNotice() {
 	var text string
-	if !c.att.camOff && !c.att.source.Live() {
+	if !c.att.camOff && (c.att.source == nil || !c.att.source.Live()) {
 		text = "No camera found: they see a “camera off” picture."
 	}
 	if text != "" {
@@ -271,4 +279,3 @@ func (callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func (callLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(480, 360)
 }
-

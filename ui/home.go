@@ -209,6 +209,7 @@ func (u *UI) showStart() {
 	u.setScreen(container.NewPadded(container.NewVScroll(body)), map[fyne.Shortcut]func(){
 		shortcutCopy: func() { code.copy.OnTapped() },
 	})
+	u.parts = screenParts{field: reply, code: code, status: status, connect: connect}
 	u.clipboardCheck = func(text string) bool { return att != nil && att.sess.CheckReply(text) == nil }
 	u.clipboardOffer = func(text string) { reply.offer("Paste the reply code from the clipboard", text) }
 
@@ -287,6 +288,7 @@ func (u *UI) showJoin() {
 			code.copy.OnTapped()
 		},
 	})
+	u.parts = screenParts{field: field, code: code, status: status}
 	u.win.Canvas().Focus(field.entry)
 	u.clipboardCheck = func(text string) bool {
 		_, err := invite.Parse(text, invite.KindInvite, nil)

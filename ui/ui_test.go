@@ -1,0 +1,247 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"peercall/rtc"
+	"peercall/rtc/invite"
+)
+
+// uiQueue holds what other goroutines hand to the UI during a test; the
+// test goroutine runs it, so it is the one UI goroutine, as in the app.
+var uiQueue = make(chan func(), 1024)
+
+// pumpUI runs what is queued for the UI.
+func pumpUI() {
+	for {
+		select {
+		case f := <-uiQueue:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+func newTestUI(t *testing.T) *UI {
+	t.Helper()
+	saved := onUI
+	onUI = func(f func()) { uiQueue <- f }
+	t.Cleanup(func() {
+		pumpUI()
+		onUI = saved
+	})
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(800, 600))
+	u := newUI(a, w, Options{Source: "pattern", Interfaces: []string{"lo"}})
+	t.Cleanup(u.endAttempt)
+	return u
+}
+
+// waitFor polls until cond holds; the engine answers on its own goroutines.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for pumpUI(); !cond(); pumpUI() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 15 s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// otherInvite makes an invite from another app on loopback.
+func otherInvite(t *testing.T) (string, *rtc.Session) {
+	t.Helper()
+	s, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	text, err := s.Invite(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text, s
+}
+
+func TestHomeScreen(t *testing.T) {
+	u := newTestUI(t)
+	u.showHome("")
+	test.AssertRendersToMarkup(t, "home.xml", u.win.Canvas())
+	u.showHome("The other side hung up.")
+	test.AssertRendersToMarkup(t, "home_after_call.xml", u.win.Canvas())
+}
+
+func TestJoinScreenExplainsBadPastes(t *testing.T) {
+	u := newTestUI(t)
+	u.showJoin()
+	test.AssertRendersToMarkup(t, "join.xml", u.win.Canvas())
+	good, inviter := otherInvite(t)
+	// A reply made to that invite: the wrong kind for this field.
+	joiner, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer joiner.Close()
+	reply, err := joiner.Join(context.Background(), good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = inviter
+	for _, tc := range []struct {
+		name, text string
+		want       error
+	}{
+		{"not a code", "hello, here is the code!", invite.ErrNotCode},
+		{"damaged", good[:30] + swap(good[30]) + good[31:], invite.ErrDamaged},
+		{"cut short", good[:len(good)-12], invite.ErrTruncated},
+		{"a reply", reply, invite.ErrUnexpectedReply},
+	} {
+		field := u.parts.field
+		field.entry.SetText("")
+		test.Type(field.entry, tc.text)
+		if got := field.errText.Text; !strings.Contains(got, tc.want.Error()) {
+			t.Errorf("%s: message %q, want %q", tc.name, got, tc.want.Error())
+		}
+		if u.attempt != nil {
+			t.Fatalf("%s: a bad paste started a call", tc.name)
+		}
+	}
+	u.parts.field.entry.SetText("")
+	test.Type(u.parts.field.entry, "see you at eight!")
+	test.AssertRendersToMarkup(t, "join_error.xml", u.win.Canvas())
+
+	// A good invite, pasted with chat-app wrapping, gives a reply code.
+	u.parts.field.entry.SetText("")
+	test.Type(u.parts.field.entry, "“"+good[:40]+"\n"+good[40:]+"” ")
+	waitFor(t, "reply code", func() bool { return strings.HasPrefix(u.parts.code.label.Text, invite.Prefix) })
+	if u.parts.code.copy.Disabled() {
+		t.Error("Copy is disabled with a reply to copy")
+	}
+	test.Tap(u.parts.code.copy)
+	if got := u.app.Clipboard().Content(); got != u.parts.code.label.Text {
+		t.Errorf("clipboard holds %q", got)
+	}
+	// Cancel releases the attempt.
+	a := u.attempt
+	u.showHome("")
+	if u.attempt != nil {
+		t.Error("cancel kept the attempt")
+	}
+	select {
+	case <-a.sess.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("the cancelled attempt was not released")
+	}
+}
+
+func TestStartScreenValidatesTheReply(t *testing.T) {
+	u := newTestUI(t)
+	u.showStart()
+	waitFor(t, "invite code", func() bool { return strings.HasPrefix(u.parts.code.label.Text, invite.Prefix) })
+	own := u.parts.code.label.Text
+	// Codes are random: render the screen around a fixed one.
+	u.parts.code.label.SetText("PC" + strings.Repeat("x", len(own)-2))
+	test.AssertRendersToMarkup(t, "start.xml", u.win.Canvas())
+	u.parts.code.label.SetText(own)
+	other, _ := otherInvite(t)
+	// A reply to another invite.
+	stranger, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	strangerReply, err := stranger.Join(context.Background(), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, text string
+		want       error
+	}{
+		{"own invite", own, invite.ErrOwnCode},
+		{"someone's invite", other, invite.ErrUnexpectedInvite},
+		{"reply to another invite", strangerReply, invite.ErrOtherInvite},
+	} {
+		field := u.parts.field
+		field.entry.SetText("")
+		test.Type(field.entry, tc.text)
+		if got := field.errText.Text; !strings.Contains(got, tc.want.Error()) {
+			t.Errorf("%s: message %q, want %q", tc.name, got, tc.want.Error())
+		}
+		if !u.parts.connect.Disabled() {
+			t.Errorf("%s: Connect is enabled", tc.name)
+		}
+	}
+	// The clipboard holding a valid reply is offered in one click.
+	joiner, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer joiner.Close()
+	reply, err := joiner.Join(context.Background(), own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.parts.field.entry.SetText("")
+	u.app.Clipboard().SetContent(reply)
+	u.offerClipboard()
+	paste := u.parts.field.paste
+	if !paste.Visible() {
+		t.Fatal("a reply on the clipboard was not offered")
+	}
+	test.Tap(paste)
+	// The call screen comes as soon as the reply is in.
+	if u.call == nil {
+		t.Fatalf("pasting the reply did not start the call (%q)", u.parts.field.errText.Text)
+	}
+	waitFor(t, "connected", func() bool { return u.attempt.sess.State() == rtc.StateConnected })
+	waitFor(t, "status", func() bool { return u.call.status.Text == "Connected" })
+	if u.call.safety.Text == "" || !strings.Contains(u.call.safety.Text, joiner.SafetyCode()) {
+		t.Errorf("safety code %q, want the joiner's %q", u.call.safety.Text, joiner.SafetyCode())
+	}
+	// The peer hangs up: back home with a message.
+	joiner.Close()
+	waitFor(t, "home after hang-up", func() bool { return u.call == nil && u.attempt == nil })
+}
+
+func TestCallScreenStates(t *testing.T) {
+	u := newTestUI(t)
+	s, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &attempt{sess: s, remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
+	a.source = nil
+	u.attempt = a
+	// No bridge here: the states are driven by hand.
+	c := u.showCallFor(a)
+	c.showState(rtc.StateReconnecting, rtc.PeerMedia{Known: true, AudioMuted: true, CameraOff: true})
+	test.AssertRendersToMarkup(t, "call_reconnecting.xml", u.win.Canvas())
+	c.toggleStats()
+	c.showStats("Round trip  12 ms")
+	c.toggleSelf()
+	test.AssertRendersToMarkup(t, "call_stats_noself.xml", u.win.Canvas())
+	if msg := endMessage(rtc.ErrPeerHungUp); !strings.Contains(msg, "hung up") {
+		t.Errorf("end message %q", msg)
+	}
+	if msg := endMessage(errors.New("x")); !strings.Contains(msg, "x") {
+		t.Errorf("end message %q", msg)
+	}
+}
+
+func swap(c byte) string {
+	if c == 'z' {
+		return "y"
+	}
+	return "z"
+}
