@@ -3,11 +3,15 @@
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+export LANG ?= en_US.UTF-8
 GO ?= go
 BIN := bin/peercall
 FUZZTIME ?= 5m
 
-.PHONY: all deps build run test vet fuzz clean
+FYNE := $(HOME)/go/bin/fyne
+FYNE_VERSION := v1.7.4
+
+.PHONY: all deps build run test vet fuzz package install clean
 
 all: build
 
@@ -33,5 +37,20 @@ test: vet
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./rtc/invite
 
+$(FYNE):
+	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_VERSION)
+
+# The Linux bundle: binary, .desktop file and icon, from FyneApp.toml.
+package: deps $(FYNE)
+	$(FYNE) package -os linux --release
+	@ls -l Peercall.tar.xz
+
+# Installs the bundle for the current user, so Peercall opens from the
+# desktop menu.
+install: package
+	rm -rf bin/bundle && mkdir -p bin/bundle
+	tar -xJf Peercall.tar.xz -C bin/bundle
+	$(MAKE) -C bin/bundle user-install
+
 clean:
-	rm -rf bin
+	rm -rf bin Peercall.tar.xz

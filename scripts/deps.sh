@@ -5,9 +5,12 @@
 set -euo pipefail
 
 packages=(
-	gcc g++ pkg-config make
-	libvpx-dev libopus-dev
+	gcc g++ pkg-config make git
+	libvpx-dev libopus-dev libyuv-dev
+	libgl1-mesa-dev libgl1-mesa-dri xorg-dev
 	iproute2 procps
+	xvfb xdotool xclip imagemagick
+	chromium
 )
 
 sudo=""
