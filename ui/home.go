@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -183,6 +184,12 @@ func (u *UI) showStart() {
 		if err := att.sess.AcceptReply(text); err != nil {
 			reply.errText.SetText(err.Error())
 			return
+		}
+		pasted := time.Now()
+		att.remote.onFirstFrame = func() {
+			if u.opts.Logger != nil {
+				u.opts.Logger.Info("first remote frame on screen", "ms_after_reply", time.Since(pasted).Milliseconds())
+			}
 		}
 		u.showCall(att)
 	}

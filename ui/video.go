@@ -29,6 +29,10 @@ type VideoView struct {
 	boxW, boxH atomic.Int32  // drawn size in pixels
 	laidOut    atomic.Uint64 // the aspect the last layout used
 
+	// onFirstFrame runs on the UI goroutine when the first picture is
+	// handed to the screen.
+	onFirstFrame func()
+
 	pending atomic.Bool // a frame is on its way to the screen
 	frames  atomic.Uint64
 	dropped atomic.Uint64
@@ -89,6 +93,9 @@ func (v *VideoView) WriteFrame(img *image.YCbCr) {
 		if first || v.aspect.Load() != v.laidOut.Load() {
 			v.placeholder.Hide()
 			v.Refresh()
+			if first && v.onFirstFrame != nil {
+				v.onFirstFrame()
+			}
 		} else {
 			v.image.Refresh()
 		}
