@@ -50,7 +50,7 @@ package: deps $(FYNE)
 install: package
 	rm -rf bin/bundle && mkdir -p bin/bundle
 	tar -xJf Peercall.tar.xz -C bin/bundle
-	$(MAKE) -C bin/bundle user-install
+	$(MAKE) -C bin/bundle/peercall user-install
 
 clean:
 	rm -rf bin Peercall.tar.xz
