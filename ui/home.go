@@ -227,6 +227,13 @@ func (u *UI) showStart() {
 			text, err = a.sess.Invite(context.Background())
 		}
 		onUI(func() {
+			if u.parts.code != code {
+				// The person left this screen meanwhile.
+				if a != nil {
+					go a.sess.Close()
+				}
+				return
+			}
 			if err != nil {
 				if a != nil {
 					go a.sess.Close()
@@ -271,6 +278,13 @@ func (u *UI) showJoin() {
 		field.entry.Disable()
 		status.SetText("Preparing your reply code…")
 		go u.join(text, remote, self, func(a *attempt, reply string, err error) {
+			if u.parts.field != field {
+				// The person left this screen meanwhile.
+				if a != nil {
+					go a.sess.Close()
+				}
+				return
+			}
 			if err != nil {
 				started = false
 				field.entry.Enable()

@@ -212,6 +212,16 @@ func TestStartScreenValidatesTheReply(t *testing.T) {
 	// The peer hangs up: back home with a message.
 	joiner.Close()
 	waitFor(t, "home after hang-up", func() bool { return u.call == nil && u.attempt == nil })
+
+	// A new call works without restarting, and cancelling while the invite
+	// is being prepared leaves nothing behind.
+	u.showStart()
+	u.showHome("")
+	u.showStart()
+	waitFor(t, "a second invite", func() bool { return strings.HasPrefix(u.parts.code.label.Text, invite.Prefix) })
+	if u.parts.code.label.Text == own {
+		t.Error("the second call reused the first invite")
+	}
 }
 
 func TestCallScreenStates(t *testing.T) {
