@@ -62,7 +62,6 @@ type negotiator struct {
 	pending   *webrtc.SessionDescription
 	midPrefix string
 	mids      int
-	rounds    int
 }
 
 func newNegotiator(pc *webrtc.PeerConnection, polite bool, log *slog.Logger, send func([]byte) error) *negotiator {
@@ -236,7 +235,7 @@ func (n *negotiator) handleDescription(d webrtc.SessionDescription) error {
 		if err := n.sendMessage(signalMessage{Description: &answer}); err != nil {
 			return err
 		}
-		n.stable()
+		n.roundDone()
 		if dropped {
 			// What the dropped offer carried still needs a round of its
 			// own; do not count on pion noticing it again.
@@ -254,15 +253,14 @@ func (n *negotiator) handleDescription(d webrtc.SessionDescription) error {
 		if err := n.pc.SetRemoteDescription(d); err != nil {
 			return err
 		}
-		n.stable()
+		n.roundDone()
 	default:
 		return fmt.Errorf("unexpected description type %q", d.Type.String())
 	}
 	return nil
 }
 
-func (n *negotiator) stable() {
-	n.rounds++
+func (n *negotiator) roundDone() {
 	if n.onStable != nil {
 		n.onStable()
 	}

@@ -104,38 +104,31 @@ func (m *mediaState) closeSources() {
 	}
 }
 
-// firstVideo returns the first remote video receiver still running, else
-// the last one, for statistics.
-func (m *mediaState) remoteVideo() *media.VideoReceiver {
+// liveOrLast returns what pick finds on the first remote track still
+// running, else on the last that had it: the receiver the statistics follow.
+func liveOrLast[T comparable](m *mediaState, pick func(*remoteTrack) T) T {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var last *media.VideoReceiver
+	var zero, last T
 	for _, r := range m.remote {
-		if r.video == nil {
+		v := pick(r)
+		if v == zero {
 			continue
 		}
 		if !r.ended.Load() {
-			return r.video
+			return v
 		}
-		last = r.video
+		last = v
 	}
 	return last
 }
 
+func (m *mediaState) remoteVideo() *media.VideoReceiver {
+	return liveOrLast(m, func(r *remoteTrack) *media.VideoReceiver { return r.video })
+}
+
 func (m *mediaState) remoteAudio() *media.AudioReceiver {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var last *media.AudioReceiver
-	for _, r := range m.remote {
-		if r.audio == nil {
-			continue
-		}
-		if !r.ended.Load() {
-			return r.audio
-		}
-		last = r.audio
-	}
-	return last
+	return liveOrLast(m, func(r *remoteTrack) *media.AudioReceiver { return r.audio })
 }
 
 // RemoteTracks lists the tracks the other side has sent, oldest first.
