@@ -30,9 +30,10 @@ vet: deps
 	$(GO) vet ./...
 
 # The end-to-end tests build the binary themselves; those that need root
-# (network namespaces) run when make test runs as root, as CI does.
+# (network namespaces) run when make test runs as root, as CI does. A
+# private PulseAudio server with a null sink runs for the duration.
 test: vet
-	$(GO) test -race -count=1 -p 1 -timeout 30m ./...
+	./scripts/with-sound.sh $(GO) test -race -count=1 -p 1 -timeout 30m ./...
 
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./rtc/invite

@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(
 	gcc g++ pkg-config make git
-	libvpx-dev libopus-dev libyuv-dev
+	libvpx-dev libopus-dev libyuv-dev libspeexdsp-dev
+	pulseaudio pulseaudio-utils
 	libgl1-mesa-dev libgl1-mesa-dri xorg-dev
 	iproute2 procps
 	xvfb xdotool xclip imagemagick
