@@ -8,8 +8,7 @@ import (
 	"testing"
 )
 
-// camera returns a w×h 4:2:0 picture of random legal samples (noise defeats
-// nothing in libyuv, but keeps the numbers honest).
+// camera returns a w×h 4:2:0 picture of random legal samples.
 func camera(w, h int) *image.YCbCr {
 	return noise(rand.New(rand.NewPCG(3, 4)), image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
 }
@@ -42,6 +41,7 @@ func BenchmarkConvert(b *testing.B) {
 			src := camera(tc.sw, tc.sh)
 			var c Converter
 			dst := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
+			c.ConvertInto(dst, src, tc.mirror) // size the buffers
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := c.ConvertInto(dst, src, tc.mirror); err != nil {
@@ -59,6 +59,7 @@ func BenchmarkConvertOddOrigin(b *testing.B) {
 	src := camera(1282, 722).SubImage(image.Rect(1, 1, 1281, 721)).(*image.YCbCr)
 	var c Converter
 	dst := image.NewRGBA(image.Rect(0, 0, 640, 360))
+	c.ConvertInto(dst, src, false) // size the buffers
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.ConvertInto(dst, src, false); err != nil {

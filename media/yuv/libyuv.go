@@ -5,7 +5,6 @@ package yuv
 #include <libyuv/convert_argb.h>
 #include <libyuv/planar_functions.h>
 #include <libyuv/scale.h>
-#include <libyuv/scale_argb.h>
 */
 import "C"
 
@@ -88,11 +87,4 @@ func mirror(src, dst planar) {
 // the two must not overlap.
 func mirrorRGBA(src *byte, srcStride int, dst *byte, dstStride, w, h int) error {
 	return status("mirror", C.ARGBMirror(u8(src), C.int(srcStride), u8(dst), C.int(dstStride), C.int(w), C.int(h)))
-}
-
-// scaleRGBA resamples 4-byte pixels bilinearly. The channel order does not
-// matter to the filter, so it serves RGBA as well as libyuv's ARGB.
-func scaleRGBA(src *byte, srcStride, srcW, srcH int, dst *byte, dstStride, dstW, dstH int) error {
-	return status("scale", C.ARGBScale(u8(src), C.int(srcStride), C.int(srcW), C.int(srcH),
-		u8(dst), C.int(dstStride), C.int(dstW), C.int(dstH), C.kFilterBilinear))
 }
