@@ -46,6 +46,8 @@ type statsLine struct {
 	LatencyP50           float64 `json:"latency_ms_p50"`
 	LatencyP95           float64 `json:"latency_ms_p95"`
 	AudioPacketsReceived uint64  `json:"audio_packets_received"`
+	AudioLatencyMs       float64 `json:"audio_latency_ms"`
+	AudioConcealedMs     float64 `json:"audio_concealed_ms"`
 	BytesSent            uint64  `json:"bytes_sent"`
 	BytesReceived        uint64  `json:"bytes_received"`
 	RTTMs                float64 `json:"rtt_ms"`
@@ -76,17 +78,23 @@ func readStats(t *testing.T, path string) []statsLine {
 // each side's final statistics.
 func twoProcessCall(t *testing.T, prefix []string, seconds int) (inviter, joiner statsLine) {
 	t.Helper()
+	return twoProcessCallWith(t, prefix, seconds, nil, nil)
+}
+
+// twoProcessCallWith is twoProcessCall with extra flags for each side.
+func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags, joinerFlags []string) (inviter, joiner statsLine) {
+	t.Helper()
 	dir := t.TempDir()
-	args := func(stats string) []string {
-		return []string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none",
-			"--interface", "lo", "--seconds", fmt.Sprint(seconds), "--stats", filepath.Join(dir, stats)}
+	args := func(stats string, extra []string) []string {
+		return append([]string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none",
+			"--interface", "lo", "--seconds", fmt.Sprint(seconds), "--stats", filepath.Join(dir, stats)}, extra...)
 	}
 	command := func(extra ...string) *exec.Cmd {
 		all := append(append([]string{}, prefix...), peercallBin)
 		all = append(all, extra...)
 		return exec.Command(all[0], all[1:]...)
 	}
-	inv := command(append([]string{"invite"}, args("inviter.jsonl")...)...)
+	inv := command(append([]string{"invite"}, args("inviter.jsonl", inviterFlags)...)...)
 	invIn, err := inv.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +111,7 @@ func twoProcessCall(t *testing.T, prefix []string, seconds int) (inviter, joiner
 	defer inv.Process.Kill()
 	inviteCode := readCode(t, invOut, "invite")
 
-	join := command(append(append([]string{"join"}, args("joiner.jsonl")...), inviteCode)...)
+	join := command(append(append([]string{"join"}, args("joiner.jsonl", joinerFlags)...), inviteCode)...)
 	joinOut, err := join.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -49,8 +49,12 @@ type Config struct {
 	Video media.VideoSource
 	// FPS is the frame rate the encoder is tuned for.
 	FPS int
-	// Tone sends a 440 Hz tone as the call's audio.
-	Tone bool
+	// Audio is the local sound (microphone or tone); nil sends none. The
+	// session closes it when the call ends.
+	Audio media.AudioInput
+	// Speaker receives the remote sound for an output to pull; nil: the
+	// session keeps one of its own, for statistics only.
+	Speaker *media.Speaker
 	// VideoSink receives decoded remote pictures; nil only counts them.
 	VideoSink media.VideoSink
 	// SelfView receives every picture of Video that is sent; nil: none.

@@ -55,7 +55,7 @@ func (s *Session) sendMediaState() {
 		return
 	}
 	if data, err := json.Marshal(m); err == nil {
-		_ = control.Send(data)
+		_ = control.SendText(string(data))
 	}
 }
 

@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 
+	"peercall/media"
 	"peercall/rtc/invite"
 )
 
@@ -55,7 +57,9 @@ type Session struct {
 	hangingUp     bool
 	estimator     cc.BandwidthEstimator
 
-	media mediaState
+	media   mediaState
+	speaker *media.Speaker
+	muted   atomic.Bool
 }
 
 // New makes a session and its DTLS certificate. It does no networking.
@@ -73,9 +77,14 @@ func New(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	speaker := cfg.Speaker
+	if speaker == nil {
+		speaker = media.NewSpeaker()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Session{
-		cfg: cfg, log: cfg.Logger, cert: *cert, fp: fp,
+		speaker: speaker,
+		cfg:     cfg, log: cfg.Logger, cert: *cert, fp: fp,
 		ctx: ctx, cancel: cancel,
 		connected: make(chan struct{}), done: make(chan struct{}),
 		changed: make(chan struct{}, 1),
@@ -246,7 +255,9 @@ func (s *Session) begin(polite bool) error {
 		pc.Close()
 		return s.fail(err)
 	}
-	neg := newNegotiator(pc, polite, s.log.With("part", "negotiation"), signal.Send)
+	// Every message on both channels is JSON sent as text, as a browser's
+	// JSON.parse expects.
+	neg := newNegotiator(pc, polite, s.log.With("part", "negotiation"), func(b []byte) error { return signal.SendText(string(b)) })
 	neg.beforeAnswer = s.attachTracks
 	neg.onStable = s.media.requestKeyframe
 
@@ -264,7 +275,7 @@ func (s *Session) begin(polite bool) error {
 		}
 		init := c.ToJSON()
 		if data, err := json.Marshal(signalMessage{Candidate: &init}); err == nil {
-			_ = signal.Send(data)
+			_ = signal.SendText(string(data))
 		}
 	})
 	signal.OnMessage(func(m webrtc.DataChannelMessage) { neg.deliver(m.Data) })
@@ -408,7 +419,7 @@ func (s *Session) Hangup() {
 	s.mu.Unlock()
 	if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {
 		if data, err := json.Marshal(controlMessage{Type: controlHangup}); err == nil {
-			_ = control.Send(data)
+			_ = control.SendText(string(data))
 		}
 		// Give the message a moment to leave before the transport closes.
 		deadline := time.Now().Add(300 * time.Millisecond)
@@ -474,7 +485,27 @@ func (s *Session) closeMedia() {
 	attached := s.media.attached
 	s.media.mu.Unlock()
 	s.media.closeSources()
-	if !attached && s.cfg.Video != nil {
-		s.cfg.Video.Close()
+	if !attached {
+		if s.cfg.Video != nil {
+			s.cfg.Video.Close()
+		}
+		if s.cfg.Audio != nil {
+			s.cfg.Audio.Close()
+		}
 	}
+}
+
+// SetMuted sends silence instead of the microphone (or unmutes) and tells
+// the other side. The camera state reported is cameraLive.
+func (s *Session) SetMuted(muted, cameraLive bool) {
+	s.muted.Store(muted)
+	s.media.mu.Lock()
+	for _, t := range s.media.local {
+		if t.audio != nil {
+			t.audio.SetMuted(muted)
+		}
+	}
+	hasAudio := s.cfg.Audio != nil
+	s.media.mu.Unlock()
+	s.SetLocalMedia(hasAudio && !muted, cameraLive)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,8 +165,8 @@ func liveVideoFrames(s *Session) (tracks int, frames uint64) {
 func (h *harness) vnetConfigs() (Config, Config) {
 	t := h.t
 	na, nb := h.vnetPair()
-	return Config{Net: na, Video: patternSource(t), Tone: true, FPS: 15, Logger: testLogger("inviter")},
-		Config{Net: nb, Video: patternSource(t), Tone: true, FPS: 15, Logger: testLogger("joiner")}
+	return Config{Net: na, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
+		Config{Net: nb, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner")}
 }
 
 func TestCallCarriesVideoAndAudioBothWays(t *testing.T) {
@@ -426,4 +428,57 @@ func TestPeerMediaStateAndSafetyCode(t *testing.T) {
 		m := joiner.PeerMedia()
 		return !m.AudioMuted && m.CameraOff
 	})
+}
+
+// With 5 % of packets lost on the way, loss concealment and FEC keep the
+// played audio continuous.
+func TestAudioStaysContinuousUnderLoss(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(60 * time.Second).Stop()
+	na, nb := h.vnetPair()
+	var lossy atomic.Bool
+	var n atomic.Uint64
+	h.routers[0].AddChunkFilter(func(c vnet.Chunk) bool {
+		// Every twentieth datagram, once the call is up.
+		return !lossy.Load() || n.Add(1)%20 != 0
+	})
+	speaker := media.NewSpeaker()
+	wav := filepath.Join(t.TempDir(), "heard.wav")
+	out, err := media.NewFileOutput(wav, speaker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inviter, joiner := h.callPair(
+		Config{Net: na, Audio: media.NewToneInput(), Logger: testLogger("inviter")},
+		Config{Net: nb, Speaker: speaker, Logger: testLogger("joiner")})
+	eventually(t, 10*time.Second, "audio arrives", func() bool { return joiner.Stats().AudioPacketsReceived > 10 })
+	lossy.Store(true)
+	time.Sleep(8 * time.Second)
+	st := joiner.Stats()
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = inviter
+	pcm, err := media.ReadWAV(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	window := pcm[len(pcm)-7*48000:]
+	longest, run := 0, 0
+	for _, v := range window {
+		if v > -200 && v < 200 {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	if gap := float64(longest) / 48; gap > 60 {
+		t.Errorf("a gap of %.0f ms under 5 %% loss", gap)
+	}
+	if st.AudioPacketsLost == 0 && st.AudioConcealedMs == 0 {
+		t.Errorf("no loss was seen: %+v", st)
+	}
+	t.Logf("lost %d audio packets, concealed %.0f ms, longest quiet run %.1f ms", st.AudioPacketsLost, st.AudioConcealedMs, float64(longest)/48)
 }

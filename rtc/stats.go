@@ -25,7 +25,11 @@ type Stats struct {
 	LatencyP95Ms         float64 `json:"latency_ms_p95"`
 	AudioPacketsReceived uint64  `json:"audio_packets_received"`
 	AudioPacketsSent     uint64  `json:"audio_packets_sent"`
-	AudioLevelDBFS       float64 `json:"audio_level"`
+	AudioPacketsLost     uint64  `json:"audio_packets_lost"`
+	AudioLevelDBFS       float64 `json:"audio_level"`        // dBFS of what is played
+	AudioLatencyMs       float64 `json:"audio_latency_ms"`   // mouth to ear, from the tone's markers; 0 unknown
+	AudioConcealedMs     float64 `json:"audio_concealed_ms"` // audio made up for lost packets
+	AudioBufferMs        float64 `json:"audio_buffer_ms"`    // audio waiting in the jitter buffer
 	FramesSent           uint64  `json:"frames_sent"`
 	KeyframesSent        uint64  `json:"keyframes_sent"`
 	EncodeMsAvg          float64 `json:"encode_ms_avg"`
@@ -63,16 +67,16 @@ func (s *Session) Stats() Stats {
 	pc := s.pc
 	s.mu.Unlock()
 
-	vr, ar := s.media.remoteVideo(), s.media.remoteAudio()
+	vr := s.media.remoteVideo()
 	var vs *media.VideoSender
-	var ts *media.ToneSender
+	var as *media.AudioSender
 	s.media.mu.Lock()
 	for _, t := range s.media.local {
 		if vs == nil && t.video != nil {
 			vs = t.video
 		}
-		if ts == nil && t.tone != nil {
-			ts = t.tone
+		if as == nil && t.audio != nil {
+			as = t.audio
 		}
 	}
 	s.media.mu.Unlock()
@@ -87,11 +91,12 @@ func (s *Session) Stats() Stats {
 		st.LatencyP95Ms = float64(v.LatencyP95.Microseconds()) / 1000
 		st.Codec = "VP8"
 	}
-	if ar != nil {
-		a := ar.Stats()
-		st.AudioPacketsReceived = a.PacketsReceived
-		st.AudioLevelDBFS = a.LevelDBFS
-	}
+	a := s.speaker.Stats()
+	st.AudioPacketsReceived, st.AudioPacketsLost = a.PacketsReceived, a.PacketsLost
+	st.AudioLevelDBFS = a.LevelDBFS
+	st.AudioConcealedMs = a.ConcealedMs
+	st.AudioBufferMs = float64(a.BufferDelay.Microseconds()) / 1000
+	st.AudioLatencyMs = float64(a.MouthToEar.Microseconds()) / 1000
 	if vs != nil {
 		v := vs.Stats()
 		st.FramesSent, st.KeyframesSent = v.FramesSent, v.Keyframes
@@ -101,8 +106,8 @@ func (s *Session) Stats() Stats {
 		st.TargetKbps = float64(v.TargetBps) / 1000
 		st.Source = v.SourceName
 	}
-	if ts != nil {
-		st.AudioPacketsSent = ts.PacketsSent()
+	if as != nil {
+		st.AudioPacketsSent = as.PacketsSent()
 	}
 	if pc != nil {
 		s.transportStats(pc, &st)

@@ -30,8 +30,9 @@ type LocalTrack struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 	video  *media.VideoSender
-	tone   *media.ToneSender
+	audio  *media.AudioSender
 	source media.VideoSource
+	input  media.AudioInput
 }
 
 // RemoteTrack describes a track the other side sends.
@@ -101,6 +102,9 @@ func (m *mediaState) closeSources() {
 		if t.source != nil {
 			t.source.Close()
 		}
+		if t.input != nil {
+			t.input.Close()
+		}
 	}
 }
 
@@ -127,10 +131,6 @@ func (m *mediaState) remoteVideo() *media.VideoReceiver {
 	return liveOrLast(m, func(r *remoteTrack) *media.VideoReceiver { return r.video })
 }
 
-func (m *mediaState) remoteAudio() *media.AudioReceiver {
-	return liveOrLast(m, func(r *remoteTrack) *media.AudioReceiver { return r.audio })
-}
-
 // RemoteTracks lists the tracks the other side has sent, oldest first.
 func (s *Session) RemoteTracks() []RemoteTrack {
 	s.media.mu.Lock()
@@ -141,8 +141,8 @@ func (s *Session) RemoteTracks() []RemoteTrack {
 		if r.video != nil {
 			t.Video = r.video.Stats()
 		}
-		if r.audio != nil {
-			t.Audio = r.audio.Stats()
+		if r.audio != nil && !r.ended.Load() {
+			t.Audio = s.speaker.Stats()
 		}
 		out = append(out, t)
 	}
@@ -182,8 +182,8 @@ func (s *Session) attachTracks() {
 			t.video.SetPreview(s.cfg.SelfView)
 		}
 	}
-	if s.cfg.Tone {
-		if _, err := s.addTone(); err != nil {
+	if s.cfg.Audio != nil {
+		if _, err := s.addAudio(s.cfg.Audio); err != nil {
 			s.log.Warn("audio track not added", "err", err)
 		}
 	}
@@ -214,9 +214,7 @@ func (s *Session) RemoveTrack(t *LocalTrack) error {
 		return derr
 	}
 	t.stop()
-	if t.source != nil {
-		t.source.Close()
-	}
+	t.closeInputs()
 	<-t.done
 	s.media.mu.Lock()
 	for i, l := range s.media.local {
@@ -244,16 +242,18 @@ func (s *Session) addVideo(src media.VideoSource) (*LocalTrack, error) {
 	return t, s.startLocal(t, track, func(ctx context.Context) error { return vs.Run(ctx) })
 }
 
-// addTone runs on the negotiation loop.
-func (s *Session) addTone() (*LocalTrack, error) {
+// addAudio runs on the negotiation loop.
+func (s *Session) addAudio(in media.AudioInput) (*LocalTrack, error) {
 	track, err := webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "peercall")
 	if err != nil {
+		in.Close()
 		return nil, err
 	}
-	ts := media.NewToneSender(sampleWriter(track))
-	t := &LocalTrack{Kind: "audio", tone: ts}
-	return t, s.startLocal(t, track, ts.Run)
+	as := media.NewAudioSender(in, sampleWriter(track))
+	as.SetMuted(s.muted.Load())
+	t := &LocalTrack{Kind: "audio", audio: as, input: in}
+	return t, s.startLocal(t, track, as.Run)
 }
 
 // startLocal adds the track to the connection and starts its send loop and
@@ -262,17 +262,13 @@ func (s *Session) startLocal(t *LocalTrack, track webrtc.TrackLocal, run func(co
 	s.media.mu.Lock()
 	if s.media.closed {
 		s.media.mu.Unlock()
-		if t.source != nil {
-			t.source.Close()
-		}
+		t.closeInputs()
 		return errEnded
 	}
 	s.media.mu.Unlock()
 	sender, err := s.neg.addTrack(track)
 	if err != nil {
-		if t.source != nil {
-			t.source.Close()
-		}
+		t.closeInputs()
 		return err
 	}
 	ctx, stop := context.WithCancel(s.ctx)
@@ -288,6 +284,15 @@ func (s *Session) startLocal(t *LocalTrack, track webrtc.TrackLocal, run func(co
 		}
 	})
 	return nil
+}
+
+func (t *LocalTrack) closeInputs() {
+	if t.source != nil {
+		t.source.Close()
+	}
+	if t.input != nil {
+		t.input.Close()
+	}
 }
 
 func sampleWriter(track *webrtc.TrackLocalStaticSample) media.SampleWriter {
@@ -354,6 +359,8 @@ func (s *Session) readTrack(track *webrtc.TrackRemote) {
 			return
 		}
 		defer ar.Close()
+		s.speaker.Attach(ar)
+		defer s.speaker.Detach(ar)
 		r.audio, push = ar, ar.Push
 	default:
 		return

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"peercall/media"
+	"peercall/media/aec"
+	"peercall/media/sound"
 	"peercall/rtc"
 )
 
@@ -21,6 +23,59 @@ type attempt struct {
 	self   *VideoView
 	muted  bool
 	camOff bool
+
+	// Sound: what is missing is said on the call screen.
+	sys      *sound.System
+	aec      *aec.Canceller
+	mic      media.AudioInput
+	output   interface{ Close() error }
+	noMic    error
+	noOutput error
+}
+
+// openSound opens the microphone and speaker from the settings, with echo
+// cancellation between them; whatever is missing is recorded, never fatal.
+func (a *attempt) openSound(prefs settings, speaker *media.Speaker) {
+	sys, err := sound.Open()
+	if err != nil {
+		a.noMic, a.noOutput = err, err
+		return
+	}
+	a.sys = sys
+	if prefs.EchoCancel {
+		if c, err := media.NewEchoCanceller(); err == nil {
+			a.aec = c
+		}
+	}
+	if mic, err := media.NewMicInput(sys, prefs.Microphone, a.aec); err != nil {
+		a.noMic = err
+	} else {
+		a.mic = mic
+	}
+	if out, err := media.NewDeviceOutput(sys, prefs.Speaker, speaker, a.aec); err != nil {
+		a.noOutput = err
+	} else {
+		a.output = out
+	}
+}
+
+// closeSound releases the sound devices once the session has ended.
+func (a *attempt) closeSound() {
+	if a.output != nil {
+		a.output.Close()
+	}
+	if a.aec != nil {
+		a.aec.Close()
+	}
+	if a.sys != nil {
+		a.sys.Close()
+	}
+}
+
+// close ends the session and then releases the devices; it blocks.
+func (a *attempt) close() {
+	a.sess.Close()
+	a.closeSound()
 }
 
 // newAttempt opens the camera (or the pattern) and makes the session. It
@@ -38,6 +93,9 @@ func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 		return media.NewCameraSource(camera, sendWidth, sendHeight, sendFPS)
 	}
 	src := media.NewSwitchSource(open, sendWidth, sendHeight)
+	a := &attempt{source: src, remote: remote, self: self}
+	speaker := media.NewSpeaker()
+	a.openSound(prefs, speaker)
 	sess, err := rtc.New(rtc.Config{
 		ICEServers: prefs.iceServers(),
 		Logger:     u.opts.Logger,
@@ -46,13 +104,19 @@ func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 		FPS:        sendFPS,
 		VideoSink:  remote,
 		SelfView:   self,
+		Audio:      a.mic,
+		Speaker:    speaker,
 	})
 	if err != nil {
 		src.Close()
+		if a.mic != nil {
+			a.mic.Close()
+		}
+		a.closeSound()
 		return nil, err
 	}
-	a := &attempt{sess: sess, source: src, remote: remote, self: self}
-	sess.SetLocalMedia(false, src.Live())
+	a.sess = sess
+	sess.SetMuted(false, src.Live())
 	return a, nil
 }
 
@@ -64,5 +128,5 @@ func (u *UI) endAttempt() {
 	}
 	a := u.attempt
 	u.attempt = nil
-	go a.sess.Close()
+	go a.close()
 }

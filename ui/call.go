@@ -124,10 +124,18 @@ func (c *callScreen) refreshNotice() {
 	if !c.att.camOff && (c.att.source == nil || !c.att.source.Live()) {
 		text = "No camera found: they see a “camera off” picture."
 	}
-	if text != "" {
-		text += "\n"
+	add := func(line string) {
+		if text != "" {
+			text += "\n"
+		}
+		text += line
 	}
-	text += "No microphone: they cannot hear you."
+	if c.att.noMic != nil {
+		add("No microphone: they cannot hear you.")
+	}
+	if c.att.noOutput != nil {
+		add("No speaker: you cannot hear them.")
+	}
 	setOrHide(c.notice, text)
 }
 
@@ -192,7 +200,7 @@ func (c *callScreen) toggleMute() {
 		c.mute.SetIcon(iconMic)
 		c.mute.tip = "Mute microphone (Ctrl+D)"
 	}
-	c.att.sess.SetLocalMedia(false, c.att.source.Live())
+	c.att.sess.SetMuted(c.att.muted, c.att.source.Live())
 }
 
 func (c *callScreen) toggleCamera() {
@@ -209,7 +217,7 @@ func (c *callScreen) toggleCamera() {
 	// Opening a camera can take a moment: off the UI goroutine.
 	go func() {
 		live, _ := att.source.SetOff(off)
-		att.sess.SetLocalMedia(false, live)
+		att.sess.SetMuted(att.muted, live)
 		onUI(c.refreshNotice)
 	}()
 }

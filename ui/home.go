@@ -230,13 +230,13 @@ func (u *UI) showStart() {
 			if u.parts.code != code {
 				// The person left this screen meanwhile.
 				if a != nil {
-					go a.sess.Close()
+					go a.close()
 				}
 				return
 			}
 			if err != nil {
 				if a != nil {
-					go a.sess.Close()
+					go a.close()
 				}
 				u.showHome("Could not prepare an invite: " + err.Error())
 				return
@@ -281,7 +281,7 @@ func (u *UI) showJoin() {
 			if u.parts.field != field {
 				// The person left this screen meanwhile.
 				if a != nil {
-					go a.sess.Close()
+					go a.close()
 				}
 				return
 			}
@@ -328,7 +328,7 @@ func (u *UI) join(text string, remote, self *VideoView, done func(*attempt, stri
 	if err == nil {
 		reply, err = a.sess.Join(context.Background(), text)
 		if err != nil {
-			go a.sess.Close()
+			go a.close()
 		}
 	}
 	onUI(func() { done(a, reply, err) })

@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/pion/mediadevices"
 	"github.com/pion/webrtc/v4"
+
+	"peercall/media/sound"
 )
 
 // patternCamera is the camera setting that sends the test pattern.
@@ -23,24 +25,33 @@ const (
 	prefTURN     = "turn"
 	prefTURNUser = "turn_user"
 	prefTURNPass = "turn_pass"
+	prefMic      = "microphone"
+	prefSpeaker  = "speaker"
+	prefAEC      = "echo_cancellation"
 )
 
 // settings are what the next call uses.
 type settings struct {
-	Camera   string // device id, "" for the first camera, or patternCamera
-	STUN     []string
-	TURN     string
-	TURNUser string
-	TURNPass string
+	Camera     string // device id, "" for the first camera, or patternCamera
+	STUN       []string
+	TURN       string
+	TURNUser   string
+	TURNPass   string
+	Microphone string // device id, "" for the default
+	Speaker    string
+	EchoCancel bool
 }
 
 func loadSettings(p fyne.Preferences) settings {
 	return settings{
-		Camera:   p.String(prefCamera),
-		STUN:     splitLines(p.StringWithFallback(prefSTUN, defaultSTUN)),
-		TURN:     strings.TrimSpace(p.String(prefTURN)),
-		TURNUser: p.String(prefTURNUser),
-		TURNPass: p.String(prefTURNPass),
+		Camera:     p.String(prefCamera),
+		STUN:       splitLines(p.StringWithFallback(prefSTUN, defaultSTUN)),
+		TURN:       strings.TrimSpace(p.String(prefTURN)),
+		TURNUser:   p.String(prefTURNUser),
+		TURNPass:   p.String(prefTURNPass),
+		Microphone: p.String(prefMic),
+		Speaker:    p.String(prefSpeaker),
+		EchoCancel: p.BoolWithFallback(prefAEC, true),
 	}
 }
 
@@ -50,6 +61,9 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetString(prefTURN, s.TURN)
 	p.SetString(prefTURNUser, s.TURNUser)
 	p.SetString(prefTURNPass, s.TURNPass)
+	p.SetString(prefMic, s.Microphone)
+	p.SetString(prefSpeaker, s.Speaker)
+	p.SetBool(prefAEC, s.EchoCancel)
 }
 
 func splitLines(s string) []string {
@@ -80,37 +94,70 @@ func (s settings) iceServers() []webrtc.ICEServer {
 	return servers
 }
 
-// cameraChoice is one entry of the camera list.
-type cameraChoice struct{ label, id string }
+// deviceChoice is one entry of a device list.
+type deviceChoice struct{ label, id string }
 
 // cameraChoices lists the cameras mediadevices finds, then the pattern.
-func cameraChoices() []cameraChoice {
-	var out []cameraChoice
+func cameraChoices() []deviceChoice {
+	var out []deviceChoice
 	for _, d := range mediadevices.EnumerateDevices() {
 		if d.Kind == mediadevices.VideoInput {
-			out = append(out, cameraChoice{label: d.Label, id: d.DeviceID})
+			out = append(out, deviceChoice{label: d.Label, id: d.DeviceID})
 		}
 	}
-	return append(out, cameraChoice{label: "Test pattern", id: patternCamera})
+	return append(out, deviceChoice{label: "Test pattern", id: patternCamera})
+}
+
+// soundChoices lists microphones or speakers, the system default first.
+func soundChoices(list func(*sound.System) ([]sound.Device, error)) []deviceChoice {
+	out := []deviceChoice{{label: "System default", id: ""}}
+	sys, err := sound.Open()
+	if err != nil {
+		return out
+	}
+	defer sys.Close()
+	devs, err := list(sys)
+	if err != nil {
+		return out
+	}
+	for _, d := range devs {
+		out = append(out, deviceChoice{label: d.Name, id: d.ID})
+	}
+	return out
+}
+
+// choiceSelect makes a select over choices with the one whose id is cur
+// selected, and a function that reads the chosen id back.
+func choiceSelect(choices []deviceChoice, cur string) (*widget.Select, func() string) {
+	labels := make([]string, len(choices))
+	for i, c := range choices {
+		labels[i] = c.label
+	}
+	sel := widget.NewSelect(labels, nil)
+	sel.SetSelected(labels[0])
+	for _, c := range choices {
+		if c.id == cur {
+			sel.SetSelected(c.label)
+		}
+	}
+	return sel, func() string {
+		for _, c := range choices {
+			if c.label == sel.Selected {
+				return c.id
+			}
+		}
+		return ""
+	}
 }
 
 // showSettings opens the settings dialog; changes apply to the next call.
 func (u *UI) showSettings() {
 	cur := loadSettings(u.app.Preferences())
-	cams := cameraChoices()
-	labels := make([]string, len(cams))
-	selected := ""
-	for i, c := range cams {
-		labels[i] = c.label
-		if c.id == cur.Camera {
-			selected = c.label
-		}
-	}
-	if selected == "" {
-		selected = labels[0]
-	}
-	camera := widget.NewSelect(labels, nil)
-	camera.SetSelected(selected)
+	camera, cameraID := choiceSelect(cameraChoices(), cur.Camera)
+	mic, micID := choiceSelect(soundChoices((*sound.System).Microphones), cur.Microphone)
+	speaker, speakerID := choiceSelect(soundChoices((*sound.System).Speakers), cur.Speaker)
+	echo := widget.NewCheck("Cancel echo, suppress noise, level the voice", nil)
+	echo.SetChecked(cur.EchoCancel)
 	stun := widget.NewMultiLineEntry()
 	stun.SetText(strings.Join(cur.STUN, "\n"))
 	stun.SetPlaceHolder("stun:host:3478, one a line")
@@ -124,6 +171,9 @@ func (u *UI) showSettings() {
 	pass.SetText(cur.TURNPass)
 	form := []*widget.FormItem{
 		widget.NewFormItem("Camera", camera),
+		widget.NewFormItem("Microphone", mic),
+		widget.NewFormItem("Speaker", speaker),
+		widget.NewFormItem("Sound", echo),
 		widget.NewFormItem("STUN servers", stun),
 		widget.NewFormItem("TURN server", turn),
 		widget.NewFormItem("TURN user", user),
@@ -133,11 +183,9 @@ func (u *UI) showSettings() {
 		if !ok {
 			return
 		}
-		next := settings{STUN: splitLines(stun.Text), TURN: strings.TrimSpace(turn.Text), TURNUser: user.Text, TURNPass: pass.Text}
-		for _, c := range cams {
-			if c.label == camera.Selected {
-				next.Camera = c.id
-			}
+		next := settings{
+			Camera: cameraID(), Microphone: micID(), Speaker: speakerID(), EchoCancel: echo.Checked,
+			STUN: splitLines(stun.Text), TURN: strings.TrimSpace(turn.Text), TURNUser: user.Text, TURNPass: pass.Text,
 		}
 		next.save(u.app.Preferences())
 	}, u.win)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"peercall/media/sound"
 	"peercall/rtc"
 	"peercall/rtc/invite"
 )
@@ -232,6 +233,7 @@ func TestCallScreenStates(t *testing.T) {
 	}
 	a := &attempt{sess: s, remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
 	a.source = nil
+	a.noMic = sound.ErrNoSoundSystem // as on a machine with no sound server
 	u.attempt = a
 	// No bridge here: the states are driven by hand.
 	c := u.showCallFor(a)

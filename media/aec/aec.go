@@ -79,8 +79,9 @@ import (
 
 // Defaults applied to zero Config fields.
 const (
-	DefaultSampleRate = 48000
-	DefaultTailMs     = 300
+	DefaultSampleRate    = 48000
+	DefaultTailMs        = 300
+	DefaultAutoGainMaxDB = 12
 )
 
 // NoiseSuppressDB is how far the preprocessor pulls stationary noise down
@@ -105,10 +106,12 @@ type Config struct {
 	// hiss) from the microphone signal.
 	NoiseSuppression bool
 	// AutoGain levels the microphone signal towards a comfortable speaking
-	// level, raising quiet voices by up to 30 dB. It adapts only while it
-	// hears something it takes for speech, so steady sounds are left at
-	// their level.
+	// level. It adapts only while it hears something it takes for speech,
+	// so steady sounds are left at their level.
 	AutoGain bool
+	// AutoGainMaxDB caps how much AutoGain may raise the signal: 0 → 12 dB.
+	// A low cap keeps it from lifting what is left of an echo back up.
+	AutoGainMaxDB int
 }
 
 // Stats counts what a Canceller has seen. All counters only grow.
@@ -250,6 +253,13 @@ func (c *Canceller) start() error {
 	if C.peercall_pre_set_int(st.pre, C.SPEEX_PREPROCESS_SET_AGC, agc) != 0 && cfg.AutoGain {
 		st.free()
 		return errors.New("aec: this speexdsp build has no automatic gain control (fixed-point build)")
+	}
+	if cfg.AutoGain {
+		maxGain := cfg.AutoGainMaxDB
+		if maxGain <= 0 {
+			maxGain = DefaultAutoGainMaxDB
+		}
+		C.peercall_pre_set_int(st.pre, C.SPEEX_PREPROCESS_SET_AGC_MAX_GAIN, C.spx_int32_t(maxGain))
 	}
 
 	all := unsafe.Slice((*int16)(unsafe.Pointer(st.buf)), 3*n)

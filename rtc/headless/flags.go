@@ -28,6 +28,8 @@ type callFlags struct {
 	turnUser    string
 	turnPass    string
 	audioSource string
+	audioOut    string
+	aec         string
 	camera      string
 	verbose     bool
 }
@@ -51,7 +53,9 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&f.turn, "turn", "TURN server URL (repeatable)")
 	fs.StringVar(&f.turnUser, "turn-user", "", "TURN user name")
 	fs.StringVar(&f.turnPass, "turn-pass", "", "TURN password")
-	fs.StringVar(&f.audioSource, "audio-source", "tone", "audio to send: tone (440 Hz) or none")
+	fs.StringVar(&f.audioSource, "audio-source", "tone", "audio to send: tone (440 Hz, with a timing mark each second), mic, or none")
+	fs.StringVar(&f.audioOut, "audio-out", "none", "where the other side's audio goes: default (the speaker), none, or a FILE.wav")
+	fs.StringVar(&f.aec, "aec", "on", "echo cancellation with noise suppression and automatic gain: on or off")
 	fs.BoolVar(&f.verbose, "verbose", false, "log more detail to stderr")
 	return fs
 }
@@ -75,9 +79,18 @@ func (f *callFlags) check() error {
 		return fmt.Errorf("--source %q: use camera or pattern", f.source)
 	}
 	switch f.audioSource {
-	case "tone", "none":
+	case "tone", "mic", "none":
 	default:
-		return fmt.Errorf("--audio-source %q: use tone or none", f.audioSource)
+		return fmt.Errorf("--audio-source %q: use tone, mic or none", f.audioSource)
+	}
+	if f.audioOut == "" {
+		return fmt.Errorf("--audio-out: use default, none or a file name ending in .wav")
+	}
+	if f.audioOut != "default" && f.audioOut != "none" && !strings.HasSuffix(strings.ToLower(f.audioOut), ".wav") {
+		return fmt.Errorf("--audio-out %q: use default, none or a file name ending in .wav", f.audioOut)
+	}
+	if f.aec != "on" && f.aec != "off" {
+		return fmt.Errorf("--aec %q: use on or off", f.aec)
 	}
 	if len(f.turn) > 0 && (f.turnUser == "" || f.turnPass == "") {
 		return fmt.Errorf("--turn needs --turn-user and --turn-pass")

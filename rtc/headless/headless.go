@@ -72,7 +72,7 @@ func Invite(args []string, std Streams) error {
 	if err != nil {
 		return err
 	}
-	defer c.sess.Close()
+	defer c.close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -151,7 +151,7 @@ func Join(args []string, std Streams) error {
 	if err != nil {
 		return err
 	}
-	defer c.sess.Close()
+	defer c.close()
 	reply, err := c.sess.Join(ctx, inviteText)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
@@ -179,12 +179,14 @@ func readLines(ctx context.Context, r io.Reader) <-chan string {
 	return out
 }
 
-// call is one headless call: its session, logger and statistics file.
+// call is one headless call: its session, logger, statistics file and
+// sound.
 type call struct {
 	sess  *rtc.Session
 	log   *slog.Logger
 	flags *callFlags
 	stats *os.File
+	sound *callSound
 }
 
 func newCall(f *callFlags, std Streams) (*call, error) {
@@ -205,19 +207,33 @@ func newCall(f *callFlags, std Streams) (*call, error) {
 			return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot write statistics: %v", err)}
 		}
 	}
+	c.sound, err = openSound(f, log)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
 	c.sess, err = rtc.New(rtc.Config{
 		ICEServers: f.iceServers(),
 		Interfaces: f.interfaces,
 		Logger:     log,
 		Video:      src,
 		FPS:        f.fps,
-		Tone:       f.audioSource == "tone",
+		Audio:      c.sound.input,
+		Speaker:    c.sound.speaker,
 	})
 	if err != nil {
 		src.Close()
+		c.sound.close()
 		return nil, err
 	}
+	c.sess.SetLocalMedia(c.sound.input != nil, true)
 	return c, nil
+}
+
+// close ends the session, then releases the sound devices behind it.
+func (c *call) close() {
+	c.sess.Close()
+	c.sound.close()
 }
 
 func openSource(f *callFlags, log *slog.Logger) (media.VideoSource, error) {

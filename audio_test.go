@@ -1,0 +1,91 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"peercall/media"
+	"peercall/media/tone"
+)
+
+// gaps returns the longest run of near-silence in pcm, in milliseconds.
+func longestGapMs(pcm []int16) float64 {
+	longest, run := 0, 0
+	for _, v := range pcm {
+		if v > -200 && v < 200 {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	// A sine crosses zero twice a period: runs shorter than a period are
+	// not gaps. At 440 Hz a period is about 2.3 ms.
+	return float64(longest) * 1000 / 48000
+}
+
+// A tone sent by one side is played by the other, continuous, at 440 Hz.
+func TestToneArrivesContinuous(t *testing.T) {
+	const seconds = 12
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "heard.wav")
+	_, joiner := twoProcessCallWith(t, nil, seconds,
+		[]string{"--audio-source", "tone", "--audio-out", "none"},
+		[]string{"--audio-source", "none", "--audio-out", wav})
+	pcm, err := media.ReadWAV(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rate = 48000
+	if len(pcm) < (seconds-1)*rate {
+		t.Fatalf("recording is %.1f s long, want about %d s", float64(len(pcm))/rate, seconds)
+	}
+	// Ten seconds from the middle of the call.
+	window := pcm[len(pcm)-11*rate : len(pcm)-rate]
+	if f := tone.DominantFrequency(window, rate); math.Abs(f-440) > 5 {
+		t.Errorf("strongest frequency %.1f Hz, want 440", f)
+	}
+	if g := longestGapMs(window); g > 60 {
+		t.Errorf("a gap of %.0f ms in the recording, want none over 60 ms", g)
+	}
+	if joiner.AudioLatencyMs <= 0 || joiner.AudioLatencyMs > 500 {
+		t.Errorf("mouth-to-ear latency %.1f ms: not measured", joiner.AudioLatencyMs)
+	}
+	t.Logf("joiner: mouth to ear %.1f ms, concealed %.0f ms", joiner.AudioLatencyMs, joiner.AudioConcealedMs)
+}
+
+// The joiner's speaker is looped into its own microphone (the null sink's
+// monitor): the inviter's tone comes back to it as echo, unless the echo
+// canceller removes it.
+func TestEchoCancellation(t *testing.T) {
+	if os.Getenv("PEERCALL_REQUIRE_SOUND") == "" {
+		t.Skip("needs the sound server make test starts")
+	}
+	const seconds = 16
+	echoLevel := func(aec string) float64 {
+		wav := filepath.Join(t.TempDir(), "back.wav")
+		twoProcessCallWith(t, nil, seconds,
+			[]string{"--audio-source", "tone", "--audio-out", wav},
+			[]string{"--audio-source", "mic", "--audio-out", "default", "--aec", aec})
+		pcm, err := media.ReadWAV(wav)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The last six seconds: the canceller has long converged.
+		if len(pcm) < 8*48000 {
+			t.Fatalf("recording too short: %d samples", len(pcm))
+		}
+		return tone.Level(pcm[len(pcm)-7*48000 : len(pcm)-48000])
+	}
+	off := echoLevel("off")
+	on := echoLevel("on")
+	t.Logf("tone returning to its sender: %.1f dBFS with echo cancellation off, %.1f dBFS on: %.1f dB weaker", off, on, off-on)
+	if off < -40 {
+		t.Fatalf("without cancellation the echo is only %.1f dBFS: the loop is not working", off)
+	}
+	if off-on < 20 {
+		t.Errorf("echo cancellation removes %.1f dB, want at least 20", off-on)
+	}
+}

@@ -1,0 +1,282 @@
+package media
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"peercall/media/aec"
+	"peercall/media/opus"
+	"peercall/media/sound"
+)
+
+// NewEchoCanceller makes the canceller shared by a call's microphone and
+// speaker: echo cancellation with noise suppression and automatic gain.
+func NewEchoCanceller() (*aec.Canceller, error) {
+	return aec.New(aec.Config{
+		SampleRate: opus.SampleRate, FrameSamples: OutputFrameSamples, TailMs: 300,
+		NoiseSuppression: true, AutoGain: true,
+	})
+}
+
+// ErrMicrophoneStopped means the microphone went away during the call.
+var ErrMicrophoneStopped = errors.New("media: the microphone stopped")
+
+// MicInput is the microphone, cleaned by the echo canceller when there is
+// one, cut into 20 ms frames.
+type MicInput struct {
+	stream *sound.Stream
+	frames chan []int16
+	free   chan []int16
+	// Device thread only:
+	acc   []int16
+	clean []int16
+	done  chan struct{}
+	once  sync.Once
+}
+
+// micQueue is how many 20 ms frames may wait for the encoder before the
+// oldest is dropped: latency beats completeness.
+const micQueue = 4
+
+// NewMicInput opens the microphone id ("" for the default).
+func NewMicInput(sys *sound.System, id string, canceller *aec.Canceller) (*MicInput, error) {
+	m := &MicInput{
+		frames: make(chan []int16, micQueue),
+		free:   make(chan []int16, micQueue+2),
+		acc:    make([]int16, 0, AudioFrameSamples),
+		clean:  make([]int16, OutputFrameSamples),
+		done:   make(chan struct{}),
+	}
+	for range micQueue + 2 {
+		m.free <- make([]int16, AudioFrameSamples)
+	}
+	st, err := sys.OpenCapture(id, func(frame []int16) {
+		if canceller != nil {
+			canceller.Capture(frame, m.clean)
+			frame = m.clean
+		}
+		m.acc = append(m.acc, frame...)
+		if len(m.acc) < AudioFrameSamples {
+			return
+		}
+		var buf []int16
+		select {
+		case buf = <-m.free:
+		default:
+			select {
+			case buf = <-m.frames: // drop the oldest
+			default:
+				m.acc = m.acc[:0]
+				return
+			}
+		}
+		copy(buf, m.acc)
+		m.acc = m.acc[:0]
+		select {
+		case m.frames <- buf:
+		default:
+			m.free <- buf
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.stream = st
+	return m, nil
+}
+
+// ReadFrame returns the next 20 ms of the microphone.
+func (m *MicInput) ReadFrame(ctx context.Context, pcm []int16) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-m.done:
+		return errSourceClosed
+	case <-m.stream.Stopped():
+		return ErrMicrophoneStopped
+	case buf := <-m.frames:
+		copy(pcm, buf)
+		m.free <- buf
+		return nil
+	}
+}
+
+// Close releases the microphone.
+func (m *MicInput) Close() error {
+	m.once.Do(func() {
+		close(m.done)
+		m.stream.Close()
+	})
+	return nil
+}
+
+// Name reports "mic".
+func (m *MicInput) Name() string { return "mic" }
+
+// deviceLatency is the output buffering a device stream adds: its three
+// 10 ms periods.
+const deviceLatency = 30 * time.Millisecond
+
+// DeviceOutput plays a Speaker on a sound device, telling the echo
+// canceller what it played.
+type DeviceOutput struct{ stream *sound.Stream }
+
+// NewDeviceOutput opens the speaker id ("" for the default).
+func NewDeviceOutput(sys *sound.System, id string, sp *Speaker, canceller *aec.Canceller) (*DeviceOutput, error) {
+	sp.SetOutputDelay(deviceLatency)
+	st, err := sys.OpenPlayback(id, 1, func(frame []int16) {
+		sp.Pull(frame)
+		if canceller != nil {
+			canceller.Playback(frame)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &DeviceOutput{stream: st}, nil
+}
+
+// Stopped is closed when the device goes away.
+func (d *DeviceOutput) Stopped() <-chan struct{} { return d.stream.Stopped() }
+
+// Close releases the device.
+func (d *DeviceOutput) Close() error { return d.stream.Close() }
+
+// PullOutput pulls a Speaker at the real-time rate without a device: into
+// a WAV file, or nowhere (so the receive path still runs).
+type PullOutput struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// NewFileOutput writes what the speaker plays to a 48 kHz mono WAV file.
+func NewFileOutput(path string, sp *Speaker) (*PullOutput, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return startPull(sp, f), nil
+}
+
+// NewNullOutput pulls the speaker and drops the sound.
+func NewNullOutput(sp *Speaker) *PullOutput { return startPull(sp, nil) }
+
+func startPull(sp *Speaker, f *os.File) *PullOutput {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &PullOutput{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		var w *wavWriter
+		if f != nil {
+			w = newWavWriter(f)
+		}
+		pcm := make([]int16, OutputFrameSamples)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				if w != nil {
+					p.err = w.Close()
+				}
+				return
+			case <-tick.C:
+				sp.Pull(pcm)
+				if w != nil {
+					w.Write(pcm)
+				}
+			}
+		}
+	}()
+	return p
+}
+
+// Close stops pulling and finishes the file.
+func (p *PullOutput) Close() error {
+	p.cancel()
+	<-p.done
+	return p.err
+}
+
+// wavWriter writes 48 kHz mono 16-bit PCM as a WAV file, fixing the sizes
+// in the header on Close.
+type wavWriter struct {
+	f     *os.File
+	w     *bufio.Writer
+	bytes uint32
+	err   error
+}
+
+func newWavWriter(f *os.File) *wavWriter {
+	w := &wavWriter{f: f, w: bufio.NewWriter(f)}
+	w.header(0)
+	return w
+}
+
+func (w *wavWriter) header(dataBytes uint32) {
+	var h [44]byte
+	copy(h[0:], "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], 36+dataBytes)
+	copy(h[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(h[16:], 16)
+	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(h[22:], 1) // mono
+	binary.LittleEndian.PutUint32(h[24:], opus.SampleRate)
+	binary.LittleEndian.PutUint32(h[28:], opus.SampleRate*2)
+	binary.LittleEndian.PutUint16(h[32:], 2)
+	binary.LittleEndian.PutUint16(h[34:], 16)
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], dataBytes)
+	if _, err := w.w.Write(h[:]); err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *wavWriter) Write(pcm []int16) {
+	if w.err != nil {
+		return
+	}
+	if err := binary.Write(w.w, binary.LittleEndian, pcm); err != nil {
+		w.err = err
+	}
+	w.bytes += uint32(2 * len(pcm))
+}
+
+func (w *wavWriter) Close() error {
+	if err := w.w.Flush(); err != nil && w.err == nil {
+		w.err = err
+	}
+	if _, err := w.f.Seek(0, io.SeekStart); err == nil {
+		w.w.Reset(w.f)
+		w.header(w.bytes)
+		w.w.Flush()
+	}
+	if err := w.f.Close(); err != nil && w.err == nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// ReadWAV reads a 16-bit mono WAV file as written by NewFileOutput.
+func ReadWAV(path string) ([]int16, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < 44 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
+		return nil, errors.New("media: not a WAV file")
+	}
+	body := data[44:]
+	out := make([]int16, len(body)/2)
+	for i := range out {
+		out[i] = int16(binary.LittleEndian.Uint16(body[2*i:]))
+	}
+	return out, nil
+}
