@@ -185,7 +185,8 @@ func (a *AudioReceiver) Close() error { return a.play.Close() }
 // frames from it, and it reads them from the current remote track (or gives
 // silence). It also times the tone's latency markers as they are played.
 type Speaker struct {
-	cur atomic.Pointer[AudioReceiver]
+	cur  atomic.Pointer[AudioReceiver]
+	last atomic.Pointer[AudioReceiver] // for statistics after the track ends
 
 	mu          sync.Mutex
 	inMarker    bool
@@ -198,7 +199,10 @@ type Speaker struct {
 func NewSpeaker() *Speaker { return &Speaker{level: tone.MinLevel} }
 
 // Attach makes r the track that is played.
-func (s *Speaker) Attach(r *AudioReceiver) { s.cur.Store(r) }
+func (s *Speaker) Attach(r *AudioReceiver) {
+	s.cur.Store(r)
+	s.last.Store(r)
+}
 
 // Detach stops playing r if it is the current track.
 func (s *Speaker) Detach(r *AudioReceiver) { s.cur.CompareAndSwap(r, nil) }
@@ -235,10 +239,11 @@ func (s *Speaker) Pull(pcm []int16) {
 	s.mu.Unlock()
 }
 
-// Stats reports the current track's figures and the latest latency.
+// Stats reports the current (or last) track's figures and the latest
+// latency.
 func (s *Speaker) Stats() AudioStats {
 	var st AudioStats
-	if r := s.cur.Load(); r != nil {
+	if r := s.last.Load(); r != nil {
 		ps := r.play.Stats()
 		st.PacketsReceived, st.PacketsLost, st.FECRecovered = ps.PacketsReceived, ps.PacketsLost, ps.FECRecovered
 		st.ConcealedMs = ps.ConcealedMs
