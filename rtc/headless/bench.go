@@ -44,6 +44,9 @@ type BenchPeer struct {
 	LatencyP50Ms  float64 `json:"latency_ms_p50"`
 	LatencyP95Ms  float64 `json:"latency_ms_p95"`
 	EncodeMsAvg   float64 `json:"encode_ms_avg"`
+	// Audio: the tone's marks timed at the moment they are played.
+	AudioLatencyMs   float64 `json:"audio_latency_ms"`
+	AudioConcealedMs float64 `json:"audio_concealed_ms"`
 }
 
 // Bench runs `peercall bench`: a two-process call on loopback, measured
@@ -156,6 +159,7 @@ loop:
 		p.peer.FramesDecoded, p.peer.DecodedFPS = st.FramesDecoded, st.FPS
 		p.peer.LatencyP50Ms, p.peer.LatencyP95Ms = st.LatencyP50Ms, st.LatencyP95Ms
 		p.peer.EncodeMsAvg = st.EncodeMsAvg
+		p.peer.AudioLatencyMs, p.peer.AudioConcealedMs = st.AudioLatencyMs, st.AudioConcealedMs
 	}
 	out, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
