@@ -7,27 +7,30 @@
 // Packets wait in a jitter buffer ordered by sequence number. When the
 // speaker needs audio, the next packet is decoded; a packet missing at that
 // moment is rebuilt from the in-band FEC of the packet after it if that one
-// is already there, and concealed by the Opus decoder otherwise. If nothing
-// at all is buffered the decoder's concealment stretches the audio until the
-// packets come back, so the sound never stops.
+// is already there and carries FEC, and concealed by the Opus decoder
+// otherwise. If nothing at all is buffered, concealment stretches the audio
+// until packets come back (fading to silence after 200 ms), so the sound
+// never stops abruptly. Wherever audio does not follow on from what came
+// before, the new audio is cross-faded in from the decoder's continuation of
+// the old.
 //
 // The buffer's delay adapts. Packet arrival times give the fastest transit
-// through the network and how much later than that recent packets came; the
-// target delay allows for that lateness (rising at once, decaying over a few
-// seconds), for the granularity of the speaker's reads and, while packets
-// are being lost, for one more packet so that FEC has something to work
-// with. The delay actually in use is measured against the same fastest
-// transit. When it drifts away from the target (network changes, or clock
-// drift between the two machines, which makes it creep by up to a
-// millisecond a second), a 5 to 15 ms slice is dropped or repeated, cut at a
-// pitch period and cross-faded so that even a pure tone shows no step, and
-// preferably while the audio is quiet. Gaps are shortened instead of
-// concealed in full when the buffer is too deep anyway, and beyond MaxDelay
-// whole packets are discarded.
+// through the network and how much later than that recent packets came. The
+// target delay covers that lateness (rising at once, held for two seconds,
+// then decaying), half a read of the speaker, underruns the arrival times do
+// not explain (a device reading in bursts), and, while packets are being
+// lost and the stream carries FEC, one more packet so that FEC has something
+// to work with. The delay in use is measured against the same fastest
+// transit. When it strays from the target (network changes, or the two
+// machines' clocks drifting apart by up to a millisecond a second), a 5 to
+// 15 ms slice is dropped or repeated, cut at a pitch period and cross-faded,
+// so that even a pure tone shows no step; a slice goes preferably where the
+// audio is quiet. Gaps are concealed only as far as the delay needs them,
+// and beyond MaxDelay whole packets are discarded.
 //
 // Push and Read may be called from different goroutines; a mutex serialises
-// them and Read holds it while decoding, which takes some tens of
-// microseconds per packet. In steady state neither allocates.
+// them, and Read holds it while decoding, which takes some tens of
+// microseconds per packet. Neither allocates.
 package playout
 
 import (
@@ -82,7 +85,8 @@ type Stats struct {
 	// TargetDelay is the delay the buffer aims at.
 	TargetDelay time.Duration
 	// BufferedDelay is the delay the buffer currently adds: how long the
-	// fastest recent packets wait between arriving and being played.
+	// fastest recent packets wait between arriving and being played. It
+	// grows while the buffer is dry, as playout falls behind.
 	BufferedDelay time.Duration
 	// Jitter is the RFC 3550 interarrival jitter.
 	Jitter time.Duration
@@ -106,10 +110,11 @@ const (
 	maxPacketSamples = opus.MaxFrameSamples
 	defaultFrame     = 20 * samplesPerMs
 
-	slotCount   = 128  // packets the buffer can hold, a power of two
-	maxPayload  = 1500 // largest payload accepted
-	playedCount = 256  // recently played sequence numbers remembered, a power of two
-	restartGap  = 3000 // sequence jump taken for a restarted stream
+	slotCount   = 128             // packets the buffer can hold, a power of two
+	maxPayload  = 1500            // largest payload accepted
+	playedCount = 256             // recently played sequence numbers remembered, a power of two
+	restartGap  = 3000            // sequence jump taken for a restarted stream
+	jumpLimit   = 10 * sampleRate // timestamp jump taken for a restarted stream
 
 	maxChunk     = 40 * samplesPerMs  // Read works in pieces of at most this
 	maxConceal   = 20 * samplesPerMs  // largest single concealment
@@ -170,6 +175,7 @@ type Playout struct {
 	leadIn     bool // silence before the stream's first packet
 	decodedAny bool
 	lastFrame  int
+	fecFor     int64 // a gap is being filled before this packet, ending with its FEC
 
 	// Decoded audio and the state of its continuity.
 	fifo      fifo
@@ -274,6 +280,9 @@ func (p *Playout) Push(pkt *rtp.Packet, arrival time.Time) {
 	seq := p.highest + int64(int16(pkt.SequenceNumber-uint16(p.highest)))
 	ts := p.highestTS + int64(int32(pkt.Timestamp-uint32(p.highestTS)))
 
+	// A timestamp that no network delay can explain means the sender's
+	// clock jumped: start over from this packet.
+	jumped := p.est.primed && math.Abs(p.transit(arrival, ts)-p.est.minTransit) > jumpLimit
 	if seq < p.nextSeq {
 		if p.played[seq&(playedCount-1)] == seq {
 			p.stats.PacketsDuplicate++
@@ -281,12 +290,14 @@ func (p *Playout) Push(pkt *rtp.Packet, arrival time.Time) {
 		}
 		if p.nextSeq-seq <= restartGap {
 			p.stats.PacketsLate++
-			p.observe(arrival, ts)
+			if !jumped {
+				p.observe(arrival, ts)
+			}
 			return
 		}
 		p.restart(seq, ts, arrival) // the sender started over
-	} else if seq-p.nextSeq >= slotCount {
-		p.restart(seq, ts, arrival) // too far ahead to wait for the gap
+	} else if seq-p.nextSeq >= slotCount || jumped {
+		p.restart(seq, ts, arrival) // too far ahead to wait for the gap, or a new timeline
 	}
 
 	s := &p.slots[seq&(slotCount-1)]
@@ -319,6 +330,7 @@ func (p *Playout) restart(seq, ts int64, arrival time.Time) {
 		p.slots[i].seq = 0
 	}
 	p.buffered = 0
+	p.fecFor = 0
 	p.started = true
 	p.nextSeq, p.highest, p.highestTS = seq, seq, ts
 	p.est.reset()
@@ -335,7 +347,7 @@ func (p *Playout) restart(seq, ts int64, arrival time.Time) {
 // observe feeds a packet's arrival into the delay measurements. It tells
 // whether the packet was later than the jitter estimate allowed for.
 func (p *Playout) observe(arrival time.Time, ts int64) (odd bool) {
-	at := float64(arrival.Sub(p.baseArrival)) * sampleRate / float64(time.Second)
+	at := p.arrivalSamples(arrival)
 	transit := at - float64(ts-p.baseTS)
 	odd = p.est.primed && transit-p.est.minTransit > p.est.jitter+safetyMargin
 	p.est.add(at, transit)
@@ -352,6 +364,16 @@ func (p *Playout) observe(arrival time.Time, ts int64) (odd bool) {
 		p.offset += (m - p.offset) * offsetGain
 	}
 	return odd
+}
+
+// arrivalSamples returns an arrival time in samples since the stream began.
+func (p *Playout) arrivalSamples(arrival time.Time) float64 {
+	return float64(arrival.Sub(p.baseArrival)) * sampleRate / float64(time.Second)
+}
+
+// transit returns arrival time minus timestamp, in samples.
+func (p *Playout) transit(arrival time.Time, ts int64) float64 {
+	return p.arrivalSamples(arrival) - float64(ts-p.baseTS)
 }
 
 // sync accounts for changes of the read position in the stream's timeline
@@ -489,17 +511,28 @@ func (p *Playout) release(s *slot) {
 
 // fillGap fills the stretch of timeline before the buffered packet s, which
 // is missing packets (lost, or not yet arrived while s did) or lies after a
-// timestamp gap (the sender paused). The packet just before s comes from
-// s's FEC when it has some; the rest is concealed, or skipped as far as the
-// buffer is deeper than its target anyway.
+// timestamp gap (the sender paused), one piece per call. The packet just
+// before s comes from s's FEC when it has some; the rest is concealed, or
+// skipped as far as the delay is above its target anyway.
 func (p *Playout) fillGap(s *slot, missing, gap int64) {
 	p.expandRun = 0 // an underrun, if any, ends here: not waiting any longer
+	if missing > 0 {
+		p.stats.PacketsLost += uint64(missing)
+		for range min(missing, slotCount) {
+			p.noteLoss(true)
+		}
+		p.nextSeq = s.seq
+		p.fecFor = 0
+		if s.fec && s.frame > 0 && gap >= int64(s.frame) {
+			p.fecFor = s.seq
+		}
+	}
 	fec := int64(0)
-	if missing > 0 && s.fec && s.frame > 0 && gap >= int64(s.frame) {
+	if p.fecFor == s.seq {
 		fec = int64(s.frame)
 	}
 	fill := max(gap-fec, 0)
-	// Conceal whole steps, as little as the excess delay allows; skip the
+	// Conceal whole steps, as few as the excess delay allows; skip the
 	// rest of the gap.
 	spare := min(max(int64(p.excess()), 0), fill)
 	conc := (fill - spare + plcStep - 1) / plcStep * plcStep
@@ -511,25 +544,18 @@ func (p *Playout) fillGap(s *slot, missing, gap int64) {
 		fill = conc
 		p.discont = true
 	}
-	if missing > 0 {
-		p.stats.PacketsLost += uint64(missing)
-		for range min(missing, slotCount) {
-			p.noteLoss(true)
-		}
-		p.nextSeq = s.seq
-	}
-	quiet := p.leadIn || p.silent
-	for fill > 0 {
-		c := min(fill, maxConceal)
-		if quiet {
-			p.silence(int(c))
+	if fill > 0 {
+		c := int(min(fill, maxConceal))
+		if p.leadIn || p.silent {
+			p.silence(c)
 		} else {
-			p.conceal(int(c))
+			p.conceal(c)
 		}
-		p.decTS += c
-		fill -= c
+		p.decTS += int64(c)
+		return
 	}
 	if fec > 0 {
+		p.fecFor = 0
 		p.decodeFEC(s, int(fec))
 		p.decTS += fec
 	}

@@ -46,8 +46,8 @@ func TestCleanNetwork(t *testing.T) {
 	if maxB > 40*time.Millisecond {
 		t.Errorf("buffered delay reached %v after settling, want <= 40 ms", maxB)
 	}
-	if s := r.stats; s.PacketsLost != 0 || s.PacketsLate != 0 {
-		t.Errorf("lost %d, late %d on a clean network", s.PacketsLost, s.PacketsLate)
+	if s := r.stats; s.PacketsLost != 0 || s.PacketsLate != 0 || s.Underruns != 0 {
+		t.Errorf("lost %d, late %d, %d underruns on a clean network", s.PacketsLost, s.PacketsLate, s.Underruns)
 	}
 }
 
@@ -236,6 +236,23 @@ func TestStreamRestart(t *testing.T) {
 	_, maxB, _, _, _ := summarize(r.over(6*time.Second, 10*time.Second))
 	if maxB > 40*time.Millisecond {
 		t.Errorf("buffered delay %v after the restart", maxB)
+	}
+}
+
+// TestTimestampJump: the sender's timestamps jump by an hour, forwards or
+// backwards, with sequence numbers running on.
+func TestTimestampJump(t *testing.T) {
+	for _, by := range []int64{3600 * sampleRate, -3600 * sampleRate} {
+		r := simulate(t, network{seconds: 10, base: 30 * time.Millisecond, jitter: 10 * time.Millisecond,
+			jumpAt: 5 * time.Second, jumpBy: by, seed: 17})
+		r.log(t, 2*time.Second, 10*time.Second)
+		checkContinuous(t, r)
+		checkTone(t, r)
+		checkNoClicks(t, r)
+		_, maxB, _, _, maxT := summarize(r.over(5500*time.Millisecond, 10*time.Second))
+		if maxB > 40*time.Millisecond || maxT > 30*time.Millisecond {
+			t.Errorf("jump by %d: buffered delay up to %v, target up to %v after it", by, maxB, maxT)
+		}
 	}
 }
 
@@ -485,11 +502,12 @@ func TestNoAllocations(t *testing.T) {
 		t.Errorf("%v allocations over 40 s of a lossy, drifting, stalling call", n)
 	}
 	st := p.Stats()
-	t.Logf("during the measured run: lost %d, FEC %d, underruns %d, concealed %.0f ms, dropped %.1f ms",
+	t.Logf("during the measured run: lost %d, FEC %d, underruns %d, concealed %.0f ms, dropped %.1f ms, inserted %.1f ms",
 		st.PacketsLost-before.PacketsLost, st.FECRecovered-before.FECRecovered, st.Underruns-before.Underruns,
-		st.ConcealedMs-before.ConcealedMs, st.DroppedMs-before.DroppedMs)
-	if st.FECRecovered == before.FECRecovered || st.Underruns == before.Underruns || st.DroppedMs == before.DroppedMs {
-		t.Error("the measured run did not exercise FEC, underruns and drops")
+		st.ConcealedMs-before.ConcealedMs, st.DroppedMs-before.DroppedMs, st.InsertedMs-before.InsertedMs)
+	if st.FECRecovered == before.FECRecovered || st.Underruns == before.Underruns ||
+		st.DroppedMs == before.DroppedMs || st.InsertedMs == before.InsertedMs {
+		t.Error("the measured run did not exercise FEC, underruns, drops and inserts")
 	}
 }
 

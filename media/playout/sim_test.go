@@ -140,6 +140,8 @@ type network struct {
 	pauseAt   time.Duration // the sender sends nothing from pauseAt (sequence
 	pauseFor  time.Duration // numbers stay consecutive, timestamps jump)
 	restartAt time.Duration // from then on: new SSRC, sequence numbers and timestamps
+	jumpAt    time.Duration // from then on, timestamps are off by jumpBy samples
+	jumpBy    int64
 	seed      uint64
 	channels  int
 	readEvery time.Duration // 10 ms if zero
@@ -196,6 +198,9 @@ func simulate(t testing.TB, n network, exclude ...[2]time.Duration) result {
 			seq, ssrc, tsBase = 1000, testSSRC+1, 12345-uint32(k)*960
 		}
 		d := delivery{k: k, seq: seq, ts: tsBase + uint32(k)*960, ssrc: ssrc}
+		if n.jumpBy != 0 && senderTime >= n.jumpAt {
+			d.ts += uint32(n.jumpBy)
+		}
 		seq++
 		res.sent++
 		if rng.Float64() < n.loss {
