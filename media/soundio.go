@@ -107,6 +107,9 @@ func (m *MicInput) ReadFrame(ctx context.Context, pcm []int16) error {
 	}
 }
 
+// Stopped is closed when the microphone goes away.
+func (m *MicInput) Stopped() <-chan struct{} { return m.stream.Stopped() }
+
 // Close releases the microphone.
 func (m *MicInput) Close() error {
 	m.once.Do(func() {

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"peercall/media"
 	"peercall/media/aec"
 	"peercall/media/sound"
@@ -27,8 +29,8 @@ type attempt struct {
 	// Sound: what is missing is said on the call screen.
 	sys      *sound.System
 	aec      *aec.Canceller
-	mic      media.AudioInput
-	output   interface{ Close() error }
+	mic      *media.MicInput
+	output   *media.DeviceOutput
 	noMic    error
 	noOutput error
 }
@@ -56,6 +58,39 @@ func (a *attempt) openSound(prefs settings, speaker *media.Speaker) {
 		a.noOutput = err
 	} else {
 		a.output = out
+	}
+}
+
+// audioInput is the microphone as the session takes it: a nil interface
+// when there is none.
+func (a *attempt) audioInput() media.AudioInput {
+	if a.mic == nil {
+		return nil
+	}
+	return a.mic
+}
+
+// watchSound reports, once, a microphone or speaker that goes away during
+// the call.
+func (a *attempt) watchSound(ctx context.Context, lost func(mic, speaker bool)) {
+	var micGone, outGone <-chan struct{}
+	if a.mic != nil {
+		micGone = a.mic.Stopped()
+	}
+	if a.output != nil {
+		outGone = a.output.Stopped()
+	}
+	for micGone != nil || outGone != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-micGone:
+			micGone = nil
+			lost(true, false)
+		case <-outGone:
+			outGone = nil
+			lost(false, true)
+		}
 	}
 }
 
@@ -104,7 +139,7 @@ func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 		FPS:        sendFPS,
 		VideoSink:  remote,
 		SelfView:   self,
-		Audio:      a.mic,
+		Audio:      a.audioInput(),
 		Speaker:    speaker,
 	})
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"peercall/media"
+	"peercall/media/sound"
 	"peercall/rtc"
 )
 
@@ -67,6 +69,17 @@ func (u *UI) showCall(att *attempt) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	go bridge(ctx, att.sess, c)
+	go att.watchSound(ctx, func(mic, speaker bool) {
+		onUI(func() {
+			if mic {
+				att.noMic = media.ErrMicrophoneStopped
+			}
+			if speaker {
+				att.noOutput = sound.ErrStopped
+			}
+			c.refreshNotice()
+		})
+	})
 }
 
 // showCallFor builds the call screen without following the session.
