@@ -3,8 +3,10 @@ package main
 import (
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"peercall/media"
 	"peercall/media/tone"
@@ -87,5 +89,43 @@ func TestEchoCancellation(t *testing.T) {
 	}
 	if off-on < 20 {
 		t.Errorf("echo cancellation removes %.1f dB, want at least 20", off-on)
+	}
+}
+
+// The sound server dies in the middle of a call that uses the microphone
+// and the speaker: nothing crashes, and the call goes on (video keeps
+// flowing, the call ends normally).
+func TestSoundServerDiesMidCall(t *testing.T) {
+	if _, err := exec.LookPath("pulseaudio"); err != nil {
+		t.Skip("needs pulseaudio (make test installs it)")
+	}
+	// A sound server of this test's own, so the others keep theirs.
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	env := []string{"XDG_RUNTIME_DIR=" + dir}
+	start := exec.Command("pulseaudio", "--start", "--exit-idle-time=-1", "-n",
+		"--load=module-native-protocol-unix", "--load=module-null-sink sink_name=nullsink", "--load=module-always-sink")
+	start.Env = append(os.Environ(), env...)
+	if out, err := start.CombinedOutput(); err != nil {
+		t.Skipf("pulseaudio did not start: %v %s", err, out)
+	}
+	kill := func() {
+		k := exec.Command("pulseaudio", "--kill")
+		k.Env = append(os.Environ(), env...)
+		k.Run()
+	}
+	defer kill()
+	callEnv = env
+	defer func() { callEnv = nil }()
+	go func() {
+		time.Sleep(5 * time.Second)
+		kill()
+	}()
+	const seconds = 10
+	_, joiner := twoProcessCallWith(t, nil, seconds,
+		[]string{"--audio-source", "tone"},
+		[]string{"--audio-source", "mic", "--audio-out", "default"})
+	if min := uint64(25 * seconds * 9 / 10); joiner.FramesDecoded < min {
+		t.Errorf("the joiner decoded %d frames, want at least %d: the call did not go on", joiner.FramesDecoded, min)
 	}
 }

@@ -16,6 +16,9 @@ import (
 // peercallBin is the binary the end-to-end tests run, built once.
 var peercallBin string
 
+// callEnv is added to both processes' environment by twoProcessCall.
+var callEnv []string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "peercall-e2e")
 	if err != nil {
@@ -92,7 +95,9 @@ func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags
 	command := func(extra ...string) *exec.Cmd {
 		all := append(append([]string{}, prefix...), peercallBin)
 		all = append(all, extra...)
-		return exec.Command(all[0], all[1:]...)
+		cmd := exec.Command(all[0], all[1:]...)
+		cmd.Env = append(os.Environ(), callEnv...)
+		return cmd
 	}
 	inv := command(append([]string{"invite"}, args("inviter.jsonl", inviterFlags)...)...)
 	invIn, err := inv.StdinPipe()
