@@ -372,35 +372,6 @@ func TestGatheringIsBoundedWhenSTUNIsUnreachable(t *testing.T) {
 	}
 }
 
-// A reply carried back at human speed still connects: the inviter pastes it
-// five minutes after the joiner made it.
-func TestReplyPastedFiveMinutesLaterConnects(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes five minutes")
-	}
-	t.Parallel()
-	// Runs beside other tests, so no goroutine count: the others check that.
-	h := &harness{t: t}
-	defer h.close()
-	ca, cb := h.vnetConfigs()
-	inviter, joiner := h.newSession(ca), h.newSession(cb)
-	reply := joinPair(t, inviter, joiner)
-	select {
-	case <-joiner.Done():
-		t.Fatalf("the joiner gave up while waiting: %v", joiner.Err())
-	case <-time.After(5 * time.Minute):
-	}
-	pasted := time.Now()
-	if err := inviter.AcceptReply(reply); err != nil {
-		t.Fatal(err)
-	}
-	waitConnected(t, inviter, joiner)
-	t.Logf("connected %v after the late paste", time.Since(pasted))
-	eventually(t, 15*time.Second, "video after the late paste", func() bool {
-		return inviter.Stats().FramesDecoded > 0 && joiner.Stats().FramesDecoded > 0
-	})
-}
-
 // testLogger logs to stderr when PEERCALL_TEST_LOG is set, else nowhere.
 func testLogger(side string) *slog.Logger {
 	if os.Getenv("PEERCALL_TEST_LOG") == "" {
@@ -481,4 +452,35 @@ func TestAudioStaysContinuousUnderLoss(t *testing.T) {
 		t.Errorf("no loss was seen: %+v", st)
 	}
 	t.Logf("lost %d audio packets, concealed %.0f ms, longest quiet run %.1f ms", st.AudioPacketsLost, st.AudioConcealedMs, float64(longest)/48)
+}
+
+// A reply carried back at human speed still connects. It comes last in the
+// file: it waits beside the others, and a paused test must not be running
+// when another checks for goroutines at its start.: the inviter pastes it
+// five minutes after the joiner made it.
+func TestReplyPastedFiveMinutesLaterConnects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes five minutes")
+	}
+	t.Parallel()
+	// Runs beside other tests, so no goroutine count: the others check that.
+	h := &harness{t: t}
+	defer h.close()
+	ca, cb := h.vnetConfigs()
+	inviter, joiner := h.newSession(ca), h.newSession(cb)
+	reply := joinPair(t, inviter, joiner)
+	select {
+	case <-joiner.Done():
+		t.Fatalf("the joiner gave up while waiting: %v", joiner.Err())
+	case <-time.After(5 * time.Minute):
+	}
+	pasted := time.Now()
+	if err := inviter.AcceptReply(reply); err != nil {
+		t.Fatal(err)
+	}
+	waitConnected(t, inviter, joiner)
+	t.Logf("connected %v after the late paste", time.Since(pasted))
+	eventually(t, 15*time.Second, "video after the late paste", func() bool {
+		return inviter.Stats().FramesDecoded > 0 && joiner.Stats().FramesDecoded > 0
+	})
 }
