@@ -12,22 +12,6 @@ import (
 	"peercall/media/tone"
 )
 
-// gaps returns the longest run of near-silence in pcm, in milliseconds.
-func longestGapMs(pcm []int16) float64 {
-	longest, run := 0, 0
-	for _, v := range pcm {
-		if v > -200 && v < 200 {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	// A sine crosses zero twice a period: runs shorter than a period are
-	// not gaps. At 440 Hz a period is about 2.3 ms.
-	return float64(longest) * 1000 / 48000
-}
-
 // A tone sent by one side is played by the other, continuous, at 440 Hz.
 func TestToneArrivesContinuous(t *testing.T) {
 	const seconds = 12
@@ -49,8 +33,8 @@ func TestToneArrivesContinuous(t *testing.T) {
 	if f := tone.DominantFrequency(window, rate); math.Abs(f-440) > 5 {
 		t.Errorf("strongest frequency %.1f Hz, want 440", f)
 	}
-	if g := longestGapMs(window); g > 60 {
-		t.Errorf("a gap of %.0f ms in the recording, want none over 60 ms", g)
+	if g := tone.LongestQuiet(window, rate, 200); g > 60*time.Millisecond {
+		t.Errorf("a gap of %v in the recording, want none over 60 ms", g)
 	}
 	if joiner.AudioLatencyMs <= 0 || joiner.AudioLatencyMs > 500 {
 		t.Errorf("mouth-to-ear latency %.1f ms: not measured", joiner.AudioLatencyMs)

@@ -47,18 +47,7 @@ func TestBrowserPeer(t *testing.T) {
 	}
 	deadline := time.Now().Add(browserTestBudget)
 
-	ns := fmt.Sprintf("peercall-browser-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
-			t.Errorf("ip netns del %s: %v: %s", ns, err, out)
-		}
-	})
-	if out, err := exec.Command("ip", "-n", ns, "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("lo up: %v: %s", err, out)
-	}
+	ns := loopbackNamespace(t, "browser")
 
 	b := startChromium(t, ns, deadline)
 	defer func() {

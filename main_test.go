@@ -217,22 +217,35 @@ func TestTwoProcessCallOnLoopback(t *testing.T) {
 // The same call on a machine whose only interface is loopback: a network
 // namespace made for the test, holding nothing but lo.
 func TestTwoProcessCallInLoopbackOnlyNamespace(t *testing.T) {
+	ns := loopbackNamespace(t, "lo")
+	const seconds = 10
+	a, b := twoProcessCall(t, []string{"ip", "netns", "exec", ns}, seconds)
+	checkCall(t, "inviter", a, seconds)
+	checkCall(t, "joiner", b, seconds)
+}
+
+// loopbackNamespace makes a network namespace holding only lo, brought up,
+// and removes it when the test ends. Tests that need one are skipped when
+// not run as root (make test runs as root in CI).
+func loopbackNamespace(t *testing.T, name string) string {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make a network namespace; make test runs it as root")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skip("needs iproute2's ip")
 	}
-	ns := fmt.Sprintf("peercall-lo-%d", os.Getpid())
+	ns := fmt.Sprintf("peercall-%s-%d", name, os.Getpid())
 	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add: %v: %s", err, out)
 	}
-	defer exec.Command("ip", "netns", "del", ns).Run()
+	t.Cleanup(func() {
+		if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
+			t.Errorf("ip netns del %s: %v: %s", ns, err, out)
+		}
+	})
 	if out, err := exec.Command("ip", "-n", ns, "link", "set", "lo", "up").CombinedOutput(); err != nil {
 		t.Fatalf("lo up: %v: %s", err, out)
 	}
-	const seconds = 10
-	a, b := twoProcessCall(t, []string{"ip", "netns", "exec", ns}, seconds)
-	checkCall(t, "inviter", a, seconds)
-	checkCall(t, "joiner", b, seconds)
+	return ns
 }

@@ -23,22 +23,12 @@ import (
 // pixels that the peer's picture fills the window and the local picture is
 // in the self-view. Everything runs in a network namespace holding only lo.
 func TestWindowCallUnderXvfb(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a network namespace; make test runs it as root")
-	}
-	for _, tool := range []string{"Xvfb", "xdotool", "xclip", "import", "ip"} {
+	for _, tool := range []string{"Xvfb", "xdotool", "xclip", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("needs %s (make test installs it)", tool)
 		}
 	}
-	ns := fmt.Sprintf("peercall-win-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	defer exec.Command("ip", "netns", "del", ns).Run()
-	if out, err := exec.Command("ip", "-n", ns, "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("lo up: %v: %s", err, out)
-	}
+	ns := loopbackNamespace(t, "win")
 	home := t.TempDir()
 	display := fmt.Sprintf(":%d", 50+os.Getpid()%40)
 	env := append(os.Environ(), "DISPLAY="+display, "LANG=en_US.UTF-8", "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))

@@ -17,6 +17,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"peercall/media"
+	"peercall/media/tone"
 	"peercall/rtc/invite"
 )
 
@@ -435,23 +436,14 @@ func TestAudioStaysContinuousUnderLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	window := pcm[len(pcm)-7*48000:]
-	longest, run := 0, 0
-	for _, v := range window {
-		if v > -200 && v < 200 {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	if gap := float64(longest) / 48; gap > 60 {
-		t.Errorf("a gap of %.0f ms under 5 %% loss", gap)
+	gap := tone.LongestQuiet(pcm[len(pcm)-7*48000:], 48000, 200)
+	if gap > 60*time.Millisecond {
+		t.Errorf("a gap of %v under 5 %% loss", gap)
 	}
 	if st.AudioPacketsLost == 0 && st.AudioConcealedMs == 0 {
 		t.Errorf("no loss was seen: %+v", st)
 	}
-	t.Logf("lost %d audio packets, concealed %.0f ms, longest quiet run %.1f ms", st.AudioPacketsLost, st.AudioConcealedMs, float64(longest)/48)
+	t.Logf("lost %d audio packets, concealed %.0f ms, longest quiet run %v", st.AudioPacketsLost, st.AudioConcealedMs, gap)
 }
 
 // A reply carried back at human speed still connects. It comes last in the

@@ -6,7 +6,10 @@
 // through the codec and the network. All audio is 16-bit PCM at 48 kHz.
 package tone
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // SampleRate is the rate, in Hz, at which Generator produces samples.
 const SampleRate = 48000
@@ -96,4 +99,20 @@ func Level(pcm []int16) float64 {
 	}
 	rms := math.Sqrt(sum / float64(len(pcm)))
 	return max(20*math.Log10(rms/32768), MinLevel)
+}
+
+// LongestQuiet is the longest run of samples whose magnitude stays below
+// threshold: a gap a listener would hear as a dropout. A sine crosses zero
+// twice a period, so runs shorter than a period are not gaps.
+func LongestQuiet(pcm []int16, sampleRate int, threshold int16) time.Duration {
+	longest, run := 0, 0
+	for _, v := range pcm {
+		if v > -threshold && v < threshold {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return time.Duration(longest) * time.Second / time.Duration(sampleRate)
 }
