@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"peercall/media/sound"
 	"peercall/rtc"
 	"peercall/rtc/invite"
+	"peercall/rtc/rtctest"
 )
 
 // uiQueue holds what other goroutines hand to the UI during a test; the
@@ -59,21 +59,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// otherInvite makes an invite from another app on loopback.
-func otherInvite(t *testing.T) (string, *rtc.Session) {
-	t.Helper()
-	s, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	text, err := s.Invite(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return text, s
-}
-
 func TestHomeScreen(t *testing.T) {
 	u := newTestUI(t)
 	u.showHome("")
@@ -86,17 +71,9 @@ func TestJoinScreenExplainsBadPastes(t *testing.T) {
 	u := newTestUI(t)
 	u.showJoin()
 	test.AssertRendersToMarkup(t, "join.xml", u.win.Canvas())
-	good, inviter := otherInvite(t)
+	good, inviter := rtctest.Invite(t)
 	// A reply made to that invite: the wrong kind for this field.
-	joiner, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer joiner.Close()
-	reply, err := joiner.Join(context.Background(), good)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reply, _ := rtctest.Join(t, good)
 	_ = inviter
 	for _, tc := range []struct {
 		name, text string
@@ -154,17 +131,9 @@ func TestStartScreenValidatesTheReply(t *testing.T) {
 	u.parts.code.label.SetText("PC" + strings.Repeat("x", len(own)-2))
 	test.AssertRendersToMarkup(t, "start.xml", u.win.Canvas())
 	u.parts.code.label.SetText(own)
-	other, _ := otherInvite(t)
+	other, _ := rtctest.Invite(t)
 	// A reply to another invite.
-	stranger, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stranger.Close()
-	strangerReply, err := stranger.Join(context.Background(), other)
-	if err != nil {
-		t.Fatal(err)
-	}
+	strangerReply, _ := rtctest.Join(t, other)
 	for _, tc := range []struct {
 		name, text string
 		want       error
@@ -184,15 +153,7 @@ func TestStartScreenValidatesTheReply(t *testing.T) {
 		}
 	}
 	// The clipboard holding a valid reply is offered in one click.
-	joiner, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer joiner.Close()
-	reply, err := joiner.Join(context.Background(), own)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reply, joiner := rtctest.Join(t, own)
 	u.parts.field.entry.SetText("")
 	u.app.Clipboard().SetContent(reply)
 	u.offerClipboard()
@@ -227,10 +188,7 @@ func TestStartScreenValidatesTheReply(t *testing.T) {
 
 func TestCallScreenStates(t *testing.T) {
 	u := newTestUI(t)
-	s, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := rtctest.Session(t)
 	a := &attempt{sess: s, remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
 	a.source = nil
 	a.noMic = sound.ErrNoSoundSystem // as on a machine with no sound server

@@ -1,15 +1,14 @@
 package headless
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
 
-	"peercall/rtc"
 	"peercall/rtc/invite"
+	"peercall/rtc/rtctest"
 )
 
 func run(t *testing.T, cmd func([]string, Streams) error, args []string, stdin string) (stdout, stderr string, code int) {
@@ -22,22 +21,8 @@ func run(t *testing.T, cmd func([]string, Streams) error, args []string, stdin s
 	return out.String(), errOut.String(), ExitCode(err)
 }
 
-func realInvite(t *testing.T) (string, *rtc.Session) {
-	t.Helper()
-	s, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	text, err := s.Invite(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return text, s
-}
-
 func TestCodeDecodeEncodeRoundTrip(t *testing.T) {
-	code, _ := realInvite(t)
+	code, _ := rtctest.Invite(t)
 	out, errOut, status := run(t, Code, []string{"decode", code}, "")
 	if status != 0 {
 		t.Fatalf("decode failed (%d): %s", status, errOut)
@@ -65,16 +50,8 @@ func TestCodeDecodeEncodeRoundTrip(t *testing.T) {
 }
 
 func TestCodeEncodeAnswerNeedsTheInvite(t *testing.T) {
-	inviteText, _ := realInvite(t)
-	joiner, err := rtc.New(rtc.Config{Interfaces: []string{"lo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer joiner.Close()
-	reply, err := joiner.Join(context.Background(), inviteText)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inviteText, _ := rtctest.Invite(t)
+	reply, _ := rtctest.Join(t, inviteText)
 	answer, _, status := run(t, Code, []string{"decode", reply}, "")
 	if status != 0 {
 		t.Fatal("reply does not decode")
@@ -89,7 +66,7 @@ func TestCodeEncodeAnswerNeedsTheInvite(t *testing.T) {
 }
 
 func TestBadInputsGetActionableErrors(t *testing.T) {
-	code, _ := realInvite(t)
+	code, _ := rtctest.Invite(t)
 	damaged := code[:len(code)-3] + "zzz"
 	if damaged == code {
 		damaged = code[:len(code)-3] + "yyy"
