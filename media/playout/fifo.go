@@ -82,9 +82,6 @@ func (f *fifo) reserve(n int) []int16 {
 	return f.buf[f.w : f.w+n]
 }
 
-// reset forgets everything, history included.
-func (f *fifo) reset() { f.hist, f.r, f.w = 0, 0, 0 }
-
 // bestSplice returns the splice length in [lo, hi] at which the audio
 // continues most like it does at the read position: compared with the
 // audio l samples ahead (forward, for a drop) or l samples back (for an
