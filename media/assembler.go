@@ -18,6 +18,10 @@ const assemblerSlots = 1024
 // leaves room for one NACK retransmission on an ordinary network.
 const gapPatience = 150 * time.Millisecond
 
+// slotBytes is the payload room each slot owns: a whole datagram, so no
+// packet that arrived over UDP needs more.
+const slotBytes = 1500
+
 var errNotVP8 = errors.New("media: malformed VP8 RTP payload")
 
 type slot struct {
@@ -38,6 +42,7 @@ type slot struct {
 // the sender for one.
 type frameAssembler struct {
 	slots    [assemblerSlots]slot
+	arena    []byte // every slot's payload room, made once
 	depack   codecs.VP8Packet
 	frame    []byte
 	synced   bool   // next holds the first packet of the next frame to release
@@ -73,6 +78,13 @@ func (a *frameAssembler) push(pkt *rtp.Packet, now time.Time) error {
 	s.start = a.depack.S == 1 && a.depack.PID == 0
 	s.marker = pkt.Marker
 	s.keyframe = s.start && len(payload) > 0 && payload[0]&0x01 == 0
+	if s.payload == nil && len(payload) <= slotBytes {
+		if a.arena == nil {
+			a.arena = make([]byte, assemblerSlots*slotBytes)
+		}
+		i := int(seq % assemblerSlots)
+		s.payload = a.arena[i*slotBytes : i*slotBytes : (i+1)*slotBytes]
+	}
 	s.payload = append(s.payload[:0], payload...)
 	s.arrivedAt = now
 	if !a.haveAny || seqBefore(a.newest, seq) {

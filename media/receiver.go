@@ -35,8 +35,9 @@ type VideoReceiver struct {
 	lastKeyRequest  time.Time
 	latency         latencyTracker
 
-	mu    sync.Mutex
-	stats VideoStats
+	mu          sync.Mutex
+	stats       VideoStats
+	lastFrameAt time.Time
 
 	decoded atomic.Uint64
 }
@@ -91,7 +92,10 @@ func (r *VideoReceiver) decode(frame []byte) {
 	r.stats.Width, r.stats.Height = b.Dx(), b.Dy()
 	if r.stats.FirstFrameAt.IsZero() {
 		r.stats.FirstFrameAt = now
+	} else if gap := now.Sub(r.lastFrameAt); gap > r.stats.LongestFreeze {
+		r.stats.LongestFreeze = gap
 	}
+	r.lastFrameAt = now
 	r.mu.Unlock()
 	r.decoded.Add(1)
 	if r.sink != nil {

@@ -20,6 +20,9 @@ type VideoStats struct {
 	LatencyP50     time.Duration
 	LatencyP95     time.Duration
 	LatencySamples int // frames whose capture stamp was read back, in the window
+	// LongestFreeze is the longest time between two decoded frames since
+	// the first one: what a viewer sees as a frozen picture.
+	LongestFreeze time.Duration
 }
 
 // latencyTracker keeps the most recent glass-to-glass latencies.
