@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"peercall/media/vp8"
+	"peercall/media/yuv"
 )
 
 // SampleWriter sends one encoded frame that lasts duration.
@@ -24,6 +25,86 @@ func BitrateRange(width, height, fps int) (minBps, maxBps int) {
 	return minBps, maxBps
 }
 
+// The sender's ladder: when congestion control's estimate cannot carry the
+// picture at a useful quality, the sender sends fewer pixels (and then fewer
+// frames) rather than a picture that freezes or turns to mush; when the
+// estimate recovers, it climbs back.
+type sendLevel struct {
+	quarters int // width and height, in quarters of the source's
+	every    int // encode one source frame in every
+}
+
+var ladder = []sendLevel{{4, 1}, {3, 1}, {2, 1}, {2, 2}, {1, 2}}
+
+const (
+	// A level is left for the one below when the estimate stays under
+	// stepDownShare of its nominal rate (see nominalBps) for stepDownAfter.
+	stepDownShare = 0.3
+	stepDownAfter = time.Second
+	// The level above is taken back when the estimate stays over
+	// stepUpShare of that level's nominal rate for stepUpAfter.
+	stepUpShare = 0.6
+	stepUpAfter = 3 * time.Second
+)
+
+// nominalBps is the rate at which a picture of the given size and frame
+// rate looks good (0.08 bit a pixel, as in BitrateRange, without its floor).
+func nominalBps(width, height int, fps float64) float64 {
+	return float64(width*height) * fps * 0.08
+}
+
+// levelSize is the picture size sent at level l for a w×h source: even,
+// and never below 64 pixels wide or tall.
+func levelSize(w, h int, l sendLevel) (int, int) {
+	sw, sh := w*l.quarters/4&^1, h*l.quarters/4&^1
+	if sw < 64 || sh < 64 {
+		return w &^ 1, h &^ 1
+	}
+	return sw, sh
+}
+
+// ladderClimber decides the sender's level from the bandwidth estimate.
+type ladderClimber struct {
+	level int
+	below time.Time // since when the estimate is under the step-down mark
+	above time.Time // since when it is over the step-up mark
+}
+
+// update takes the estimate for the frame captured at now, for a w×h
+// source at fps, and returns the level to send at.
+func (c *ladderClimber) update(targetBps int, w, h, fps int, now time.Time) int {
+	rate := func(i int) float64 {
+		l := ladder[i]
+		lw, lh := levelSize(w, h, l)
+		return nominalBps(lw, lh, float64(fps)/float64(l.every))
+	}
+	t := float64(targetBps)
+	if c.level < len(ladder)-1 && t < stepDownShare*rate(c.level) {
+		if c.below.IsZero() {
+			c.below = now
+		}
+		if now.Sub(c.below) >= stepDownAfter {
+			c.level++
+			c.below, c.above = time.Time{}, time.Time{}
+			return c.level
+		}
+	} else {
+		c.below = time.Time{}
+	}
+	if c.level > 0 && t > stepUpShare*rate(c.level-1) {
+		if c.above.IsZero() {
+			c.above = now
+		}
+		if now.Sub(c.above) >= stepUpAfter {
+			c.level--
+			c.below, c.above = time.Time{}, time.Time{}
+		}
+	} else {
+		c.above = time.Time{}
+	}
+	return c.level
+}
+
 // SenderStats is what the send loop has done so far.
 type SenderStats struct {
 	FramesSent   uint64
@@ -31,8 +112,10 @@ type SenderStats struct {
 	BytesSent    uint64
 	EncodeTotal  time.Duration
 	TargetBps    int
-	Width        int
+	Width        int // size being sent (smaller than the source's when stepped down)
 	Height       int
+	FPS          float64 // frame rate being sent
+	Level        int     // step on the ladder: 0 is the source's full size and rate
 	WriteErrors  uint64
 	SourceName   string
 	SourceFailed error
@@ -93,6 +176,9 @@ func (s *VideoSender) Run(ctx context.Context) error {
 		encW, encH int
 		appliedBps int
 		last       time.Time
+		climber    ladderClimber
+		scaler     yuv.Scaler
+		frameNo    int
 	)
 	defer func() {
 		if enc != nil {
@@ -111,18 +197,39 @@ func (s *VideoSender) Run(ctx context.Context) error {
 			s.mu.Unlock()
 			return err
 		}
-		w, h := img.Rect.Dx(), img.Rect.Dy()
-		minBps, maxBps := BitrateRange(w, h, s.fps)
+		srcW, srcH := img.Rect.Dx(), img.Rect.Dy()
 		target := int(s.targetBps.Load())
+		level := ladder[0]
+		if target > 0 {
+			level = ladder[climber.update(target, srcW, srcH, s.fps, captured)]
+		}
+		frameNo++
+		if level.every > 1 && frameNo%level.every != 0 {
+			// Stepped down in frame rate: this one is not sent, but the
+			// self-view still shows it.
+			if p := s.preview.Load(); p != nil {
+				(*p).WriteFrame(img)
+			}
+			continue
+		}
+		w, h := levelSize(srcW, srcH, level)
+		sendImg := img
+		if w != srcW || h != srcH {
+			if sendImg, err = scaler.Scale(img, w, h); err != nil {
+				return err
+			}
+		}
+		fps := s.fps / level.every
+		minBps, maxBps := BitrateRange(w, h, fps)
 		if target == 0 {
 			target = maxBps * 6 / 10
 		}
 		target = min(max(target, minBps), maxBps)
-		if enc == nil || w != encW || h != encH {
+		if enc == nil || w != encW || h != encH || enc.Config().FPS != fps {
 			if enc != nil {
 				enc.Close()
 			}
-			enc, err = vp8.NewEncoder(vp8.EncoderConfig{Width: w, Height: h, FPS: s.fps, BitrateKbps: target / 1000})
+			enc, err = vp8.NewEncoder(vp8.EncoderConfig{Width: w, Height: h, FPS: fps, BitrateKbps: target / 1000})
 			if err != nil {
 				return err
 			}
@@ -135,7 +242,7 @@ func (s *VideoSender) Run(ctx context.Context) error {
 			}
 		}
 		start := time.Now()
-		frame, key, err := enc.Encode(img, s.wantKey.Swap(false))
+		frame, key, err := enc.Encode(sendImg, s.wantKey.Swap(false))
 		took := time.Since(start)
 		if err != nil {
 			return err
@@ -161,6 +268,8 @@ func (s *VideoSender) Run(ctx context.Context) error {
 		s.stats.EncodeTotal += took
 		s.stats.TargetBps = appliedBps
 		s.stats.Width, s.stats.Height = w, h
+		s.stats.FPS = float64(s.fps) / float64(level.every)
+		s.stats.Level = climber.level
 		if len(frame) > 0 {
 			s.stats.FramesSent++
 			s.stats.BytesSent += uint64(len(frame))

@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"runtime"
 	"time"
 
 	"peercall/media"
@@ -23,6 +24,7 @@ type Stats struct {
 	Height               int     `json:"height"`
 	LatencyP50Ms         float64 `json:"latency_ms_p50"`
 	LatencyP95Ms         float64 `json:"latency_ms_p95"`
+	LongestFreezeMs      float64 `json:"longest_freeze_ms"` // longest time between two decoded frames
 	AudioPacketsReceived uint64  `json:"audio_packets_received"`
 	AudioPacketsSent     uint64  `json:"audio_packets_sent"`
 	AudioPacketsLost     uint64  `json:"audio_packets_lost"`
@@ -34,6 +36,9 @@ type Stats struct {
 	KeyframesSent        uint64  `json:"keyframes_sent"`
 	EncodeMsAvg          float64 `json:"encode_ms_avg"`
 	TargetKbps           float64 `json:"target_kbps"`
+	SendWidth            int     `json:"send_width"` // picture size being sent: smaller when bandwidth is short
+	SendHeight           int     `json:"send_height"`
+	SendFPS              float64 `json:"send_fps"`
 	PacketsReceived      uint64  `json:"packets_received"` // video RTP packets
 	PacketsLost          int64   `json:"packets_lost"`     // video RTP packets never received
 	BytesSent            uint64  `json:"bytes_sent"`
@@ -44,6 +49,7 @@ type Stats struct {
 	LocalCandidate       string  `json:"local_candidate"`
 	RemoteCandidate      string  `json:"remote_candidate"`
 	End                  string  `json:"end,omitempty"`
+	Goroutines           int     `json:"goroutines"` // in the whole process, to spot leaks in long calls
 }
 
 func msSince(from, to time.Time) float64 {
@@ -61,6 +67,7 @@ func (s *Session) Stats() Stats {
 		Time:        time.Now().UTC().Format(time.RFC3339Nano),
 		State:       s.state.String(),
 		ConnectedMs: msSince(s.codeAppliedAt, s.connectedAt),
+		Goroutines:  runtime.NumGoroutine(),
 		Codec:       "",
 	}
 	applied := s.codeAppliedAt
@@ -89,6 +96,7 @@ func (s *Session) Stats() Stats {
 		st.Width, st.Height = v.Width, v.Height
 		st.LatencyP50Ms = float64(v.LatencyP50.Microseconds()) / 1000
 		st.LatencyP95Ms = float64(v.LatencyP95.Microseconds()) / 1000
+		st.LongestFreezeMs = float64(v.LongestFreeze.Microseconds()) / 1000
 		st.Codec = "VP8"
 	}
 	a := s.speaker.Stats()
@@ -104,6 +112,7 @@ func (s *Session) Stats() Stats {
 			st.EncodeMsAvg = float64(v.EncodeTotal.Microseconds()) / 1000 / float64(v.FramesSent)
 		}
 		st.TargetKbps = float64(v.TargetBps) / 1000
+		st.SendWidth, st.SendHeight, st.SendFPS = v.Width, v.Height, v.FPS
 		st.Source = v.SourceName
 	}
 	if as != nil {
