@@ -6,7 +6,7 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// maxControlBytes bounds one control message.
+// maxControlBytes bounds one control message; messages.go says why.
 const maxControlBytes = 4 << 10
 
 // Control message types. docs/PROTOCOL.md describes each.
@@ -60,15 +60,16 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) onControl(data []byte) {
-	if len(data) > maxControlBytes {
-		s.log.Warn("control message too large, dropped", "bytes", len(data))
+	m, err := parseControl(data)
+	if err != nil {
+		s.controlRefused.note(s.log, ControlLabel, err, len(data))
 		return
 	}
-	var m controlMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		s.log.Warn("unreadable control message", "err", err)
-		return
-	}
+	s.applyControl(m)
+}
+
+// applyControl acts on one control message parseControl accepted.
+func (s *Session) applyControl(m controlMessage) {
 	switch m.Type {
 	case controlHangup:
 		s.end(ErrPeerHungUp)

@@ -31,6 +31,10 @@ const estimatorInitialBps = 800_000
 // PLI, RTCP reports, transport-wide congestion control feedback both ways,
 // and a GCC bandwidth estimator whose value is sent to onEstimator.
 func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*webrtc.API, error) {
+	// In-band descriptions then advertise the same a=max-message-size as
+	// the codes, and the library closes a channel that receives a larger
+	// message instead of growing its read buffer to fit it.
+	se.SetSCTPMaxMessageSize(maxDataChannelMessage)
 	m := &webrtc.MediaEngine{}
 	videoFeedback := []webrtc.RTCPFeedback{
 		{Type: webrtc.TypeRTCPFBTransportCC},

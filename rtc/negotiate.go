@@ -62,6 +62,8 @@ type negotiator struct {
 	pending   *webrtc.SessionDescription
 	midPrefix string
 	mids      int
+
+	refused refusals // signal messages refused, by reason
 }
 
 func newNegotiator(pc *webrtc.PeerConnection, polite bool, log *slog.Logger, send func([]byte) error) *negotiator {
@@ -79,13 +81,20 @@ func newNegotiator(pc *webrtc.PeerConnection, polite bool, log *slog.Logger, sen
 // deliver queues a message that arrived on the signal channel. It never
 // blocks, so it is safe in pion's callbacks.
 func (n *negotiator) deliver(data []byte) {
-	if len(data) > maxSignalBytes {
-		n.log.Warn("signal message too large, dropped", "bytes", len(data))
+	if err := tooLarge(data, maxSignalBytes); err != nil {
+		n.refused.note(n.log, SignalLabel, err, len(data))
 		return
 	}
 	n.mu.Lock()
-	n.inbox = append(n.inbox, data)
+	full := len(n.inbox) >= maxSignalQueue
+	if !full {
+		n.inbox = append(n.inbox, data)
+	}
 	n.mu.Unlock()
+	if full {
+		n.refused.note(n.log, SignalLabel, errQueueFull, len(data))
+		return
+	}
 	select {
 	case n.wake <- struct{}{}:
 	default:
@@ -187,9 +196,9 @@ func (n *negotiator) sendMessage(m signalMessage) error {
 }
 
 func (n *negotiator) handle(data []byte) {
-	var m signalMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		n.log.Warn("unreadable signal message", "err", err)
+	m, err := parseSignal(data)
+	if err != nil {
+		n.refused.note(n.log, SignalLabel, err, len(data))
 		return
 	}
 	switch {

@@ -60,6 +60,8 @@ type Session struct {
 	media   mediaState
 	speaker *media.Speaker
 	muted   atomic.Bool
+
+	controlRefused refusals // control messages refused, by reason
 }
 
 // New makes a session and its DTLS certificate. It does no networking.
