@@ -6,7 +6,7 @@ export PATH := $(HOME)/.local/bin:/usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 export LANG ?= en_US.UTF-8
 GO ?= go
 BIN := bin/peercall
-FUZZTIME ?= 5m
+FUZZTIME ?= 1m
 
 FYNE := $(HOME)/go/bin/fyne
 FYNE_VERSION := v1.7.4
@@ -35,8 +35,13 @@ vet: deps
 test: vet
 	./scripts/with-sound.sh $(GO) test -race -count=1 -p 1 -timeout 30m ./...
 
+# Each fuzz target for $(FUZZTIME); go test fuzzes one target per run.
+FUZZ_TARGETS := ./rtc/invite:FuzzDecode ./rtc/invite:FuzzPayload ./rtc:FuzzSignal ./rtc:FuzzControl
 fuzz: deps
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./rtc/invite
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 $(FYNE):
 	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_VERSION)

@@ -98,6 +98,9 @@ func TestOwnMessagesFitTheLimits(t *testing.T) {
 		t.Fatalf("a media message takes %d bytes", len(data))
 	}
 	offer := fullOffer(t)
+	if !strings.Contains(offer.SDP, "\r\na=max-message-size:262144\r\n") {
+		t.Fatalf("the offer does not advertise the codes' message size:\n%s", offer.SDP)
+	}
 	data, _ = json.Marshal(signalMessage{Description: &offer})
 	if len(data) > maxSignalBytes/8 {
 		t.Fatalf("an offer with media takes %d bytes", len(data))
