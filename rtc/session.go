@@ -60,6 +60,7 @@ type Session struct {
 	media   mediaState
 	speaker *media.Speaker
 	muted   atomic.Bool
+	paths   pathWatch
 
 	controlRefused refusals // control messages refused, by reason
 }
@@ -224,7 +225,10 @@ func (s *Session) begin(polite bool) error {
 		// reply is pasted, which can take minutes.
 		failed = s.cfg.ReplyWait
 	}
-	se.SetICETimeouts(5*time.Second, failed, 2*time.Second)
+	se.SetICETimeouts(iceDisconnectedAfter, failed, iceKeepalive)
+	if err := s.paths.configure(&se); err != nil {
+		return s.fail(err)
+	}
 	if s.cfg.Net != nil {
 		se.SetNet(s.cfg.Net)
 	}
@@ -267,6 +271,7 @@ func (s *Session) begin(polite bool) error {
 	s.pc, s.control, s.neg = pc, control, neg
 	s.mu.Unlock()
 
+	s.paths.watch(pc)
 	pc.OnConnectionStateChange(s.onConnectionState)
 	pc.OnTrack(s.onTrack)
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
@@ -360,10 +365,10 @@ func (s *Session) onConnectionState(st webrtc.PeerConnectionState) {
 		if everConnected {
 			s.end(ErrConnectionLost)
 		} else {
-			s.end(ErrConnectFailed)
+			s.end(s.verifyFailure(ErrConnectFailed))
 		}
 	case webrtc.PeerConnectionStateClosed:
-		s.end(ErrConnectionLost)
+		s.end(s.verifyFailure(ErrConnectionLost))
 	}
 }
 

@@ -49,7 +49,8 @@ type Stats struct {
 	LocalCandidate       string  `json:"local_candidate"`
 	RemoteCandidate      string  `json:"remote_candidate"`
 	End                  string  `json:"end,omitempty"`
-	Goroutines           int     `json:"goroutines"` // in the whole process, to spot leaks in long calls
+	Goroutines           int     `json:"goroutines"`    // in the whole process, to spot leaks in long calls
+	PathSwitches         uint64  `json:"path_switches"` // moves to another network path mid-call
 }
 
 func msSince(from, to time.Time) float64 {
@@ -118,6 +119,7 @@ func (s *Session) Stats() Stats {
 	if as != nil {
 		st.AudioPacketsSent = as.PacketsSent()
 	}
+	st.PathSwitches = s.PathSwitches()
 	if pc != nil {
 		s.transportStats(pc, &st)
 	}

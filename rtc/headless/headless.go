@@ -278,6 +278,15 @@ func (c *call) run(ctx context.Context) error {
 			if c.flags.seconds > 0 {
 				limit = time.After(time.Duration(c.flags.seconds * float64(time.Second)))
 			}
+		case <-c.sess.Changed():
+			// A new state is written at once, not at the next tick, so a
+			// dead peer shows in the file when the session notices it.
+			if st := c.sess.Stats(); st.State != prev.State {
+				now := time.Now()
+				st.RateSince(prev, prevAt, now)
+				prev, prevAt = st, now
+				c.writeStats(st)
+			}
 		case now := <-tick.C:
 			st := c.sess.Stats()
 			st.RateSince(prev, prevAt, now)

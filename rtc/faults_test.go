@@ -1,0 +1,220 @@
+package rtc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/transport/v5/test"
+	"github.com/pion/transport/v5/vnet"
+
+	"peercall/media"
+	"peercall/rtc/invite"
+)
+
+// The other side vanishes mid-call without a word (its process killed, its
+// cable pulled): nothing more arrives from it. This side shows it within
+// 3 s, ends the call as lost within 15 s, and leaves nothing running.
+func TestPeerVanishingShowsAndEnds(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(90 * time.Second).Stop()
+	na, nb := h.vnetPair()
+	var dead atomic.Bool
+	h.routers[0].AddChunkFilter(func(vnet.Chunk) bool { return !dead.Load() })
+	inviter, joiner := h.callPair(
+		Config{Net: na, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
+		Config{Net: nb, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner")})
+	eventually(t, 15*time.Second, "video both ways", func() bool {
+		return inviter.Stats().FramesDecoded > 5 && joiner.Stats().FramesDecoded > 5
+	})
+	dead.Store(true)
+	cut := time.Now()
+	for name, s := range map[string]*Session{"inviter": inviter, "joiner": joiner} {
+		shown := faultWaitState(t, s, StateReconnecting, 10*time.Second)
+		if d := shown.Sub(cut); d > 3*time.Second {
+			t.Errorf("%s showed the loss %v after it happened, want within 3 s", name, d)
+		} else {
+			t.Logf("%s showed %q %v after the peer vanished", name, StateReconnecting, d.Round(time.Millisecond))
+		}
+	}
+	for name, s := range map[string]*Session{"inviter": inviter, "joiner": joiner} {
+		select {
+		case <-s.Done():
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: the call did not end", name)
+		}
+		if d := time.Since(cut); d > 15*time.Second {
+			t.Errorf("%s ended %v after the peer vanished, want within 15 s", name, d)
+		} else {
+			t.Logf("%s ended %v after the peer vanished", name, d.Round(time.Millisecond))
+		}
+		if !errors.Is(s.Err(), ErrConnectionLost) {
+			t.Errorf("%s ended with %v, want %v", name, s.Err(), ErrConnectionLost)
+		}
+	}
+	// done (deferred) closes everything and checks that no goroutine is
+	// left, waiting up to 10 s for them to finish.
+}
+
+// faultWaitState polls until s is in state want and returns when it saw it.
+func faultWaitState(t *testing.T, s *Session, want State, within time.Duration) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if s.State() == want {
+			return time.Now()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("state %v not reached within %v (now %v)", want, within, s.State())
+	return time.Time{}
+}
+
+// faultTwoAddressPair makes a virtual network on which each side has two
+// addresses, so every call has two independent paths; drop, when set,
+// loses every datagram to or from that address.
+func (h *harness) faultTwoAddressPair(drop *atomic.Value) (*vnet.Net, *vnet.Net) {
+	t := h.t
+	t.Helper()
+	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "198.51.100.0/24", LoggerFactory: logging.NewDefaultLoggerFactory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"198.51.100.10", "198.51.100.11"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"198.51.100.20", "198.51.100.21"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*vnet.Net{a, b} {
+		if err := router.AddNet(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	router.AddChunkFilter(func(c vnet.Chunk) bool {
+		ip, _ := drop.Load().(string)
+		if ip == "" {
+			return true
+		}
+		src, _ := c.SourceAddr().(*net.UDPAddr)
+		dst, _ := c.DestinationAddr().(*net.UDPAddr)
+		return (src == nil || src.IP.String() != ip) && (dst == nil || dst.IP.String() != ip)
+	})
+	if err := router.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h.routers = append(h.routers, router)
+	return a, b
+}
+
+// One path dies while the other still works: the call moves to the other
+// path by itself, media and in-band messages included, within 5 s.
+func TestCallMovesToTheOtherPathWhenOneDies(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(90 * time.Second).Stop()
+	var drop atomic.Value
+	na, nb := h.faultTwoAddressPair(&drop)
+	inviter, joiner := h.callPair(
+		Config{Net: na, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
+		Config{Net: nb, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner")})
+	eventually(t, 15*time.Second, "video both ways", func() bool {
+		return inviter.Stats().FramesDecoded > 5 && joiner.Stats().FramesDecoded > 5
+	})
+	pair, err := inviter.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		t.Fatalf("no selected pair: %v", err)
+	}
+	t.Logf("path in use: %s -> %s; cutting %s", pair.Local.Address, pair.Remote.Address, pair.Local.Address)
+	drop.Store(pair.Local.Address)
+	cut := time.Now()
+	before := [2]uint64{inviter.Stats().FramesDecoded, joiner.Stats().FramesDecoded}
+	// Wait for the frames to stop, then to flow again on both sides.
+	time.Sleep(500 * time.Millisecond)
+	stalled := [2]uint64{inviter.Stats().FramesDecoded, joiner.Stats().FramesDecoded}
+	t.Logf("frames before the cut %v, half a second after %v", before, stalled)
+	eventually(t, 10*time.Second, "video again both ways", func() bool {
+		return inviter.Stats().FramesDecoded > stalled[0]+10 && joiner.Stats().FramesDecoded > stalled[1]+10
+	})
+	restored := time.Since(cut)
+	t.Logf("video flows again both ways %v after the path died", restored.Round(time.Millisecond))
+	if restored > 5*time.Second {
+		t.Errorf("the call took %v to move to the other path, want within 5 s", restored)
+	}
+	// The in-band channels work on the new path too.
+	inviter.SetLocalMedia(false, true)
+	eventually(t, 5*time.Second, "a control message on the new path", func() bool {
+		m := joiner.PeerMedia()
+		return m.Known && m.AudioMuted
+	})
+	if inviter.PathSwitches() == 0 || joiner.PathSwitches() == 0 {
+		t.Errorf("path switches: inviter %d, joiner %d; want both at least 1", inviter.PathSwitches(), joiner.PathSwitches())
+	}
+	if st := inviter.State(); st != StateConnected {
+		t.Errorf("inviter state %v, want connected", st)
+	}
+}
+
+// A reply that names the joiner's certificate but comes from someone else
+// (a third party answering the invite with a forged reply): ICE reaches the
+// impostor, DTLS refuses it, and the call ends with a message saying so,
+// having never shown media.
+func TestForgedReplyIsRefused(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(60 * time.Second).Stop()
+	na, nb := h.vnetPair()
+	inviter := h.newSession(Config{Net: na, Video: patternSource(t), Logger: testLogger("inviter")})
+	// The person the invite was meant for: only their certificate matters.
+	meant := h.newSession(Config{Net: nb})
+	impostor := h.newSession(Config{Net: nb, Video: patternSource(t), Logger: testLogger("impostor")})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	inviteText, err := inviter.Invite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := impostor.Join(ctx, inviteText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := invite.Decode(reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code.Fingerprint = meant.fp // keeps the impostor's ICE credentials
+	forged, err := invite.Encode(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inviter.CheckReply(forged); err != nil {
+		t.Fatalf("the forged reply should pass as a code: %v", err)
+	}
+	if err := inviter.AcceptReply(forged); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-inviter.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the call with an impostor did not end (state %v)", inviter.State())
+	}
+	if !errors.Is(inviter.Err(), ErrPeerNotVerified) {
+		t.Errorf("ended with %v, want %v", inviter.Err(), ErrPeerNotVerified)
+	}
+	t.Logf("the inviter says: %v", inviter.Err())
+	select {
+	case <-inviter.Connected():
+		t.Error("the call counted as connected")
+	default:
+	}
+	if n := inviter.Stats().FramesDecoded; n != 0 {
+		t.Errorf("%d frames from the impostor were shown", n)
+	}
+}
