@@ -20,6 +20,9 @@ type Options struct {
 	Source string
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
+	// Width and Height, when set, are the picture size sent (the camera
+	// is asked for it); 640×480 otherwise.
+	Width, Height int
 	// Interfaces, when set, limits the network interfaces calls use (as
 	// the headless --interface flag does).
 	Interfaces []string

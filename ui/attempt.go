@@ -9,7 +9,7 @@ import (
 	"peercall/rtc"
 )
 
-// Picture size and rate the window sends.
+// Picture size and rate the window sends unless Options say otherwise.
 const (
 	sendWidth  = 640
 	sendHeight = 480
@@ -121,13 +121,17 @@ func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 	if u.opts.Source == "pattern" {
 		camera = patternCamera
 	}
+	width, height := sendWidth, sendHeight
+	if u.opts.Width > 0 && u.opts.Height > 0 {
+		width, height = u.opts.Width, u.opts.Height
+	}
 	open := func() (media.VideoSource, error) {
 		if camera == patternCamera {
-			return media.NewPatternSource(sendWidth, sendHeight, sendFPS)
+			return media.NewPatternSource(width, height, sendFPS)
 		}
-		return media.NewCameraSource(camera, sendWidth, sendHeight, sendFPS)
+		return media.NewCameraSource(camera, width, height, sendFPS)
 	}
-	src := media.NewSwitchSource(open, sendWidth, sendHeight)
+	src := media.NewSwitchSource(open, width, height)
 	a := &attempt{source: src, remote: remote, self: self}
 	speaker := media.NewSpeaker()
 	a.openSound(prefs, speaker)

@@ -165,6 +165,7 @@ func (f *codeField) offer(label, text string) {
 func (u *UI) showStart() {
 	u.endAttempt()
 	remote, self := NewVideoView("Connecting…", false), NewVideoView("", true)
+	Pair(remote, self)
 	title := widget.NewLabelWithStyle("Start a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status := widget.NewLabel("Preparing your invite code…")
 	code := u.newCodeBox()
@@ -256,6 +257,7 @@ func (u *UI) showStart() {
 func (u *UI) showJoin() {
 	u.endAttempt()
 	remote, self := NewVideoView("Connecting…", false), NewVideoView("", true)
+	Pair(remote, self)
 	title := widget.NewLabelWithStyle("Join a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	step1 := widget.NewLabel("1. Paste the invite code you were sent:")
 	status := widget.NewLabel("")

@@ -3,8 +3,10 @@ package ui
 import (
 	"image"
 	"image/color"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,8 +19,13 @@ import (
 // on the goroutine that delivers it, to the pixel size it is drawn at, with
 // its aspect ratio kept (letterboxed on black). While the screen has not
 // drawn the last frame, new ones are dropped, never queued.
+//
+// Views that share a presenter (see Pair) reach the screen together, so
+// the window is repainted once per remote frame rather than once per view.
 type VideoView struct {
 	widget.BaseWidget
+
+	presenter *presenter
 
 	mirror      bool
 	image       *canvas.Image
@@ -34,6 +41,7 @@ type VideoView struct {
 	onFirstFrame func()
 
 	pending atomic.Bool // a frame is on its way to the screen
+	ready   *image.RGBA // that frame, converted; written before pending is set
 	frames  atomic.Uint64
 	dropped atomic.Uint64
 
@@ -48,6 +56,7 @@ type VideoView struct {
 // frame; mirror flips pictures left to right (the self-view).
 func NewVideoView(placeholder string, mirror bool) *VideoView {
 	v := &VideoView{mirror: mirror}
+	v.presenter = &presenter{leader: v}
 	v.image = &canvas.Image{FillMode: canvas.ImageFillStretch, ScaleMode: canvas.ImageScaleFastest}
 	v.background = canvas.NewRectangle(color.Black)
 	v.placeholder = canvas.NewText(placeholder, color.Gray{Y: 200})
@@ -65,6 +74,9 @@ func (v *VideoView) Dropped() uint64 { return v.dropped.Load() }
 func (v *VideoView) WriteFrame(img *image.YCbCr) {
 	if v.pending.Load() {
 		v.dropped.Add(1)
+		// A picture held back for the leading view goes out by itself
+		// once that view has gone quiet.
+		v.presenter.submit(v, time.Now())
 		return
 	}
 	bw, bh := int(v.boxW.Load()), int(v.boxH.Load())
@@ -86,22 +98,93 @@ func (v *VideoView) WriteFrame(img *image.YCbCr) {
 		return
 	}
 	v.aspect.Store(uint64(sw)<<32 | uint64(sh))
+	v.ready = buf
 	v.pending.Store(true)
-	onUI(func() {
-		first := v.image.Image == nil
-		v.image.Image = buf
-		if first || v.aspect.Load() != v.laidOut.Load() {
-			v.placeholder.Hide()
-			v.Refresh()
-			if first && v.onFirstFrame != nil {
-				v.onFirstFrame()
-			}
-		} else {
-			v.image.Refresh()
+	v.presenter.submit(v, time.Now())
+}
+
+// show hands the picture WriteFrame made ready to the screen; it runs on
+// the UI goroutine.
+func (v *VideoView) show() {
+	if !v.pending.Load() {
+		return // shown already by an earlier flush
+	}
+	buf := v.ready
+	first := v.image.Image == nil
+	v.image.Image = buf
+	if first || v.aspect.Load() != v.laidOut.Load() {
+		v.placeholder.Hide()
+		v.Refresh()
+		if first && v.onFirstFrame != nil {
+			v.onFirstFrame()
 		}
-		v.frames.Add(1)
-		v.pending.Store(false)
-	})
+	} else {
+		v.image.Refresh()
+	}
+	v.frames.Add(1)
+	v.pending.Store(false)
+}
+
+// Pair makes follower's pictures reach the screen together with leader's:
+// the self-view rides along with the remote picture, so that two streams
+// of 30 frames a second cost 30 repaints a second, not 60. A follower's
+// picture waits at most one of the leader's frame times, or goes out by
+// itself when the leader has shown nothing for leaderPatience.
+func Pair(leader, follower *VideoView) {
+	p := &presenter{leader: leader}
+	leader.presenter, follower.presenter = p, p
+}
+
+// leaderPatience is how long the leading view may be quiet before the
+// other views' pictures stop waiting for it.
+const leaderPatience = 100 * time.Millisecond
+
+// presenter batches pictures of several views into one UI call.
+type presenter struct {
+	leader *VideoView
+
+	mu        sync.Mutex
+	scheduled bool         // a flush is on its way to the UI goroutine
+	ready     []*VideoView // views whose picture waits for the flush
+	spare     []*VideoView // the other list, being shown (no allocation per flush)
+	leaderAt  time.Time    // when the leader last had a picture
+}
+
+// submit tells that v has a picture ready (v.pending is set); it runs on
+// v's media goroutine.
+func (p *presenter) submit(v *VideoView, now time.Time) {
+	p.mu.Lock()
+	if v == p.leader {
+		p.leaderAt = now
+	}
+	if !slices.Contains(p.ready, v) {
+		if !v.pending.Load() {
+			p.mu.Unlock()
+			return
+		}
+		p.ready = append(p.ready, v)
+	}
+	wait := v != p.leader && now.Sub(p.leaderAt) < leaderPatience
+	if wait || p.scheduled {
+		p.mu.Unlock()
+		return
+	}
+	p.scheduled = true
+	p.mu.Unlock()
+	onUI(p.flush)
+}
+
+// flush shows every ready picture; it runs on the UI goroutine, so the
+// canvas is repainted once for all of them.
+func (p *presenter) flush() {
+	p.mu.Lock()
+	ready := p.ready
+	p.ready, p.spare = p.spare[:0], ready
+	p.scheduled = false
+	p.mu.Unlock()
+	for _, v := range ready {
+		v.show()
+	}
 }
 
 // SetPlaceholder changes the text shown while no picture has come, and
