@@ -11,7 +11,7 @@ FUZZTIME ?= 1m
 FYNE := $(HOME)/go/bin/fyne
 FYNE_VERSION := v1.7.4
 
-.PHONY: all deps build run test vet fuzz package install clean
+.PHONY: all deps build run test vet fuzz bench soak package install clean
 
 all: build
 
@@ -42,6 +42,16 @@ fuzz: deps
 		echo "== $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
 	done
+
+# Measurements, not tests: each figure against its target, written to
+# BENCHMARKS.md and benchmarks.json (about 15 minutes; run as root for the
+# window's figures). A slow machine does not fail anything here.
+bench: deps
+	./scripts/bench.sh
+
+# A 30-minute call: memory and goroutines each minute, to BENCHMARKS.md.
+soak: deps
+	./scripts/bench.sh --soak
 
 $(FYNE):
 	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_VERSION)

@@ -21,14 +21,18 @@ import (
 const usage = `Peercall — peer-to-peer video calls with two short codes.
 
 Usage:
-  peercall [--source pattern]      open the window (the test pattern instead of the camera)
+  peercall [--source pattern] [--size WxH]
+                                   open the window (the test pattern instead of the camera;
+                                   the picture size sent, 640x480 unless given)
   peercall invite [flags]          print an invite code, read the reply on stdin, run the call
   peercall join [flags] [CODE|-]   answer an invite: print the reply code, run the call
   peercall code decode CODE        print the session description a code stands for, as JSON
   peercall code encode [--invite CODE] < description.json
                                    turn a session description into a code
-  peercall bench [--size WxH] [--fps N] [--seconds N]
+  peercall bench [--size WxH] [--fps N] [--seconds N] [--sample N] [--profile-dir DIR]
                                    measure a two-process call on loopback (JSON on stdout)
+  peercall bench report [--dir DIR] [--md FILE] [--json FILE] [--soak]
+                                   turn make bench's measurements into BENCHMARKS.md
 Run "peercall invite -h" for the call flags.
 `
 
@@ -66,17 +70,31 @@ func window(args []string) int {
 	fs := flag.NewFlagSet("peercall", flag.ContinueOnError)
 	source := fs.String("source", "", "video source: camera (from the settings) or pattern")
 	verbose := fs.Bool("verbose", false, "log the call engine's work to stderr")
+	size := fs.String("size", "640x480", "picture size to send, WxH")
+	var profile headless.ProfileFlags
+	profile.Register(fs)
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	width, height, err := headless.ParseSize(*size)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
 		return 2
 	}
 	if *source != "" && *source != "camera" && *source != "pattern" {
 		fmt.Fprintf(os.Stderr, "peercall: --source %q: use camera or pattern\n", *source)
 		return 2
 	}
-	opts := ui.Options{Source: *source}
+	opts := ui.Options{Source: *source, Width: width, Height: height}
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	stopProfile, err := profile.Start()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
+		return 2
+	}
 	ui.Run(opts)
+	stopProfile()
 	return 0
 }

@@ -155,7 +155,7 @@ func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags
 }
 
 // readCode reads the single line a process prints on stdout.
-func readCode(t *testing.T, r io.Reader, what string) string {
+func readCode(t testing.TB, r io.Reader, what string) string {
 	t.Helper()
 	lines := make(chan string, 1)
 	go func() {
@@ -227,7 +227,7 @@ func TestTwoProcessCallInLoopbackOnlyNamespace(t *testing.T) {
 // loopbackNamespace makes a network namespace holding only lo, brought up,
 // and removes it when the test ends. Tests that need one are skipped when
 // not run as root (make test runs as root in CI).
-func loopbackNamespace(t *testing.T, name string) string {
+func loopbackNamespace(t testing.TB, name string) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make a network namespace; make test runs it as root")

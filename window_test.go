@@ -17,12 +17,24 @@ import (
 	"peercall/media/yuv"
 )
 
-// The real app in a real window under Xvfb, driven as a person would: keys
-// with xdotool, the clipboard with xclip. It starts a call, hands the
-// invite to a headless peer, pastes the reply, and checks on a screenshot's
-// pixels that the peer's picture fills the window and the local picture is
-// in the self-view. Everything runs in a network namespace holding only lo.
-func TestWindowCallUnderXvfb(t *testing.T) {
+// windowCall is the real app in a real window under Xvfb, in a call with a
+// headless peer, everything in a network namespace holding only lo.
+type windowCall struct {
+	run     func(name string, args ...string) string
+	inNS    func(name string, args ...string) *exec.Cmd
+	win     string
+	app     *exec.Cmd
+	peer    *exec.Cmd
+	appErr  *bytes.Buffer
+	peerErr *bytes.Buffer
+}
+
+// startWindowCall opens the app (with extra flags appArgs) and, driving it
+// as a person would (keys with xdotool, the clipboard with xclip), starts
+// a call, hands the invite to a headless peer (with peerArgs) and pastes
+// the reply. Everything is stopped when the test ends.
+func startWindowCall(t testing.TB, appArgs, peerArgs []string) *windowCall {
+	t.Helper()
 	for _, tool := range []string{"Xvfb", "xdotool", "xclip", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("needs %s (make test installs it)", tool)
@@ -32,68 +44,81 @@ func TestWindowCallUnderXvfb(t *testing.T) {
 	home := t.TempDir()
 	display := fmt.Sprintf(":%d", 50+os.Getpid()%40)
 	env := append(os.Environ(), "DISPLAY="+display, "LANG=en_US.UTF-8", "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))
-	inNS := func(name string, args ...string) *exec.Cmd {
+	c := &windowCall{appErr: new(bytes.Buffer), peerErr: new(bytes.Buffer)}
+	c.inNS = func(name string, args ...string) *exec.Cmd {
 		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, name}, args...)...)
 		cmd.Env = env
 		return cmd
 	}
-	run := func(name string, args ...string) string {
-		out, _ := inNS(name, args...).Output()
+	c.run = func(name string, args ...string) string {
+		out, _ := c.inNS(name, args...).Output()
 		return strings.TrimSpace(string(out))
 	}
+	stop := func(cmd *exec.Cmd) {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
 
-	xvfb := inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	xvfb := c.inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { xvfb.Process.Kill(); xvfb.Wait() }()
-	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return inNS("xdotool", "getdisplaygeometry").Run() == nil })
+	t.Cleanup(func() { stop(xvfb) })
+	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return c.inNS("xdotool", "getdisplaygeometry").Run() == nil })
 
-	var appErr bytes.Buffer
-	app := inNS(peercallBin, "--source", "pattern")
-	app.Stderr = &appErr
-	if err := app.Start(); err != nil {
+	c.app = c.inNS(peercallBin, append([]string{"--source", "pattern"}, appArgs...)...)
+	c.app.Stderr = c.appErr
+	if err := c.app.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { app.Process.Kill(); app.Wait() }()
-	var win string
+	t.Cleanup(func() { stop(c.app) })
 	waitUntil(t, "the window", 20*time.Second, func() bool {
-		win = run("xdotool", "search", "--name", "^Peercall$")
-		return win != ""
+		c.win = c.run("xdotool", "search", "--name", "^Peercall$")
+		return c.win != ""
 	})
-	win = strings.Fields(win)[0]
-	run("xdotool", "windowfocus", "--sync", win)
+	c.win = strings.Fields(c.win)[0]
+	c.run("xdotool", "windowfocus", "--sync", c.win)
 
 	// Start a call and copy the invite, as a person would.
-	run("xdotool", "key", "--window", win, "ctrl+n")
+	c.run("xdotool", "key", "--window", c.win, "ctrl+n")
 	var inviteCode string
 	waitUntil(t, "the invite on the clipboard", 20*time.Second, func() bool {
-		run("xdotool", "key", "--window", win, "ctrl+shift+c")
-		inviteCode = run("xclip", "-o", "-selection", "clipboard")
+		c.run("xdotool", "key", "--window", c.win, "ctrl+shift+c")
+		inviteCode = c.run("xclip", "-o", "-selection", "clipboard")
 		return strings.HasPrefix(inviteCode, "PC")
 	})
 
 	// The other side: a headless peer sending its test pattern.
-	var peerErr bytes.Buffer
-	peer := inNS(peercallBin, "join", "--source", "pattern", "--stun", "none", "--seconds", "60", inviteCode)
-	peer.Stderr = &peerErr
-	out, err := peer.StdoutPipe()
+	c.peer = c.inNS(peercallBin, append(append([]string{"join", "--source", "pattern", "--stun", "none"}, peerArgs...), inviteCode)...)
+	c.peer.Stderr = c.peerErr
+	out, err := c.peer.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := peer.Start(); err != nil {
+	if err := c.peer.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { peer.Process.Kill(); peer.Wait() }()
+	t.Cleanup(func() { stop(c.peer) })
 	reply := readCode(t, out, "reply")
 
 	// Paste the reply into the focused field: the call starts by itself.
-	paste := inNS("xclip", "-i", "-selection", "clipboard")
+	paste := c.inNS("xclip", "-i", "-selection", "clipboard")
 	paste.Stdin = strings.NewReader(reply)
 	if err := paste.Run(); err != nil {
 		t.Fatal(err)
 	}
-	run("xdotool", "key", "--window", win, "ctrl+v")
+	c.run("xdotool", "key", "--window", c.win, "ctrl+v")
+	return c
+}
+
+// The real app in a real window: it starts a call with a headless peer and
+// the screenshot's pixels show the peer's picture filling the window and
+// the local picture in the self-view; the hang-up shortcut ends the call
+// on both sides.
+func TestWindowCallUnderXvfb(t *testing.T) {
+	c := startWindowCall(t, nil, []string{"--seconds", "60"})
+	run, inNS, win, peer := c.run, c.inNS, c.win, c.peer
+	appErr, peerErr := c.appErr, c.peerErr
 
 	// The peer's pattern in the remote view, ours mirrored in the corner.
 	geom := run("xdotool", "getwindowgeometry", "--shell", win)
@@ -164,7 +189,7 @@ func TestWindowCallUnderXvfb(t *testing.T) {
 	}
 }
 
-func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
+func waitUntil(t testing.TB, what string, within time.Duration, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(within); !cond(); time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -220,4 +245,119 @@ func barsMatch(shot image.Image, rect image.Rectangle, ref *image.RGBA, mirrored
 func near(a, b uint8) bool {
 	d := int(a) - int(b)
 	return d > -48 && d < 48
+}
+
+// threadTimes reads, for each thread of a process, its name and the CPU
+// time it has used (user and system), from /proc.
+func threadTimes(pid int) (map[int]string, map[int]time.Duration, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, times := map[int]string{}, map[int]time.Duration{}
+	for _, e := range entries {
+		var tid int
+		if _, err := fmt.Sscan(e.Name(), &tid); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(dir, e.Name(), "stat"))
+		if err != nil {
+			continue // the thread ended
+		}
+		// The name is in parentheses and may hold spaces: fields start
+		// after the last ')'. utime and stime are fields 14 and 15.
+		s := string(stat)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		f := strings.Fields(s[end+1:])
+		if len(f) < 13 {
+			continue
+		}
+		var ut, st int64
+		fmt.Sscan(f[11], &ut)
+		fmt.Sscan(f[12], &st)
+		names[tid] = s[open+1 : end]
+		times[tid] = time.Duration(ut+st) * time.Second / 100 // USER_HZ
+	}
+	return names, times, nil
+}
+
+// drawingThread tells whether a thread of the app does drawing: the main
+// thread, where Fyne paints and makes its GL calls, and the software GL's
+// own rasterising threads.
+func drawingThread(pid, tid int, name string) bool {
+	return tid == pid || strings.HasPrefix(name, "llvmpipe")
+}
+
+func rssMB(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			fmt.Sscan(v, &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// The window in a two-way 1280×720@30 call, both views visible, under
+// Xvfb's software GL: CPU of the whole app and of its drawing threads, and
+// memory. One iteration is one 20-second measurement; make bench runs it.
+func BenchmarkWindowCall720p(b *testing.B) { benchmarkWindowCall(b, "1280x720") }
+
+// The same at 640×480.
+func BenchmarkWindowCall640x480(b *testing.B) { benchmarkWindowCall(b, "640x480") }
+
+func benchmarkWindowCall(b *testing.B, size string) {
+	const measure = 20 * time.Second
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		c := startWindowCall(b, []string{"--size", size}, []string{"--size", size, "--seconds", "60", "--audio-source", "none"})
+		pid := c.app.Process.Pid
+		// Let the call settle: the first frames, the encoder's first
+		// estimates.
+		time.Sleep(5 * time.Second)
+		names0, t0, err := threadTimes(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		b.StartTimer()
+		time.Sleep(measure)
+		b.StopTimer()
+		names1, t1, err := threadTimes(pid)
+		if err != nil {
+			b.Fatalf("the app ended: %v\n%s", err, c.appErr.String())
+		}
+		wall := time.Since(start)
+		var total, drawing time.Duration
+		for tid, t := range t1 {
+			d := t - t0[tid]
+			total += d
+			name := names1[tid]
+			if name == "" {
+				name = names0[tid]
+			}
+			if drawingThread(pid, tid, name) {
+				drawing += d
+			}
+		}
+		b.ReportMetric(100*total.Seconds()/wall.Seconds(), "cpu-%")
+		b.ReportMetric(100*drawing.Seconds()/wall.Seconds(), "drawing-cpu-%")
+		b.ReportMetric(rssMB(pid), "rss-MB")
+		if testing.Verbose() {
+			for tid, t := range t1 {
+				if d := t - t0[tid]; d > 100*time.Millisecond {
+					b.Logf("thread %d %q: %.1f %%", tid, names1[tid], 100*d.Seconds()/wall.Seconds())
+				}
+			}
+		}
+	}
 }

@@ -33,6 +33,14 @@ type BenchResult struct {
 	Command     string    `json:"command"`
 }
 
+// BenchSample is one process's memory and goroutines at a moment of a
+// long call (see --sample).
+type BenchSample struct {
+	AtSeconds  float64 `json:"at_s"` // since the call connected
+	RSSMB      float64 `json:"rss_mb"`
+	Goroutines int     `json:"goroutines"`
+}
+
 // BenchPeer is one process's share of the figures.
 type BenchPeer struct {
 	CPUPercent    float64 `json:"cpu_percent_of_one_core"`
@@ -47,21 +55,32 @@ type BenchPeer struct {
 	// Audio: the tone's marks timed at the moment they are played.
 	AudioLatencyMs   float64 `json:"audio_latency_ms"`
 	AudioConcealedMs float64 `json:"audio_concealed_ms"`
+	// With --sample: memory and goroutines through the call, and how much
+	// resident memory grew from the first sample to the last.
+	Samples       []BenchSample `json:"samples,omitempty"`
+	RSSDriftPct   float64       `json:"rss_drift_pct,omitempty"`
+	GoroutinesMin int           `json:"goroutines_min,omitempty"`
+	GoroutinesMax int           `json:"goroutines_max,omitempty"`
 }
 
 // Bench runs `peercall bench`: a two-process call on loopback, measured
 // from outside (CPU and memory from /proc) and inside (the stats files).
 // The result is printed as JSON on stdout.
 func Bench(args []string, std Streams) error {
+	if len(args) > 0 && args[0] == "report" {
+		return benchReport(args[1:], std)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(std.Stderr)
 	size := fs.String("size", "640x480", "picture size WxH")
 	fps := fs.Int("fps", 30, "frames a second")
 	seconds := fs.Float64("seconds", 20, "call length after connecting")
+	every := fs.Float64("sample", 0, "record each process's memory and goroutines this often, in seconds (0: not at all)")
+	profileDir := fs.String("profile-dir", "", "write each process's CPU and heap profiles to this directory")
 	if err := fs.Parse(args); err != nil {
 		return usageError("%v", err)
 	}
-	if _, _, err := parseSize(*size); err != nil {
+	if _, _, err := ParseSize(*size); err != nil {
 		return usageError("%v", err)
 	}
 	exe, err := os.Executable()
@@ -76,7 +95,18 @@ func Bench(args []string, std Streams) error {
 	common := []string{"--source", "pattern", "--size", *size, "--fps", strconv.Itoa(*fps),
 		"--stun", "none", "--interface", "lo", "--seconds", strconv.FormatFloat(*seconds, 'f', -1, 64)}
 
-	inv := exec.Command(exe, append(append([]string{"invite"}, common...), "--stats", filepath.Join(dir, "a.jsonl"))...)
+	profile := func(who string) []string {
+		if *profileDir == "" {
+			return nil
+		}
+		return []string{"--cpuprofile", filepath.Join(*profileDir, who+".cpu.pprof"), "--memprofile", filepath.Join(*profileDir, who+".heap.pprof")}
+	}
+	if *profileDir != "" {
+		if err := os.MkdirAll(*profileDir, 0o755); err != nil {
+			return err
+		}
+	}
+	inv := exec.Command(exe, append(append(append([]string{"invite"}, common...), profile("inviter")...), "--stats", filepath.Join(dir, "a.jsonl"))...)
 	inv.Stderr = io.Discard
 	invIn, _ := inv.StdinPipe()
 	invOut, _ := inv.StdoutPipe()
@@ -88,7 +118,7 @@ func Bench(args []string, std Streams) error {
 	if err != nil {
 		return fmt.Errorf("bench: no invite: %w", err)
 	}
-	join := exec.Command(exe, append(append([]string{"join"}, common...), "--stats", filepath.Join(dir, "b.jsonl"), inviteCode)...)
+	join := exec.Command(exe, append(append(append([]string{"join"}, common...), profile("joiner")...), "--stats", filepath.Join(dir, "b.jsonl"), inviteCode)...)
 	join.Stderr = io.Discard
 	joinOut, _ := join.StdoutPipe()
 	if err := join.Start(); err != nil {
@@ -103,12 +133,11 @@ func Bench(args []string, std Streams) error {
 
 	// Sample CPU time and memory once a second; CPU is taken over the
 	// steady part of the call, from 2 s after the start to the last sample.
-	type sample struct {
-		at         time.Time
-		cpuA, cpuB float64
-	}
 	var samples []sample
 	var rssA, rssB float64
+	// The call lasts --seconds from when it connects; the processes
+	// themselves end it.
+	started := time.Now()
 	exited := make(chan struct{})
 	go func() {
 		inv.Wait()
@@ -128,9 +157,9 @@ loop:
 			if errA != nil || errB != nil {
 				continue
 			}
-			samples = append(samples, sample{now, ca, cb})
+			samples = append(samples, sample{now, ca, cb, ra, rb})
 			rssA, rssB = max(rssA, ra), max(rssB, rb)
-		case <-time.After(time.Duration(*seconds)*time.Second + time.Minute):
+		case <-time.After(time.Until(started.Add(time.Duration(*seconds*float64(time.Second)) + time.Minute))):
 			return fmt.Errorf("bench: the call did not end")
 		}
 	}
@@ -150,10 +179,15 @@ loop:
 	for _, p := range []struct {
 		file string
 		peer *BenchPeer
-	}{{"a.jsonl", &res.Inviter}, {"b.jsonl", &res.Joiner}} {
-		st, err := lastStats(filepath.Join(dir, p.file))
+		rss  func(sample) float64
+	}{{"a.jsonl", &res.Inviter, func(s sample) float64 { return s.rssA }}, {"b.jsonl", &res.Joiner, func(s sample) float64 { return s.rssB }}} {
+		lines, err := readStatsLines(filepath.Join(dir, p.file))
 		if err != nil {
 			return err
+		}
+		st := lines[len(lines)-1]
+		if *every > 0 {
+			p.peer.sampleLong(lines, samples, p.rss, *every)
 		}
 		p.peer.ConnectedMs, p.peer.FirstFrameMs = st.ConnectedMs, st.FirstFrameMs
 		p.peer.FramesDecoded, p.peer.DecodedFPS = st.FramesDecoded, st.FPS
@@ -167,6 +201,61 @@ loop:
 	}
 	fmt.Fprintln(std.Stdout, string(out))
 	return nil
+}
+
+// sample is one reading of both processes' /proc figures.
+type sample struct {
+	at         time.Time
+	cpuA, cpuB float64
+	rssA, rssB float64
+}
+
+// sampleLong fills p's long-call figures: every `every` seconds from the
+// moment the call connected, the process's resident memory (from the
+// /proc samples) and goroutines (from its stats lines). The drift is taken
+// from the first sample, once the call has settled, to the last.
+func (p *BenchPeer) sampleLong(lines []rtc.Stats, procs []sample, rss func(sample) float64, every float64) {
+	var connected time.Time
+	for _, st := range lines {
+		if st.State == "connected" {
+			connected, _ = time.Parse(time.RFC3339Nano, st.Time)
+			break
+		}
+	}
+	if connected.IsZero() || len(procs) == 0 {
+		return
+	}
+	step := time.Duration(every * float64(time.Second))
+	li, pi := 0, 0
+	for at := connected.Add(step); !at.After(procs[len(procs)-1].at); at = at.Add(step) {
+		for pi+1 < len(procs) && !procs[pi+1].at.After(at) {
+			pi++
+		}
+		for li+1 < len(lines) {
+			t, _ := time.Parse(time.RFC3339Nano, lines[li+1].Time)
+			if t.After(at) {
+				break
+			}
+			li++
+		}
+		p.Samples = append(p.Samples, BenchSample{
+			AtSeconds:  at.Sub(connected).Seconds(),
+			RSSMB:      rss(procs[pi]),
+			Goroutines: lines[li].Goroutines,
+		})
+	}
+	if len(p.Samples) < 2 {
+		return
+	}
+	first, last := p.Samples[0], p.Samples[len(p.Samples)-1]
+	if first.RSSMB > 0 {
+		p.RSSDriftPct = 100 * (last.RSSMB - first.RSSMB) / first.RSSMB
+	}
+	p.GoroutinesMin, p.GoroutinesMax = first.Goroutines, first.Goroutines
+	for _, s := range p.Samples {
+		p.GoroutinesMin = min(p.GoroutinesMin, s.Goroutines)
+		p.GoroutinesMax = max(p.GoroutinesMax, s.Goroutines)
+	}
 }
 
 func firstLine(r io.Reader) (string, error) {
@@ -201,15 +290,24 @@ func procUsage(pid int) (cpuSeconds, rssMB float64, err error) {
 	return (utime + stime) / ticks, rssPages * float64(os.Getpagesize()) / (1 << 20), nil
 }
 
-func lastStats(path string) (rtc.Stats, error) {
+// readStatsLines reads a --stats file: one snapshot a line.
+func readStatsLines(path string) ([]rtc.Stats, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return rtc.Stats{}, err
+		return nil, err
 	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	var st rtc.Stats
-	err = json.Unmarshal([]byte(lines[len(lines)-1]), &st)
-	return st, err
+	var out []rtc.Stats
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var st rtc.Stats
+		if err := json.Unmarshal([]byte(line), &st); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, st)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no statistics", path)
+	}
+	return out, nil
 }
 
 func cpuModel() string {

@@ -32,6 +32,7 @@ type callFlags struct {
 	aec         string
 	camera      string
 	verbose     bool
+	profile     ProfileFlags
 }
 
 type listFlag []string
@@ -57,12 +58,13 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.audioOut, "audio-out", "none", "where the other side's audio goes: default (the speaker), none, or a FILE.wav")
 	fs.StringVar(&f.aec, "aec", "on", "echo cancellation with noise suppression and automatic gain: on or off")
 	fs.BoolVar(&f.verbose, "verbose", false, "log more detail to stderr")
+	f.profile.Register(fs)
 	return fs
 }
 
 // check validates the flag values and fills the derived ones.
 func (f *callFlags) check() error {
-	w, h, err := parseSize(f.size)
+	w, h, err := ParseSize(f.size)
 	if err != nil {
 		return err
 	}
@@ -98,7 +100,9 @@ func (f *callFlags) check() error {
 	return nil
 }
 
-func parseSize(s string) (int, int, error) {
+// ParseSize reads a picture size given as WxH (even numbers, up to
+// 3840x2160), as the --size flags take it.
+func ParseSize(s string) (int, int, error) {
 	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
 	w, errW := strconv.Atoi(ws)
 	h, errH := strconv.Atoi(hs)

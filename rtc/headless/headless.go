@@ -68,6 +68,11 @@ func Invite(args []string, std Streams) error {
 	if err := f.check(); err != nil {
 		return usageError("%v", err)
 	}
+	stopProfile, err := f.profile.Start()
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer stopProfile()
 	c, err := newCall(&f, std)
 	if err != nil {
 		return err
@@ -129,6 +134,11 @@ func Join(args []string, std Streams) error {
 	if err := f.check(); err != nil {
 		return usageError("%v", err)
 	}
+	stopProfile, err := f.profile.Start()
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	inviteText := fs.Arg(0)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make bench: measures Peercall on this machine and rewrites the generated
+# section of BENCHMARKS.md and benchmarks.json. With --soak, a 30-minute
+# call instead, written to the soak section.
+#
+# Not part of make test: these are measurements, not pass/fail checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+out=bin/bench
+mkdir -p "$out"
+$GO build -o bin/peercall .
+
+if [ "${1:-}" = "--soak" ]; then
+	minutes=${SOAK_MINUTES:-30}
+	echo "soak: a ${minutes}-minute two-way call on loopback"
+	bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out/soak.json"
+	bin/peercall bench report --dir "$out" --soak
+	echo "soak section of BENCHMARKS.md and benchmarks.json written"
+	exit 0
+fi
+
+echo "1/4 Go benchmarks (encoder, decoder, receive path, conversion, codes, audio)"
+$GO test -run '^$' -bench . -benchmem -count 1 \
+	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
+
+echo "2/4 the window under Xvfb (needs root for its network namespace)"
+rm -f "$out/window.txt"
+if [ "$(id -u)" = 0 ]; then
+	./scripts/with-sound.sh $GO test -run '^$' -bench 'WindowCall' -benchtime 1x -count 1 . | tee "$out/window.txt" | grep '^Benchmark' || true
+else
+	echo "   skipped: not root"
+fi
+
+echo "3/4 two-process calls, 30 s each, with CPU profiles"
+for size in 640x480 1280x720; do
+	bin/peercall bench --size "$size" --seconds 30 --profile-dir "$out/prof-$size" >"$out/call-$size.json"
+	$GO tool pprof -top -cum -nodecount 500 bin/peercall "$out/prof-$size/inviter.cpu.pprof" >"$out/prof-$size.txt" 2>/dev/null
+	echo "   $size done"
+done
+
+minutes=${DRIFT_MINUTES:-10}
+echo "4/4 memory through a ${minutes}-minute call"
+bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out/drift.json"
+
+bin/peercall bench report --dir "$out"
+echo "BENCHMARKS.md and benchmarks.json written"
