@@ -92,6 +92,11 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
 	}
+	// Without it GetStats has no inbound or outbound RTP figures, and the
+	// statistics always showed 0 video packets received and lost.
+	if err := webrtc.ConfigureStatsInterceptor(reg); err != nil {
+		return nil, err
+	}
 	// The estimator wraps the writers of the interceptors added after it,
 	// so it comes first: it must see the transport-cc sequence numbers the
 	// header-extension interceptor writes.
