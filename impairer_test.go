@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,11 +52,14 @@ type impCounts struct {
 	In, Lost, Overflow, Out uint64 // packets
 	InBytes, OutBytes       uint64
 	MaxQueueDelay           time.Duration // longest wait behind the rate cap
+	// MaxSecondBytes is the most bytes that left in one whole second
+	// (counted from the start), leaving out the second still running.
+	MaxSecondBytes uint64
 }
 
 func (c impCounts) String() string {
-	return fmt.Sprintf("%d packets in, %d lost at random, %d dropped by the full queue, %d out (%d bytes); longest queueing %v",
-		c.In, c.Lost, c.Overflow, c.Out, c.OutBytes, c.MaxQueueDelay.Round(time.Millisecond))
+	return fmt.Sprintf("%d packets in, %d lost at random, %d dropped by the full queue, %d out (%d bytes, at most %.0f kbit/s in a second); longest queueing %v",
+		c.In, c.Lost, c.Overflow, c.Out, c.OutBytes, float64(c.MaxSecondBytes*8)/1000, c.MaxQueueDelay.Round(time.Millisecond))
 }
 
 // impPacket is a packet waiting for its time to leave.
@@ -104,6 +108,11 @@ type impPath struct {
 	in, lost, overflow, out atomic.Uint64
 	inBytes, outBytes       atomic.Uint64
 	maxQueueDelay           atomic.Int64
+
+	// Bytes written in each whole second since the link started (writer
+	// goroutine; read under mu).
+	started   time.Time
+	perSecond []uint64
 }
 
 // schedule decides the fate of a packet of size bytes that arrived at now:
@@ -199,6 +208,13 @@ func (p *impPath) write(done <-chan struct{}) {
 			}
 			p.out.Add(1)
 			p.outBytes.Add(uint64(len(pkt.data)))
+			sec := int(time.Since(p.started) / time.Second)
+			p.mu.Lock()
+			for len(p.perSecond) <= sec {
+				p.perSecond = append(p.perSecond, 0)
+			}
+			p.perSecond[sec] += uint64(len(pkt.data))
+			p.mu.Unlock()
 		}
 		if len(due) > 0 {
 			continue // time has passed while writing: look again
@@ -214,10 +230,17 @@ func (p *impPath) write(done <-chan struct{}) {
 }
 
 func (p *impPath) counts() impCounts {
+	p.mu.Lock()
+	var most uint64
+	if n := len(p.perSecond); n > 1 {
+		most = slices.Max(p.perSecond[:n-1])
+	}
+	p.mu.Unlock()
 	return impCounts{
 		In: p.in.Load(), Lost: p.lost.Load(), Overflow: p.overflow.Load(), Out: p.out.Load(),
 		InBytes: p.inBytes.Load(), OutBytes: p.outBytes.Load(),
-		MaxQueueDelay: time.Duration(p.maxQueueDelay.Load()),
+		MaxQueueDelay:  time.Duration(p.maxQueueDelay.Load()),
+		MaxSecondBytes: most,
 	}
 }
 
@@ -240,8 +263,9 @@ func impStart(a, b *os.File, ab, ba impConfig) *impLink {
 	mk := func(cfg impConfig, src, dst *os.File) *impPath {
 		return &impPath{
 			cfg: cfg, src: src, dst: dst,
-			rng:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-			wake: make(chan struct{}, 1),
+			rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+			wake:    make(chan struct{}, 1),
+			started: time.Now(),
 		}
 	}
 	l.ab, l.ba = mk(ab, a, b), mk(ba, b, a)
