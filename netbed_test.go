@@ -124,6 +124,16 @@ func bedNew(t *testing.T, home1, home2 natKind) *natBed {
 	bedRun(t, nil, "ip", "-n", b.pub, "addr", "add", bedSTUN1.Addr().String()+"/24", "dev", "br0")
 	bedRun(t, nil, "ip", "-n", b.pub, "addr", "add", bedSTUN2.Addr().String()+"/24", "dev", "br0")
 	bedRun(t, nil, "ip", "-n", b.pub, "link", "set", "br0", "up")
+	// The rest of the internet, where packets to private addresses vanish:
+	// a default route out of a link whose far end takes nothing (a
+	// gateway that exists only as a fixed neighbour entry). Without it,
+	// coturn relaying toward a private host candidate gets "network
+	// unreachable" and closes the whole allocation.
+	bedRun(t, nil, "ip", "-n", b.pub, "link", "add", "internet", "type", "veth", "peer", "name", "far")
+	bedRun(t, nil, "ip", "-n", b.pub, "link", "set", "far", "up")
+	bedRun(t, nil, "ip", "-n", b.pub, "link", "set", "internet", "up")
+	bedRun(t, nil, "ip", "-n", b.pub, "neigh", "add", "203.0.113.254", "lladdr", "00:00:5e:00:53:01", "dev", "internet", "nud", "permanent")
+	bedRun(t, nil, "ip", "-n", b.pub, "route", "add", "default", "via", "203.0.113.254", "dev", "internet", "onlink")
 	for i, kind := range []natKind{home1, home2} {
 		r, h := b.router[i], b.host[i]
 		up := fmt.Sprintf("up%d", i+1)
@@ -290,8 +300,8 @@ func bedRandomHex(n int) string {
 // bedTail is the end of a log file, for failure messages.
 func bedTail(path string) string {
 	data, _ := os.ReadFile(path)
-	if len(data) > 3000 {
-		data = data[len(data)-3000:]
+	if len(data) > 4000 {
+		data = data[len(data)-4000:]
 	}
 	return string(data)
 }
@@ -559,6 +569,8 @@ func (b *natBed) bedCall(seconds int, pasteDelay time.Duration, common, inviterF
 	}
 	fmt.Fprintln(inv.stdin, reply)
 
+	// Once one side has ended, the other has a little while to notice.
+	var grace <-chan time.Time
 	for _, x := range []struct {
 		side *bedSide
 		proc *bedProc
@@ -568,11 +580,16 @@ func (b *natBed) bedCall(seconds int, pasteDelay time.Duration, common, inviterF
 			if err != nil {
 				t.Errorf("%s exited with %v", x.side.name, err)
 			}
+		case <-grace:
+			t.Errorf("%s still running 15 s after the other side ended", x.side.name)
+			x.proc.cmd.Process.Kill()
+			<-x.proc.exited
 		case <-ctx.Done():
 			t.Errorf("%s did not finish within %v", x.side.name, limit)
 			x.proc.cmd.Process.Kill()
 			<-x.proc.exited
 		}
+		grace = time.After(15 * time.Second)
 		x.side.stdout, x.side.stderr = x.proc.output()
 		x.side.stats = bedReadStats(t, x.side.statsPath)
 		if all := readStats(t, x.side.statsPath); len(all) > 0 {
@@ -658,5 +675,60 @@ func TestNATConeSTUN(t *testing.T) {
 	}
 	if strings.Contains(inv.pair()+join.pair(), "relay") {
 		t.Errorf("a relay in a call that needs none: inviter %q, joiner %q", inv.pair(), join.pair())
+	}
+}
+
+// The joiner behind a symmetric NAT, the inviter behind a cone: no direct
+// path exists (the symmetric side's mapping toward the peer is not the one
+// STUN saw, and the cone side only lets in answers), so the call goes
+// through the TURN server's relay.
+func TestNATSymmetricTURN(t *testing.T) {
+	b := bedNew(t, natCone, natSymmetric)
+	const seconds = 8
+	inv, join := b.bedCall(seconds, 0, b.turnFlags(), nil, nil)
+	bedReport(t, inv)
+	bedReport(t, join)
+	checkCall(t, "inviter", inv.final, seconds)
+	checkCall(t, "joiner", join.final, seconds)
+	if !strings.Contains(inv.pair()+join.pair(), "relay") {
+		t.Errorf("no side used a relay: inviter %q, joiner %q", inv.pair(), join.pair())
+	}
+}
+
+// turnFlags are the flags that give a call the bed's STUN and TURN server.
+func (b *natBed) turnFlags() []string {
+	return []string{"--stun", bedSTUN1.String(), "--turn", bedSTUN1.String(),
+		"--turn-user", b.turnUser, "--turn-pass", b.turnPass}
+}
+
+// The TURN password is a secret: with every log turned up (--verbose and
+// pion's own trace logs), it appears in no output and no statistics of a
+// call that used it.
+func TestNATTurnCredentialsNotLogged(t *testing.T) {
+	b := bedNew(t, natCone, natSymmetric)
+	saved := callEnv
+	callEnv = append(append([]string{}, callEnv...), "PION_LOG_TRACE=all")
+	t.Cleanup(func() { callEnv = saved })
+	const seconds = 3
+	inv, join := b.bedCall(seconds, 0, append(b.turnFlags(), "--verbose"), nil, nil)
+	bedReport(t, inv)
+	bedReport(t, join)
+	if !strings.Contains(inv.pair()+join.pair(), "relay") {
+		t.Errorf("no side used a relay: inviter %q, joiner %q", inv.pair(), join.pair())
+	}
+	for _, s := range []*bedSide{inv, join} {
+		stats, err := os.ReadFile(s.statsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.stderr) < 1000 {
+			t.Errorf("%s logged only %d bytes with --verbose and PION_LOG_TRACE: the check below proves little", s.name, len(s.stderr))
+		}
+		for what, text := range map[string]string{"stdout": s.stdout, "stderr": s.stderr, "statistics": string(stats)} {
+			if strings.Contains(text, b.turnPass) {
+				t.Errorf("%s: the TURN password is in its %s", s.name, what)
+			}
+		}
+		t.Logf("%s: %d bytes of logs, %d of statistics: no password", s.name, len(s.stderr), len(stats))
 	}
 }
