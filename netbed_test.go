@@ -732,3 +732,22 @@ func TestNATTurnCredentialsNotLogged(t *testing.T) {
 		t.Logf("%s: %d bytes of logs, %d of statistics: no password", s.name, len(s.stderr), len(stats))
 	}
 }
+
+// The inviter pastes the reply late, after the joiner's NAT has forgotten
+// an idle mapping: the joiner must have kept its side open by checking all
+// along. The joiner's router forgets idle UDP mappings after 3 s here (30 s
+// is Linux's default; home routers use 30 s to a few minutes), so a paste 8
+// s late stands for one minutes late.
+func TestNATLateReply(t *testing.T) {
+	b := bedNew(t, natCone, natCone)
+	bedRun(t, []string{"ip", "netns", "exec", b.router[1]}, "sysctl", "-qw", "net.netfilter.nf_conntrack_udp_timeout=3")
+	const seconds = 4
+	inv, join := b.bedCall(seconds, 8*time.Second, []string{"--stun", bedSTUN1.String()}, nil, nil)
+	bedReport(t, inv)
+	bedReport(t, join)
+	checkCall(t, "inviter", inv.final, seconds)
+	checkCall(t, "joiner", join.final, seconds)
+	if inv.final.ConnectedMs > 3000 {
+		t.Errorf("the inviter connected %.0f ms after the late reply, want a prompt connect", inv.final.ConnectedMs)
+	}
+}

@@ -224,6 +224,7 @@ func (s *Session) begin(polite bool) error {
 		// The joiner's agent starts now but the inviter's only when the
 		// reply is pasted, which can take minutes.
 		failed = s.cfg.ReplyWait
+		keepCheckingWhileWaiting(&se, s.cfg.ReplyWait)
 	}
 	se.SetICETimeouts(iceDisconnectedAfter, failed, iceKeepalive)
 	if err := s.paths.configure(&se); err != nil {
