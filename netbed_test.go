@@ -620,9 +620,13 @@ func bedReadStats(t *testing.T, path string) []bedStats {
 	return out
 }
 
-// bedReport logs a side's figures: connect time, first frame, rate, path.
+// bedReport logs a side's figures: connect time, first frame, rate, path;
+// the summary line must name the path too.
 func bedReport(t *testing.T, s *bedSide) {
 	t.Helper()
+	if last := s.stats[len(s.stats)-1]; last.End != "" && last.LocalCandidate == "" && s.final.ConnectedMs >= 0 {
+		t.Errorf("%s: the summary line names no candidate pair", s.name)
+	}
 	t.Logf("%s: connected %.0f ms after its code was applied, first frame %.0f ms, %d frames, %.1f fps, rtt %.2f ms, pair %s (local/remote)",
 		s.name, s.final.ConnectedMs, s.final.FirstFrameMs, s.final.FramesDecoded, s.final.FPS, bedLastRTT(s), s.pair())
 }

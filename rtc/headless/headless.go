@@ -197,6 +197,10 @@ type call struct {
 	flags *callFlags
 	stats *os.File
 	sound *callSound
+	// pair is the candidate types of the last pair a statistics line
+	// named: the summary line, written once the connection is closed,
+	// names it too.
+	pair [2]string
 }
 
 func newCall(f *callFlags, std Streams) (*call, error) {
@@ -314,6 +318,9 @@ func (c *call) writeFinal(reason error) {
 	} else {
 		st.End = "hung up"
 	}
+	if st.LocalCandidate == "" {
+		st.LocalCandidate, st.RemoteCandidate = c.pair[0], c.pair[1]
+	}
 	if st.FramesDecoded > 0 && st.FirstFrameMs >= 0 {
 		// Average rate since the first frame.
 		if ff := c.sess.FirstFrameAt(); !ff.IsZero() {
@@ -332,6 +339,9 @@ func (c *call) writeFinal(reason error) {
 func (c *call) writeStats(st rtc.Stats) {
 	if c.stats == nil {
 		return
+	}
+	if st.LocalCandidate != "" {
+		c.pair = [2]string{st.LocalCandidate, st.RemoteCandidate}
 	}
 	data, err := json.Marshal(st)
 	if err != nil {
