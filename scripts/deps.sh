@@ -10,6 +10,7 @@ packages=(
 	pulseaudio pulseaudio-utils
 	libgl1-mesa-dev libgl1-mesa-dri xorg-dev
 	iproute2 procps
+	nftables coturn
 	xvfb xdotool xclip imagemagick
 	chromium
 )
@@ -29,6 +30,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}" >&2
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	# The NAT tests run their own turnserver inside a network namespace;
+	# the system service the coturn package may start is not needed, so a
+	# coturn installed here is not left listening on the machine.
+	if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ]; then
+		$sudo systemctl disable --now coturn >/dev/null 2>&1 || true
+	fi
 fi
 
 # Go: the version go.mod names, from the machine's Go if it is new enough
