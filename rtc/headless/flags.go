@@ -4,11 +4,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/pion/webrtc/v4"
 )
+
+// TurnPassEnv is the environment variable the TURN password is read from
+// when --turn-pass is not given.
+const TurnPassEnv = "PEERCALL_TURN_PASS"
 
 // DefaultSTUN is the STUN server used when no --stun flag is given.
 const DefaultSTUN = "stun:stun.l.google.com:19302"
@@ -53,7 +58,7 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&f.interfaces, "interface", "gather host candidates only on this network interface (repeatable; for example lo)")
 	fs.Var(&f.turn, "turn", "TURN server URL (repeatable)")
 	fs.StringVar(&f.turnUser, "turn-user", "", "TURN user name")
-	fs.StringVar(&f.turnPass, "turn-pass", "", "TURN password")
+	fs.StringVar(&f.turnPass, "turn-pass", "", "TURN password (or set "+TurnPassEnv+", which other users cannot see in the process list)")
 	fs.StringVar(&f.audioSource, "audio-source", "tone", "audio to send: tone (440 Hz, with a timing mark each second), mic, or none")
 	fs.StringVar(&f.audioOut, "audio-out", "none", "where the other side's audio goes: default (the speaker), none, or a FILE.wav")
 	fs.StringVar(&f.aec, "aec", "on", "echo cancellation with noise suppression and automatic gain: on or off")
@@ -94,8 +99,11 @@ func (f *callFlags) check() error {
 	if f.aec != "on" && f.aec != "off" {
 		return fmt.Errorf("--aec %q: use on or off", f.aec)
 	}
+	if f.turnPass == "" {
+		f.turnPass = os.Getenv(TurnPassEnv)
+	}
 	if len(f.turn) > 0 && (f.turnUser == "" || f.turnPass == "") {
-		return fmt.Errorf("--turn needs --turn-user and --turn-pass")
+		return fmt.Errorf("--turn needs --turn-user and --turn-pass (or %s)", TurnPassEnv)
 	}
 	return nil
 }
