@@ -38,6 +38,8 @@ func endMessage(reason error) string {
 		return "The other side hung up."
 	case errors.Is(reason, rtc.ErrConnectionLost):
 		return "The call ended: the connection was lost."
+	case errors.Is(reason, rtc.ErrPeerNotVerified):
+		return "The call was refused: whoever answered is not the one whose reply code you pasted, so someone else may be listening in. Ask your contact for a new code."
 	case errors.Is(reason, rtc.ErrConnectFailed):
 		return "The call could not connect. Check that both codes were pasted whole; on some networks a TURN server (Settings) is needed."
 	default:

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -202,6 +203,9 @@ func TestCallScreenStates(t *testing.T) {
 	c.toggleSelf()
 	test.AssertRendersToMarkup(t, "call_stats_noself.xml", u.win.Canvas())
 	if msg := endMessage(rtc.ErrPeerHungUp); !strings.Contains(msg, "hung up") {
+		t.Errorf("end message %q", msg)
+	}
+	if msg := endMessage(fmt.Errorf("dtls: %w", rtc.ErrPeerNotVerified)); !strings.Contains(msg, "someone else") {
 		t.Errorf("end message %q", msg)
 	}
 	if msg := endMessage(errors.New("x")); !strings.Contains(msg, "x") {
