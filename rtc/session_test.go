@@ -446,10 +446,10 @@ func TestAudioStaysContinuousUnderLoss(t *testing.T) {
 	t.Logf("lost %d audio packets, concealed %.0f ms, longest quiet run %v", st.AudioPacketsLost, st.AudioConcealedMs, gap)
 }
 
-// A reply carried back at human speed still connects. It comes last in the
-// file: it waits beside the others, and a paused test must not be running
-// when another checks for goroutines at its start.: the inviter pastes it
-// five minutes after the joiner made it.
+// A reply carried back at human speed still connects: the inviter pastes
+// it five minutes after the joiner made it. It comes last in the file: it
+// waits beside the others, and a paused test must not be running when
+// another checks for goroutines at its start.
 func TestReplyPastedFiveMinutesLaterConnects(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes five minutes")
