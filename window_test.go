@@ -292,6 +292,34 @@ func drawingThread(pid, tid int, name string) bool {
 	return tid == pid || strings.HasPrefix(name, "llvmpipe")
 }
 
+// mappedMB is the resident memory of a process's mappings of the files
+// that match, from /proc/PID/smaps.
+func mappedMB(pid int, match func(path string) bool) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return 0
+	}
+	kb, counting := 0.0, false
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			// A mapping's header: address range, perms, offset, device,
+			// inode, path.
+			counting = len(f) >= 6 && match(f[5])
+			continue
+		}
+		if counting && f[0] == "Rss:" && len(f) >= 2 {
+			var v float64
+			fmt.Sscan(f[1], &v)
+			kb += v
+		}
+	}
+	return kb / 1024
+}
+
 func rssMB(pid int) float64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -352,6 +380,11 @@ func benchmarkWindowCall(b *testing.B, size string) {
 		b.ReportMetric(100*total.Seconds()/wall.Seconds(), "cpu-%")
 		b.ReportMetric(100*drawing.Seconds()/wall.Seconds(), "drawing-cpu-%")
 		b.ReportMetric(rssMB(pid), "rss-MB")
+		// What of it is software GL's own code (Mesa's llvmpipe and the
+		// LLVM it compiles shaders with), absent with a GPU driver.
+		b.ReportMetric(mappedMB(pid, func(path string) bool {
+			return strings.Contains(path, "libLLVM") || strings.Contains(path, "/dri/")
+		}), "softgl-code-MB")
 		if testing.Verbose() {
 			for tid, t := range t1 {
 				if d := t - t0[tid]; d > 100*time.Millisecond {

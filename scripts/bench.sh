@@ -36,7 +36,7 @@ fi
 echo "3/4 two-process calls, 30 s each, with CPU profiles"
 for size in 640x480 1280x720; do
 	bin/peercall bench --size "$size" --seconds 30 --profile-dir "$out/prof-$size" >"$out/call-$size.json"
-	$GO tool pprof -top -cum -nodecount 500 bin/peercall "$out/prof-$size/inviter.cpu.pprof" >"$out/prof-$size.txt" 2>/dev/null
+	$GO tool pprof -top -cum -nodecount 1000 -nodefraction 0 -edgefraction 0 "$out/prof-$size/inviter.cpu.pprof" >"$out/prof-$size.txt" 2>/dev/null
 	echo "   $size done"
 done
 
