@@ -25,7 +25,7 @@ type Options struct {
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
 	// Width and Height, when set, are the picture size sent (the camera
-	// is asked for it); 640×480 otherwise.
+	// is asked for it), whatever the settings say.
 	Width, Height int
 	// Interfaces, when set, limits the network interfaces calls use (as
 	// the headless --interface flag does).

@@ -121,10 +121,7 @@ func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 	if u.opts.Source == "pattern" {
 		camera = patternCamera
 	}
-	width, height := sendWidth, sendHeight
-	if u.opts.Width > 0 && u.opts.Height > 0 {
-		width, height = u.opts.Width, u.opts.Height
-	}
+	width, height := pictureSize(u.opts, prefs)
 	open := func() (media.VideoSource, error) {
 		if camera == patternCamera {
 			return media.NewPatternSource(width, height, sendFPS)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -28,7 +29,14 @@ const (
 	prefMic      = "microphone"
 	prefSpeaker  = "speaker"
 	prefAEC      = "echo_cancellation"
+	prefPicture  = "picture_size"
 )
+
+// pictureChoices are the picture sizes the window offers to send.
+var pictureChoices = []deviceChoice{
+	{label: "Standard (640×480)", id: "640x480"},
+	{label: "HD (1280×720)", id: "1280x720"},
+}
 
 // settings are what the next call uses.
 type settings struct {
@@ -40,6 +48,23 @@ type settings struct {
 	Microphone string // device id, "" for the default
 	Speaker    string
 	EchoCancel bool
+	Picture    string // WxH to send, one of pictureChoices
+}
+
+// pictureSize is the size the next call sends: the one given on the
+// command line, else the one chosen in the settings, else 640×480.
+func pictureSize(opts Options, s settings) (w, h int) {
+	if opts.Width > 0 && opts.Height > 0 {
+		return opts.Width, opts.Height
+	}
+	for _, c := range pictureChoices {
+		if c.id == s.Picture {
+			if _, err := fmt.Sscanf(c.id, "%dx%d", &w, &h); err == nil {
+				return w, h
+			}
+		}
+	}
+	return sendWidth, sendHeight
 }
 
 func loadSettings(p fyne.Preferences) settings {
@@ -52,6 +77,7 @@ func loadSettings(p fyne.Preferences) settings {
 		Microphone: p.String(prefMic),
 		Speaker:    p.String(prefSpeaker),
 		EchoCancel: p.BoolWithFallback(prefAEC, true),
+		Picture:    p.StringWithFallback(prefPicture, pictureChoices[0].id),
 	}
 }
 
@@ -64,6 +90,7 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetString(prefMic, s.Microphone)
 	p.SetString(prefSpeaker, s.Speaker)
 	p.SetBool(prefAEC, s.EchoCancel)
+	p.SetString(prefPicture, s.Picture)
 }
 
 func splitLines(s string) []string {
@@ -154,6 +181,7 @@ func choiceSelect(choices []deviceChoice, cur string) (*widget.Select, func() st
 func (u *UI) showSettings() {
 	cur := loadSettings(u.app.Preferences())
 	camera, cameraID := choiceSelect(cameraChoices(), cur.Camera)
+	picture, pictureID := choiceSelect(pictureChoices, cur.Picture)
 	mic, micID := choiceSelect(soundChoices((*sound.System).Microphones), cur.Microphone)
 	speaker, speakerID := choiceSelect(soundChoices((*sound.System).Speakers), cur.Speaker)
 	echo := widget.NewCheck("Cancel echo, suppress noise, level the voice", nil)
@@ -171,6 +199,7 @@ func (u *UI) showSettings() {
 	pass.SetText(cur.TURNPass)
 	form := []*widget.FormItem{
 		widget.NewFormItem("Camera", camera),
+		widget.NewFormItem("Picture", picture),
 		widget.NewFormItem("Microphone", mic),
 		widget.NewFormItem("Speaker", speaker),
 		widget.NewFormItem("Sound", echo),
@@ -184,7 +213,7 @@ func (u *UI) showSettings() {
 			return
 		}
 		next := settings{
-			Camera: cameraID(), Microphone: micID(), Speaker: speakerID(), EchoCancel: echo.Checked,
+			Camera: cameraID(), Picture: pictureID(), Microphone: micID(), Speaker: speakerID(), EchoCancel: echo.Checked,
 			STUN: splitLines(stun.Text), TURN: strings.TrimSpace(turn.Text), TURNUser: user.Text, TURNPass: pass.Text,
 		}
 		next.save(u.app.Preferences())
