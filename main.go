@@ -23,7 +23,7 @@ const usage = `Peercall — peer-to-peer video calls with two short codes.
 Usage:
   peercall [--source pattern] [--size WxH]
                                    open the window (the test pattern instead of the camera;
-                                   the picture size sent, 640x480 unless given)
+                                   the picture size sent, as in the settings unless given)
   peercall invite [flags]          print an invite code, read the reply on stdin, run the call
   peercall join [flags] [CODE|-]   answer an invite: print the reply code, run the call
   peercall code decode CODE        print the session description a code stands for, as JSON
@@ -70,16 +70,19 @@ func window(args []string) int {
 	fs := flag.NewFlagSet("peercall", flag.ContinueOnError)
 	source := fs.String("source", "", "video source: camera (from the settings) or pattern")
 	verbose := fs.Bool("verbose", false, "log the call engine's work to stderr")
-	size := fs.String("size", "640x480", "picture size to send, WxH")
+	size := fs.String("size", "", "picture size to send, WxH (default: as in the settings)")
 	var profile headless.ProfileFlags
 	profile.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	width, height, err := headless.ParseSize(*size)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
-		return 2
+	var width, height int
+	if *size != "" {
+		var err error
+		if width, height, err = headless.ParseSize(*size); err != nil {
+			fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
+			return 2
+		}
 	}
 	if *source != "" && *source != "camera" && *source != "pattern" {
 		fmt.Fprintf(os.Stderr, "peercall: --source %q: use camera or pattern\n", *source)
