@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,31 +39,13 @@ func faultStats(path string) []faultLine {
 	return out
 }
 
-// faultBuffer collects a process's stderr; safe to read while it runs.
-type faultBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (f *faultBuffer) Write(p []byte) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.b.Write(p)
-}
-
-func (f *faultBuffer) String() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.b.String()
-}
-
 // faultProc is one headless peercall process.
 type faultProc struct {
 	name   string
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	stats  string
-	stderr *faultBuffer
+	stderr *syncBuffer
 	code   string // the one line it printed
 	exited chan struct{}
 	err    error // Wait's result, once exited is closed
@@ -75,7 +56,7 @@ type faultProc struct {
 // test ends.
 func faultStart(t *testing.T, name string, prefix []string, sub string, args ...string) *faultProc {
 	t.Helper()
-	p := &faultProc{name: name, stats: filepath.Join(t.TempDir(), name+".jsonl"), stderr: &faultBuffer{}, exited: make(chan struct{})}
+	p := &faultProc{name: name, stats: filepath.Join(t.TempDir(), name+".jsonl"), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	all := append(append([]string{}, prefix...), peercallBin)
 	all = append(append(all, sub, "--stats", p.stats), args...)
 	p.cmd = exec.Command(all[0], all[1:]...)

@@ -2,17 +2,17 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"peercall/rtc"
 )
 
 // The link emulator on its own, between two pairs of datagram sockets:
@@ -161,46 +161,6 @@ func impExchange(t *testing.T, in, out *os.File, n, size int, gap time.Duration)
 	return <-arrivals
 }
 
-// impStats is the part of a --stats line the impairment tests read.
-type impStats struct {
-	FramesDecoded   uint64  `json:"frames_decoded"`
-	FramesDropped   uint64  `json:"frames_dropped"`
-	KeyframesAsked  uint64  `json:"keyframes_asked"`
-	FPS             float64 `json:"fps"`
-	Width           int     `json:"width"`
-	Height          int     `json:"height"`
-	LatencyP50      float64 `json:"latency_ms_p50"`
-	LatencyP95      float64 `json:"latency_ms_p95"`
-	LongestFreezeMs float64 `json:"longest_freeze_ms"`
-	KeyframesSent   uint64  `json:"keyframes_sent"`
-	TargetKbps      float64 `json:"target_kbps"`
-	SendWidth       int     `json:"send_width"`
-	SendHeight      int     `json:"send_height"`
-	SendFPS         float64 `json:"send_fps"`
-	PacketsReceived uint64  `json:"packets_received"`
-	PacketsLost     int64   `json:"packets_lost"`
-	AudioConcealed  float64 `json:"audio_concealed_ms"`
-	RTTMs           float64 `json:"rtt_ms"`
-	End             string  `json:"end"`
-}
-
-func impReadStats(t *testing.T, path string) []impStats {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []impStats
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var s impStats
-		if err := json.Unmarshal([]byte(line), &s); err != nil {
-			t.Fatalf("%s: bad stats line %q: %v", path, line, err)
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
 // impNet is two network namespaces joined only through the emulator: A
 // holds 198.18.1.1 and B 198.18.2.1, each on a TUN device called imp0
 // whose other end is the test process.
@@ -246,65 +206,9 @@ func impNetwork(t *testing.T, name string, ab, ba impConfig) *impNet {
 // impCall runs a two-way 640×480@30 call between the inviter in A and the
 // joiner in B for the given seconds and returns each side's statistics
 // lines (one a second, then the summary).
-func impCall(t *testing.T, n *impNet, seconds int) (inviter, joiner []impStats) {
+func impCall(t *testing.T, n *impNet, seconds int) (inviter, joiner []rtc.Stats) {
 	t.Helper()
-	dir := t.TempDir()
-	command := func(ns string, args ...string) (*exec.Cmd, *strings.Builder) {
-		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, peercallBin}, args...)...)
-		cmd.Env = append(os.Environ(), callEnv...)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		return cmd, &stderr
-	}
-	flags := func(stats string) []string {
-		return []string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none",
-			"--interface", "imp0", "--seconds", fmt.Sprint(seconds), "--stats", filepath.Join(dir, stats)}
-	}
-	inv, invErr := command(n.nsA, append([]string{"invite"}, flags("inviter.jsonl")...)...)
-	invIn, err := inv.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	invOut, err := inv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer inv.Process.Kill()
-	invite := readCode(t, invOut, "invite")
-	join, joinErr := command(n.nsB, append(append([]string{"join"}, flags("joiner.jsonl")...), invite)...)
-	joinOut, err := join.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := join.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer join.Process.Kill()
-	fmt.Fprintf(invIn, "%s\n", readCode(t, joinOut, "reply"))
-
-	deadline := time.After(time.Duration(seconds)*time.Second + 60*time.Second)
-	for _, p := range []struct {
-		name   string
-		cmd    *exec.Cmd
-		stderr *strings.Builder
-	}{{"invite", inv, invErr}, {"join", join, joinErr}} {
-		done := make(chan error, 1)
-		go func() { done <- p.cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("%s exited with %v; stderr:\n%s", p.name, err, p.stderr.String())
-			}
-		case <-deadline:
-			p.cmd.Process.Kill()
-			<-done
-			t.Fatalf("%s did not finish; stderr:\n%s", p.name, p.stderr.String())
-		}
-	}
-	return impReadStats(t, filepath.Join(dir, "inviter.jsonl")), impReadStats(t, filepath.Join(dir, "joiner.jsonl"))
+	return twoProcessCallLines(t, []string{"ip", "netns", "exec", n.nsA}, []string{"ip", "netns", "exec", n.nsB}, "imp0", seconds, nil, nil)
 }
 
 // impSummary is one side's call as the impairment tests judge it: the
@@ -322,10 +226,10 @@ type impSummary struct {
 	TargetMin          float64
 	TargetMax          float64
 	Send               string // last picture size and rate sent
-	Final              impStats
+	Final              rtc.Stats
 }
 
-func impSummarize(lines []impStats) impSummary {
+func impSummarize(lines []rtc.Stats) impSummary {
 	var s impSummary
 	if len(lines) == 0 {
 		return s
@@ -333,16 +237,16 @@ func impSummarize(lines []impStats) impSummary {
 	final := lines[len(lines)-1]
 	s.Final = final
 	s.FPS, s.LongestFreezeMs = final.FPS, final.LongestFreezeMs
-	s.LastP50, s.LastP95 = final.LatencyP50, final.LatencyP95
+	s.LastP50, s.LastP95 = final.LatencyP50Ms, final.LatencyP95Ms
 	per := lines[:len(lines)-1] // one a second
-	first := slices.IndexFunc(per, func(l impStats) bool { return l.FramesDecoded > 0 })
+	first := slices.IndexFunc(per, func(l rtc.Stats) bool { return l.FramesDecoded > 0 })
 	s.MinFPS, s.TargetMin = -1, -1
 	if first >= 0 {
 		if i := first + 5; i < len(per) {
-			s.EarlyP95 = per[i].LatencyP95
+			s.EarlyP95 = per[i].LatencyP95Ms
 		}
 		if i := first + 10; i < len(per) {
-			s.FirstP50, s.FirstP95 = per[i].LatencyP50, per[i].LatencyP95
+			s.FirstP50, s.FirstP95 = per[i].LatencyP50Ms, per[i].LatencyP95Ms
 			s.TargetFirst = per[i].TargetKbps
 		}
 		for i := first + 5; i < len(per); i++ {
@@ -351,7 +255,7 @@ func impSummarize(lines []impStats) impSummary {
 			}
 		}
 		for i := first + 10; i < len(per); i++ {
-			s.MaxP95 = max(s.MaxP95, per[i].LatencyP95)
+			s.MaxP95 = max(s.MaxP95, per[i].LatencyP95Ms)
 		}
 	}
 	for _, l := range per {
@@ -386,7 +290,7 @@ func (s impSummary) String() string {
 
 // impTimeline logs one side's statistics every five seconds, for finding
 // out why a call missed its targets.
-func impTimeline(t *testing.T, name string, lines []impStats) {
+func impTimeline(t *testing.T, name string, lines []rtc.Stats) {
 	t.Helper()
 	var b strings.Builder
 	for i, l := range lines {
@@ -394,7 +298,7 @@ func impTimeline(t *testing.T, name string, lines []impStats) {
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %2ds fps %4.1f freeze %5.0f lat %4.0f/%4.0f target %4.0f send %dx%d@%.0f lost %d asked %d keys sent %d rtt %.0f",
-			i+1, l.FPS, l.LongestFreezeMs, l.LatencyP50, l.LatencyP95, l.TargetKbps, l.SendWidth, l.SendHeight, l.SendFPS,
+			i+1, l.FPS, l.LongestFreezeMs, l.LatencyP50Ms, l.LatencyP95Ms, l.TargetKbps, l.SendWidth, l.SendHeight, l.SendFPS,
 			l.PacketsLost, l.KeyframesAsked, l.KeyframesSent, l.RTTMs)
 	}
 	t.Logf("%s timeline:%s", name, b.String())
@@ -414,7 +318,7 @@ func impRun(t *testing.T, name string, ab, ba impConfig, seconds int) (inviter, 
 	t.Logf("joiner: %v", joiner)
 	for _, side := range []struct {
 		name  string
-		lines []impStats
+		lines []rtc.Stats
 	}{{"inviter", a}, {"joiner", b}} {
 		if end := side.lines[len(side.lines)-1].End; !strings.Contains(end, "hung up") {
 			t.Errorf("%s's call ended with %q", side.name, end)
@@ -497,7 +401,7 @@ func TestImpairCap500(t *testing.T) {
 	}
 	for _, s := range []struct {
 		name  string
-		lines []impStats
+		lines []rtc.Stats
 	}{{"inviter", a}, {"joiner", b}} {
 		sum := impSummarize(s.lines)
 		t.Logf("%s: %v", s.name, sum)

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -292,63 +291,28 @@ func (l *impLink) Close() {
 // ns (a name under /var/run/netns) and returns it open, non-blocking. The
 // device goes away when the file is closed. Needs root.
 func impOpenTUN(ns, name string) (*os.File, error) {
-	type result struct {
-		f   *os.File
-		err error
-	}
-	ch := make(chan result, 1)
-	// A goroutine of its own: its thread enters the namespace, and if it
-	// cannot leave it again the thread is never unlocked, so the runtime
-	// discards it when the goroutine ends.
-	go func() {
-		runtime.LockOSThread()
-		f, back, err := impOpenTUNInNamespace(ns, name)
-		if back {
-			runtime.UnlockOSThread()
+	var f *os.File
+	err := inNamespace(ns, func() error {
+		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("/dev/net/tun: %w", err)
 		}
-		ch <- result{f, err}
-	}()
-	r := <-ch
-	return r.f, r.err
-}
-
-// impOpenTUNInNamespace runs on a locked thread; back tells whether the
-// thread is in its original namespace again.
-func impOpenTUNInNamespace(ns, name string) (f *os.File, back bool, err error) {
-	orig, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		return nil, true, err
-	}
-	defer orig.Close()
-	target, err := os.Open("/var/run/netns/" + ns)
-	if err != nil {
-		return nil, true, err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nil, true, fmt.Errorf("entering namespace %s: %w", ns, err)
-	}
-	defer func() {
-		if e := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); e != nil {
-			back = false
-			if err == nil {
-				err = fmt.Errorf("leaving namespace %s: %w", ns, e)
-			}
+		ifr, err := unix.NewIfreq(name)
+		if err != nil {
+			unix.Close(fd)
+			return err
 		}
-	}()
-	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, true, fmt.Errorf("/dev/net/tun: %w", err)
+		ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI)
+		if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("TUNSETIFF %s: %w", name, err)
+		}
+		f = os.NewFile(uintptr(fd), "tun:"+ns+"/"+name)
+		return nil
+	})
+	if err != nil && f != nil {
+		f.Close()
+		f = nil
 	}
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		unix.Close(fd)
-		return nil, true, err
-	}
-	ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI)
-	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
-		unix.Close(fd)
-		return nil, true, fmt.Errorf("TUNSETIFF %s: %w", name, err)
-	}
-	return os.NewFile(uintptr(fd), "tun:"+ns+"/"+name), true, nil
+	return f, err
 }

@@ -3,14 +3,20 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"peercall/rtc"
 )
 
 // peercallBin is the binary the end-to-end tests run, built once.
@@ -37,36 +43,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// statsLine is the part of a --stats line the tests read.
-type statsLine struct {
-	State                string  `json:"state"`
-	ConnectedMs          float64 `json:"connected_ms"`
-	FirstFrameMs         float64 `json:"first_frame_ms"`
-	FramesDecoded        uint64  `json:"frames_decoded"`
-	FPS                  float64 `json:"fps"`
-	Width                int     `json:"width"`
-	Height               int     `json:"height"`
-	LatencyP50           float64 `json:"latency_ms_p50"`
-	LatencyP95           float64 `json:"latency_ms_p95"`
-	AudioPacketsReceived uint64  `json:"audio_packets_received"`
-	AudioLatencyMs       float64 `json:"audio_latency_ms"`
-	AudioConcealedMs     float64 `json:"audio_concealed_ms"`
-	BytesSent            uint64  `json:"bytes_sent"`
-	BytesReceived        uint64  `json:"bytes_received"`
-	RTTMs                float64 `json:"rtt_ms"`
-	Codec                string  `json:"codec"`
-	End                  string  `json:"end"`
-}
-
-func readStats(t *testing.T, path string) []statsLine {
+func readStats(t *testing.T, path string) []rtc.Stats {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []statsLine
+	var out []rtc.Stats
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var s statsLine
+		var s rtc.Stats
 		if err := json.Unmarshal([]byte(line), &s); err != nil {
 			t.Fatalf("%s: bad stats line %q: %v", path, line, err)
 		}
@@ -79,27 +64,36 @@ func readStats(t *testing.T, path string) []statsLine {
 // (wrapped by prefix, e.g. `ip netns exec NS`), carries the codes between
 // them through pipes exactly as a person would paste them, and returns
 // each side's final statistics.
-func twoProcessCall(t *testing.T, prefix []string, seconds int) (inviter, joiner statsLine) {
+func twoProcessCall(t *testing.T, prefix []string, seconds int) (inviter, joiner rtc.Stats) {
 	t.Helper()
 	return twoProcessCallWith(t, prefix, seconds, nil, nil)
 }
 
 // twoProcessCallWith is twoProcessCall with extra flags for each side.
-func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags, joinerFlags []string) (inviter, joiner statsLine) {
+func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags, joinerFlags []string) (inviter, joiner rtc.Stats) {
+	t.Helper()
+	a, b := twoProcessCallLines(t, prefix, prefix, "lo", seconds, inviterFlags, joinerFlags)
+	return a[len(a)-1], b[len(b)-1]
+}
+
+// twoProcessCallLines runs the call with each side wrapped by its own
+// prefix, gathering host candidates on iface only, and returns every
+// statistics line of each side (one a second, then the summary).
+func twoProcessCallLines(t *testing.T, inviterPrefix, joinerPrefix []string, iface string, seconds int, inviterFlags, joinerFlags []string) (inviter, joiner []rtc.Stats) {
 	t.Helper()
 	dir := t.TempDir()
 	args := func(stats string, extra []string) []string {
 		return append([]string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none",
-			"--interface", "lo", "--seconds", fmt.Sprint(seconds), "--stats", filepath.Join(dir, stats)}, extra...)
+			"--interface", iface, "--seconds", fmt.Sprint(seconds), "--stats", filepath.Join(dir, stats)}, extra...)
 	}
-	command := func(extra ...string) *exec.Cmd {
+	command := func(prefix []string, extra ...string) *exec.Cmd {
 		all := append(append([]string{}, prefix...), peercallBin)
 		all = append(all, extra...)
 		cmd := exec.Command(all[0], all[1:]...)
 		cmd.Env = append(os.Environ(), callEnv...)
 		return cmd
 	}
-	inv := command(append([]string{"invite"}, args("inviter.jsonl", inviterFlags)...)...)
+	inv := command(inviterPrefix, append([]string{"invite"}, args("inviter.jsonl", inviterFlags)...)...)
 	invIn, err := inv.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +102,7 @@ func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags
 	if err != nil {
 		t.Fatal(err)
 	}
-	var invErr, joinErr strings.Builder
+	var invErr, joinErr syncBuffer
 	inv.Stderr = &invErr
 	if err := inv.Start(); err != nil {
 		t.Fatal(err)
@@ -116,7 +110,7 @@ func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags
 	defer inv.Process.Kill()
 	inviteCode := readCode(t, invOut, "invite")
 
-	join := command(append(append([]string{"join"}, args("joiner.jsonl", joinerFlags)...), inviteCode)...)
+	join := command(joinerPrefix, append(append([]string{"join"}, args("joiner.jsonl", joinerFlags)...), inviteCode)...)
 	joinOut, err := join.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +125,8 @@ func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags
 	fmt.Fprintf(invIn, "  %s\n%s  \n", reply[:40], reply[40:])
 	fmt.Fprintf(invIn, "\n")
 
-	wait := func(name string, c *exec.Cmd, stderr *strings.Builder) {
+	deadline := time.After(time.Duration(seconds)*time.Second + 60*time.Second)
+	wait := func(name string, c *exec.Cmd, stderr *syncBuffer) {
 		done := make(chan error, 1)
 		go func() { done <- c.Wait() }()
 		select {
@@ -139,8 +134,9 @@ func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags
 			if err != nil {
 				t.Errorf("%s exited with %v; stderr:\n%s", name, err, stderr.String())
 			}
-		case <-time.After(time.Duration(seconds)*time.Second + 60*time.Second):
+		case <-deadline:
 			c.Process.Kill()
+			<-done
 			t.Fatalf("%s did not finish; stderr:\n%s", name, stderr.String())
 		}
 	}
@@ -151,7 +147,7 @@ func twoProcessCallWith(t *testing.T, prefix []string, seconds int, inviterFlags
 	if t.Failed() {
 		t.Logf("inviter stderr:\n%s\njoiner stderr:\n%s", invErr.String(), joinErr.String())
 	}
-	return a[len(a)-1], b[len(b)-1]
+	return a, b
 }
 
 // readCode reads the single line a process prints on stdout.
@@ -181,7 +177,7 @@ func readCode(t testing.TB, r io.Reader, what string) string {
 	return ""
 }
 
-func checkCall(t *testing.T, name string, s statsLine, seconds int) {
+func checkCall(t *testing.T, name string, s rtc.Stats, seconds int) {
 	t.Helper()
 	t.Logf("%s: %+v", name, s)
 	if s.Width != 640 || s.Height != 480 {
@@ -199,8 +195,8 @@ func checkCall(t *testing.T, name string, s statsLine, seconds int) {
 	if s.FirstFrameMs < 0 || s.ConnectedMs < 0 {
 		t.Errorf("%s: connected_ms %.1f, first_frame_ms %.1f: not measured", name, s.ConnectedMs, s.FirstFrameMs)
 	}
-	if s.LatencyP50 <= 0 || s.LatencyP95 < s.LatencyP50 {
-		t.Errorf("%s: latency p50 %.1f ms, p95 %.1f ms: not measured", name, s.LatencyP50, s.LatencyP95)
+	if s.LatencyP50Ms <= 0 || s.LatencyP95Ms < s.LatencyP50Ms {
+		t.Errorf("%s: latency p50 %.1f ms, p95 %.1f ms: not measured", name, s.LatencyP50Ms, s.LatencyP95Ms)
 	}
 	if s.Codec != "VP8" || s.BytesReceived == 0 || s.BytesSent == 0 {
 		t.Errorf("%s: codec %q, bytes in %d, out %d", name, s.Codec, s.BytesReceived, s.BytesSent)
@@ -248,4 +244,44 @@ func loopbackNamespace(t testing.TB, name string) string {
 		t.Fatalf("lo up: %v: %s", err, out)
 	}
 	return ns
+}
+
+// inNamespace runs f on a thread of its own inside the network namespace
+// ns (a name under /var/run/netns): sockets and devices f makes belong to
+// that namespace. A thread that cannot go back to its own namespace is
+// never unlocked, so the runtime discards it.
+func inNamespace(ns string, f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		back, err := enterAndRun(ns, f)
+		if back {
+			runtime.UnlockOSThread()
+		}
+		errc <- err
+	}()
+	return <-errc
+}
+
+// enterAndRun is inNamespace's work on the locked thread; back tells
+// whether the thread is in its own namespace again.
+func enterAndRun(ns string, f func() error) (back bool, err error) {
+	orig, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return true, err
+	}
+	defer orig.Close()
+	target, err := os.Open("/var/run/netns/" + ns)
+	if err != nil {
+		return true, err
+	}
+	defer target.Close()
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		return true, fmt.Errorf("entering namespace %s: %w", ns, err)
+	}
+	err = f()
+	if e := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); e != nil {
+		return false, errors.Join(err, fmt.Errorf("leaving namespace %s: %w", ns, e))
+	}
+	return true, err
 }

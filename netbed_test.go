@@ -30,7 +30,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,14 +38,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"peercall/rtc"
 )
 
 // natKind is how a home router maps its host's ports.
@@ -329,53 +327,16 @@ func natMappings(ns string, servers []netip.AddrPort, wait time.Duration) ([]net
 // natListenUDP opens a UDP socket on any address and port of the network
 // namespace ns. The socket stays in ns after its thread goes back.
 func natListenUDP(ns string) (*net.UDPConn, error) {
-	type result struct {
-		conn *net.UDPConn
-		err  error
+	var conn *net.UDPConn
+	err := inNamespace(ns, func() (err error) {
+		conn, err = net.ListenUDP("udp4", nil)
+		return err
+	})
+	if err != nil && conn != nil {
+		conn.Close()
+		conn = nil
 	}
-	ch := make(chan result, 1)
-	// A goroutine of its own: its thread enters the namespace, and is
-	// unlocked only when it is back in its own, so a thread that cannot
-	// go back ends with the goroutine.
-	go func() {
-		runtime.LockOSThread()
-		conn, back, err := natListenIn(ns)
-		if back {
-			runtime.UnlockOSThread()
-		}
-		ch <- result{conn, err}
-	}()
-	r := <-ch
-	return r.conn, r.err
-}
-
-func natListenIn(ns string) (conn *net.UDPConn, back bool, err error) {
-	orig, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		return nil, true, err
-	}
-	defer orig.Close()
-	target, err := os.Open("/var/run/netns/" + ns)
-	if err != nil {
-		return nil, true, err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nil, true, fmt.Errorf("entering namespace %s: %w", ns, err)
-	}
-	back = true
-	defer func() {
-		if e := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); e != nil {
-			back = false
-			if conn != nil {
-				conn.Close()
-				conn = nil
-			}
-			err = fmt.Errorf("leaving namespace %s: %w", ns, e)
-		}
-	}()
-	conn, err = net.ListenUDP("udp4", nil)
-	return conn, back, err
+	return conn, err
 }
 
 // natBinding is one STUN binding request (RFC 8489) and the
@@ -421,27 +382,14 @@ func natBinding(conn *net.UDPConn, server netip.AddrPort, wait time.Duration) (n
 	return netip.AddrPort{}, fmt.Errorf("no STUN answer from %s within %v", server, wait)
 }
 
-// bedStats is the part of a --stats line these tests read.
-type bedStats struct {
-	State           string  `json:"state"`
-	ConnectedMs     float64 `json:"connected_ms"`
-	FirstFrameMs    float64 `json:"first_frame_ms"`
-	FramesDecoded   uint64  `json:"frames_decoded"`
-	FPS             float64 `json:"fps"`
-	RTTMs           float64 `json:"rtt_ms"`
-	LocalCandidate  string  `json:"local_candidate"`
-	RemoteCandidate string  `json:"remote_candidate"`
-	End             string  `json:"end"`
-}
-
 // bedSide is what one process of a call left behind.
 type bedSide struct {
 	name      string
 	stdout    string
 	stderr    string
 	statsPath string
-	stats     []bedStats
-	final     statsLine // the summary line, as the other end-to-end tests read it
+	stats     []rtc.Stats
+	final     rtc.Stats // the summary line, as the other end-to-end tests read it
 }
 
 // pair is the candidate types of the pair the side last reported, such as
@@ -591,7 +539,7 @@ func (b *natBed) bedCall(seconds int, pasteDelay time.Duration, common, inviterF
 		}
 		grace = time.After(15 * time.Second)
 		x.side.stdout, x.side.stderr = x.proc.output()
-		x.side.stats = bedReadStats(t, x.side.statsPath)
+		x.side.stats = readStats(t, x.side.statsPath)
 		if all := readStats(t, x.side.statsPath); len(all) > 0 {
 			x.side.final = all[len(all)-1]
 		}
@@ -601,23 +549,6 @@ func (b *natBed) bedCall(seconds int, pasteDelay time.Duration, common, inviterF
 			inviter.stderr, joiner.stderr, bedTail(b.turnLog))
 	}
 	return inviter, joiner
-}
-
-func bedReadStats(t *testing.T, path string) []bedStats {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []bedStats
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var s bedStats
-		if err := json.Unmarshal([]byte(line), &s); err != nil {
-			t.Fatalf("%s: bad stats line %q: %v", path, line, err)
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 // bedReport logs a side's figures: connect time, first frame, rate, path;
