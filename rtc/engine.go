@@ -27,6 +27,9 @@ const absSendTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-ti
 // feedback: enough for a clean 640×480 picture on any link worth calling on.
 const estimatorInitialBps = 800_000
 
+// estimatorMinBps is the estimate's floor.
+const estimatorMinBps = 60_000
+
 // newAPI builds the WebRTC stack for one session: VP8 and Opus only, NACK,
 // PLI, RTCP reports, transport-wide congestion control feedback both ways,
 // and a GCC bandwidth estimator whose value is sent to onEstimator.
@@ -100,16 +103,7 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 	// The estimator wraps the writers of the interceptors added after it,
 	// so it comes first: it must see the transport-cc sequence numbers the
 	// header-extension interceptor writes.
-	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		// No pacer: frames leave as soon as they are encoded; the encoder's
-		// own rate control keeps them near the target.
-		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(estimatorInitialBps),
-			gcc.SendSideBWEMinBitrate(60_000),
-			gcc.SendSideBWEMaxBitrate(6_000_000),
-			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-		)
-	})
+	ccf, err := cc.NewInterceptor(newBandwidthEstimator)
 	if err != nil {
 		return nil, err
 	}
@@ -131,4 +125,16 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 		webrtc.WithInterceptorRegistry(reg),
 		webrtc.WithSettingEngine(se),
 	), nil
+}
+
+// newBandwidthEstimator is Peercall's congestion control: pion's GCC,
+// without a pacer — frames leave as soon as they are encoded; the
+// encoder's own rate control keeps them near the target.
+func newBandwidthEstimator() (cc.BandwidthEstimator, error) {
+	return gcc.NewSendSideBWE(
+		gcc.SendSideBWEInitialBitrate(estimatorInitialBps),
+		gcc.SendSideBWEMinBitrate(estimatorMinBps),
+		gcc.SendSideBWEMaxBitrate(6_000_000),
+		gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+	)
 }
