@@ -1,0 +1,688 @@
+package rtc
+
+import (
+	"encoding/binary"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+)
+
+// Transport-wide congestion control feedback, made fit for pion's estimator.
+//
+// The receiving peer reports every transport sequence number in
+// TransportLayerCC packets: received (with its arrival time) or not
+// received. A packet that arrives after the feedback covering it went out
+// (a link that reorders does this all the time) is reported missing once;
+// then the receiver — pion's twcc.Recorder as well as Chrome — rewinds to
+// it and reports again the whole range from that packet on. pion's
+// estimator reads every feedback on its own: the late packet counts as
+// lost once, every truly lost packet of the repeated range counts as lost
+// again, and every received one is counted again in the acknowledged rate.
+// At 5 % loss on a link whose jitter reorders, the loss ratio it sees
+// stays above its 10 % decrease threshold and the estimate sinks to its
+// floor.
+//
+// The normaliser sits in front of the estimator and rewrites the feedback
+// so that the estimator sees each sequence number once, with its final
+// fate: received is final at once; not received is held as a hole until a
+// later feedback says it arrived or twccReorderWindow has passed since it
+// was first reported missing, and is then final as lost. Numbers the
+// estimator has already been given are dropped when reported again. Each
+// time feedback comes in, one TransportLayerCC (more only when arrival
+// times do not fit one) replaces it, covering the numbers from the first
+// not yet given up to the first unresolved hole, with the real arrival
+// times.
+
+// twccReorderWindow is how long a number reported missing may still turn
+// out to have arrived. A Peercall peer sends feedback every 50 ms, and a
+// browser every 50 ms too unless its estimate is below ~200 kbit/s (then
+// up to every 250 ms). A packet overtaken by later ones misses the
+// feedback sent just before it arrives and is in the next one, 50 ms
+// later; with tens of milliseconds of jitter on the feedback itself, the
+// correcting feedback comes 30–70 ms after the one that reported the
+// hole. 100 ms covers that with room to spare, and holds the estimator's
+// input back by no more than it must: everything after a hole waits with
+// it. A correction that comes later still (a slow browser's feedback) is
+// dropped, and its packet counts as lost once — never twice.
+const twccReorderWindow = 100 * time.Millisecond
+
+const (
+	// twccRingSize bounds the numbers held (a power of two): those not yet
+	// given to the estimator. At the 6 Mbit/s maximum, ~600 packets a
+	// second, a window's worth is ~60.
+	twccRingSize = 4096
+	// twccResetGap: feedback that starts this many numbers past the
+	// highest number known (feedback lost for seconds, or numbering that
+	// started again) starts afresh; feedback that far behind the numbers
+	// already given is stale and dropped, unless it keeps coming.
+	twccResetGap = 1000
+	// twccStaleResets is how many feedbacks in a row far behind make the
+	// normaliser follow them.
+	twccStaleResets = 3
+)
+
+// Statuses of a number in transport-cc feedback (rtcp's symbols).
+const (
+	twccNotReceived     = rtcp.TypeTCCPacketNotReceived
+	twccSmallDelta      = rtcp.TypeTCCPacketReceivedSmallDelta
+	twccLargeDelta      = rtcp.TypeTCCPacketReceivedLargeDelta
+	twccReceivedNoDelta = rtcp.TypeTCCPacketReceivedWithoutDelta
+)
+
+var (
+	errTWCCShort   = errors.New("transport-cc feedback: too short")
+	errTWCCNotTWCC = errors.New("transport-cc feedback: not a transport-cc packet")
+	errTWCCPadding = errors.New("transport-cc feedback: bad padding")
+)
+
+// twccHeader is the fixed part of a TransportLayerCC.
+type twccHeader struct {
+	senderSSRC, mediaSSRC uint32
+	base, count           uint16
+	refTime               uint32 // 24 bits, 64 ms units
+	fbCount               uint8
+}
+
+// isTWCC reports whether the RTCP packet starting at p is transport-cc
+// feedback (RTPFB, FMT 15).
+func isTWCC(p []byte) bool {
+	return len(p) >= 2 && p[0]&0x1f == rtcp.FormatTCC && p[1] == byte(rtcp.TypeTransportSpecificFeedback)
+}
+
+// walkTWCC parses one TransportLayerCC and, when fn is not nil, calls it
+// for each number it reports, in order, with its status and, for a
+// received packet with a delta, its arrival in 250 µs ticks after the
+// reference time. It checks the whole packet before the first call, so fn
+// sees all of a packet or nothing of it. It allocates nothing.
+func walkTWCC(p []byte, fn func(seq, status uint16, ticks int64)) (twccHeader, error) {
+	var h twccHeader
+	if len(p) < 20 {
+		return h, errTWCCShort
+	}
+	if p[0]>>6 != 2 || !isTWCC(p) {
+		return h, errTWCCNotTWCC
+	}
+	total := 4 * (int(binary.BigEndian.Uint16(p[2:])) + 1)
+	if total < 20 || total > len(p) {
+		return h, errTWCCShort
+	}
+	end := total
+	if p[0]&0x20 != 0 {
+		pad := int(p[total-1])
+		if pad == 0 || pad > total-20 {
+			return h, errTWCCPadding
+		}
+		end -= pad
+	}
+	h.senderSSRC = binary.BigEndian.Uint32(p[4:])
+	h.mediaSSRC = binary.BigEndian.Uint32(p[8:])
+	h.base = binary.BigEndian.Uint16(p[12:])
+	h.count = binary.BigEndian.Uint16(p[14:])
+	h.refTime = binary.BigEndian.Uint32(p[16:]) >> 8
+	h.fbCount = p[19]
+
+	// First pass: the chunks cover count statuses and the deltas they
+	// call for fit in the packet.
+	pos, left, deltaBytes := 20, int(h.count), 0
+	for left > 0 {
+		if pos+2 > end {
+			return h, errTWCCShort
+		}
+		c := binary.BigEndian.Uint16(p[pos:])
+		pos += 2
+		k := chunkLen(c, left)
+		for i := range k {
+			switch chunkSymbol(c, i) {
+			case twccSmallDelta:
+				deltaBytes++
+			case twccLargeDelta:
+				deltaBytes += 2
+			}
+		}
+		left -= k
+	}
+	if pos+deltaBytes > end {
+		return h, errTWCCShort
+	}
+	if fn == nil {
+		return h, nil
+	}
+
+	// Second pass, which cannot fail: hand out the statuses.
+	d := pos
+	pos, left = 20, int(h.count)
+	seq := h.base
+	var ticks int64
+	for left > 0 {
+		c := binary.BigEndian.Uint16(p[pos:])
+		pos += 2
+		k := chunkLen(c, left)
+		for i := range k {
+			s := chunkSymbol(c, i)
+			switch s {
+			case twccSmallDelta:
+				ticks += int64(p[d])
+				d++
+				fn(seq, s, ticks)
+			case twccLargeDelta:
+				ticks += int64(int16(binary.BigEndian.Uint16(p[d:])))
+				d += 2
+				fn(seq, s, ticks)
+			default:
+				fn(seq, s, 0)
+			}
+			seq++
+		}
+		left -= k
+	}
+	return h, nil
+}
+
+// chunkLen is how many of the left statuses packet status chunk c holds.
+func chunkLen(c uint16, left int) int {
+	switch {
+	case c&0x8000 == 0: // run length
+		return min(int(c&0x1fff), left)
+	case c&0x4000 == 0: // status vector, 14 one-bit symbols
+		return min(14, left)
+	default: // status vector, 7 two-bit symbols
+		return min(7, left)
+	}
+}
+
+// chunkSymbol is the status of the i-th number in chunk c. A one-bit
+// symbol 1 means received with a small delta.
+func chunkSymbol(c uint16, i int) uint16 {
+	switch {
+	case c&0x8000 == 0:
+		return (c >> 13) & 3
+	case c&0x4000 == 0:
+		return (c >> (13 - i)) & 1
+	default:
+		return (c >> (12 - 2*i)) & 3
+	}
+}
+
+// twccState is what the normaliser knows of a number not yet given to the
+// estimator.
+type twccState uint8
+
+const (
+	// twccUnknown: never reported, though later numbers were (the
+	// feedback covering it was lost); given up after the window without
+	// being reported, as the estimator would never have heard of it.
+	twccUnknown        twccState = iota
+	twccHole                     // reported not received
+	twccReceived                 // reported received, with an arrival time
+	twccReceivedNoTime           // reported received without a delta
+)
+
+type twccEntry struct {
+	state twccState
+	since time.Duration // hole or unknown: since when (normaliser clock)
+	at    int64         // received: arrival, 250 µs ticks
+}
+
+// twccNormStats counts what the normaliser did, for tests and logs.
+type twccNormStats struct {
+	Feedbacks  int // TransportLayerCC packets taken in
+	Invalid    int // of which could not be parsed and were dropped
+	Stale      int // of which were far behind and dropped
+	Emitted    int // TransportLayerCC packets given out
+	Repeats    int // statuses dropped: the number was given out already
+	Late       int // holes that a later feedback reported received
+	Lost       int // holes given out as lost after the window
+	Unreported int // numbers never reported, skipped after the window
+	Overflow   int // numbers dropped unreported for want of room
+	Resets     int
+}
+
+// twccNormaliser holds the feedback state of one connection. It is not
+// safe for concurrent use.
+type twccNormaliser struct {
+	window time.Duration
+	epoch  time.Time
+
+	started bool
+	// Numbers next ≤ n < high are held in ring; below next they have been
+	// given to the estimator.
+	next, high int64
+	ring       [twccRingSize]twccEntry
+
+	haveRef    bool
+	ref        int64 // last reference time taken in, unwrapped (64 ms units)
+	outRef     int64 // last reference time given out
+	fbCount    uint8
+	senderSSRC uint32
+	mediaSSRC  uint32
+	stale      int // feedbacks in a row far behind
+
+	stats twccNormStats
+
+	// Scratch for the statuses of the packet being built and for its
+	// chunks and deltas, reused from one feedback to the next.
+	syms   []uint16
+	deltas []rtcp.RecvDelta
+}
+
+func newTWCCNormaliser(window time.Duration, now time.Time) *twccNormaliser {
+	return &twccNormaliser{window: window, epoch: now}
+}
+
+func (n *twccNormaliser) entry(seq int64) *twccEntry {
+	return &n.ring[seq&(twccRingSize-1)]
+}
+
+func (n *twccNormaliser) reset(seq int64) {
+	if n.started {
+		n.stats.Resets++
+	}
+	n.started = true
+	n.next, n.high = seq, seq
+	n.stale = 0
+}
+
+// add takes in one TransportLayerCC (the raw packet) at time now. A packet
+// that does not parse changes nothing.
+func (n *twccNormaliser) add(p []byte, now time.Time) error {
+	n.stats.Feedbacks++
+	h, err := walkTWCC(p, nil)
+	if err != nil {
+		n.stats.Invalid++
+		return err
+	}
+	t := now.Sub(n.epoch)
+
+	// The base number, unwrapped next to the numbers held.
+	var base int64
+	if n.started {
+		base = n.high + int64(int16(h.base-uint16(n.high)))
+	} else {
+		base = int64(h.base)
+	}
+	switch {
+	case !n.started || base > n.high+twccResetGap:
+		n.reset(base)
+	case base < n.next-twccResetGap:
+		n.stale++
+		if n.stale < twccStaleResets {
+			n.stats.Stale++
+			return nil
+		}
+		n.reset(base)
+	default:
+		n.stale = 0
+	}
+
+	// The reference time, unwrapped to the epoch nearest the last one (24
+	// bits of 64 ms wrap after 12 days).
+	ref := int64(h.refTime)
+	if n.haveRef {
+		ref = n.ref + ((ref-n.ref+1<<23)&0xffffff - 1<<23)
+	} else {
+		n.outRef = ref
+	}
+	n.ref, n.haveRef = ref, true
+	if n.stats.Emitted == 0 {
+		n.fbCount = h.fbCount
+	}
+	n.senderSSRC, n.mediaSSRC = h.senderSSRC, h.mediaSSRC
+
+	refTicks := ref * 256 // 64 ms = 256 × 250 µs
+	_, _ = walkTWCC(p, func(seq16, status uint16, ticks int64) {
+		seq := base + int64(seq16-h.base)
+		n.apply(seq, status, refTicks+ticks, t)
+	})
+	return nil
+}
+
+// apply records one reported status.
+func (n *twccNormaliser) apply(seq int64, status uint16, at int64, t time.Duration) {
+	if seq < n.next {
+		n.stats.Repeats++
+		return
+	}
+	if seq >= n.high {
+		// Numbers between the highest known and this one were never
+		// reported.
+		for n.high <= seq {
+			if n.high-n.next >= twccRingSize {
+				n.stats.Overflow++
+				n.next++
+			}
+			*n.entry(n.high) = twccEntry{state: twccUnknown, since: t}
+			n.high++
+		}
+	}
+	e := n.entry(seq)
+	switch e.state {
+	case twccReceived, twccReceivedNoTime:
+		n.stats.Repeats++
+	case twccUnknown, twccHole:
+		switch status {
+		case twccSmallDelta, twccLargeDelta:
+			if e.state == twccHole {
+				n.stats.Late++
+			}
+			*e = twccEntry{state: twccReceived, at: at}
+		case twccReceivedNoDelta:
+			if e.state == twccHole {
+				n.stats.Late++
+			}
+			*e = twccEntry{state: twccReceivedNoTime}
+		default:
+			// A hole counts from when the number was first known missing.
+			e.state = twccHole
+		}
+	}
+}
+
+// twccMaxSize is the most a TransportLayerCC holding k statuses and
+// deltaBytes bytes of deltas takes as marshal encodes it: every chunk but
+// the last holds at least 7 statuses, and at least one byte follows the
+// chunks.
+func twccMaxSize(k, deltaBytes int) int {
+	return (20 + 2*((k+6)/7) + max(deltaBytes, 1) + 3) &^ 3
+}
+
+// emit appends to dst, as marshalled TransportLayerCC packets, the
+// statuses resolved at time now from the first number not yet given out
+// up to the first unresolved one, within budget bytes. Statuses that do
+// not fit wait for the next call. Usually one packet comes out; a number
+// never reported, or an arrival too far from the previous one for a
+// delta, starts another.
+func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
+	t := now.Sub(n.epoch)
+	used := 0 // bytes of finished packets
+	var (
+		base        int64 // first number of the packet being built
+		deltaBytes  int
+		ref, prev   int64 // reference time and last arrival of the packet, ticks
+		haveArrival bool
+	)
+	n.syms, n.deltas = n.syms[:0], n.deltas[:0]
+	finish := func() {
+		if len(n.syms) > 0 {
+			b := n.marshal(base, ref, haveArrival, deltaBytes)
+			dst = append(dst, b...)
+			used += len(b)
+		}
+		n.syms, n.deltas = n.syms[:0], n.deltas[:0]
+		deltaBytes, haveArrival = 0, false
+	}
+	for n.started && n.next < n.high {
+		e := n.entry(n.next)
+		status := twccNotReceived
+		var delta int64
+		switch e.state {
+		case twccUnknown:
+			if t-e.since < n.window {
+				finish()
+				return dst
+			}
+			// Never reported: the estimator hears nothing of it.
+			finish()
+			n.stats.Unreported++
+			n.next++
+			continue
+		case twccHole:
+			if t-e.since < n.window {
+				finish()
+				return dst
+			}
+		case twccReceivedNoTime:
+			status = twccReceivedNoDelta
+		case twccReceived:
+			if haveArrival {
+				delta = e.at - prev
+				if delta < -32768 || delta > 32767 {
+					// Too far from the previous arrival for a delta: start a
+					// packet of its own.
+					finish()
+				}
+			}
+			if !haveArrival {
+				ref = floorDiv(e.at, 256) * 256
+				prev, haveArrival = ref, true
+				delta = e.at - ref
+			}
+			status = twccSmallDelta
+			if delta < 0 || delta > 255 {
+				status = twccLargeDelta
+			}
+		}
+		need := 0
+		switch status {
+		case twccSmallDelta:
+			need = 1
+		case twccLargeDelta:
+			need = 2
+		}
+		if used+twccMaxSize(len(n.syms)+1, deltaBytes+need) > budget {
+			if need > 0 && len(n.deltas) == 0 {
+				// Its reference time was set for this status alone.
+				haveArrival = false
+			}
+			finish()
+			return dst
+		}
+		if len(n.syms) == 0 {
+			base = n.next
+		}
+		n.syms = append(n.syms, status)
+		if need > 0 {
+			n.deltas = append(n.deltas, rtcp.RecvDelta{Type: status, Delta: delta * rtcp.TypeTCCDeltaScaleFactor})
+			deltaBytes += need
+			prev = e.at
+		}
+		if e.state == twccHole {
+			n.stats.Lost++
+		}
+		n.next++
+	}
+	finish()
+	return dst
+}
+
+// marshal encodes the statuses in n.syms and n.deltas (deltaBytes bytes of
+// deltas) as one TransportLayerCC starting at number base, with reference
+// time ref (ticks) when it holds an arrival, else the last one given out.
+func (n *twccNormaliser) marshal(base, ref int64, haveArrival bool, deltaBytes int) []byte {
+	if haveArrival {
+		n.outRef = ref / 256
+	}
+	var chunks []rtcp.PacketStatusChunk
+	syms := n.syms
+	for i := 0; i < len(syms); {
+		run := 1
+		for i+run < len(syms) && syms[i+run] == syms[i] && run < 0x1fff {
+			run++
+		}
+		if run >= 7 {
+			chunks = append(chunks, &rtcp.RunLengthChunk{PacketStatusSymbol: syms[i], RunLength: uint16(run)})
+			i += run
+			continue
+		}
+		m := min(7, len(syms)-i)
+		chunks = append(chunks, &rtcp.StatusVectorChunk{
+			SymbolSize: rtcp.TypeTCCSymbolSizeTwoBit,
+			SymbolList: append([]uint16(nil), syms[i:i+m]...),
+		})
+		i += m
+	}
+	deltas := make([]*rtcp.RecvDelta, len(n.deltas))
+	for i := range n.deltas {
+		d := n.deltas[i]
+		deltas[i] = &d
+	}
+	size := 20 + 2*len(chunks) + deltaBytes
+	padded := (size + 3) &^ 3
+	// pion/rtcp refuses feedback whose last chunk ends the packet (it
+	// wants a byte after it), which only deltas or padding provide:
+	// without deltas, four bytes of padding are added below.
+	extra := deltaBytes == 0 && padded == size
+	fb := &rtcp.TransportLayerCC{
+		Header: rtcp.Header{
+			Padding: padded != size,
+			Count:   rtcp.FormatTCC,
+			Type:    rtcp.TypeTransportSpecificFeedback,
+			Length:  uint16(padded/4 - 1),
+		},
+		SenderSSRC:         n.senderSSRC,
+		MediaSSRC:          n.mediaSSRC,
+		BaseSequenceNumber: uint16(base),
+		PacketStatusCount:  uint16(len(syms)),
+		ReferenceTime:      uint32(n.outRef) & 0xffffff,
+		FbPktCount:         n.fbCount,
+		PacketChunks:       chunks,
+		RecvDeltas:         deltas,
+	}
+	b, err := fb.Marshal()
+	if err != nil {
+		// Cannot happen: every value was checked to fit.
+		return nil
+	}
+	if extra {
+		b[0] |= 0x20
+		binary.BigEndian.PutUint16(b[2:], uint16(padded/4))
+		b = append(b, 0, 0, 0, 4)
+	}
+	n.fbCount++
+	n.stats.Emitted++
+	return b
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// twccNormaliserFactory makes the interceptor that normalises incoming
+// transport-cc feedback, one per connection. Register it before the
+// bandwidth estimator (see newAPI).
+type twccNormaliserFactory struct {
+	window time.Duration
+	now    func() time.Time
+}
+
+func newTWCCNormaliserFactory() *twccNormaliserFactory {
+	return &twccNormaliserFactory{window: twccReorderWindow, now: time.Now}
+}
+
+// NewInterceptor makes the normaliser of one connection.
+func (f *twccNormaliserFactory) NewInterceptor(_ string) (interceptor.Interceptor, error) {
+	return &twccNormaliserInterceptor{n: newTWCCNormaliser(f.window, f.now()), now: f.now}, nil
+}
+
+// twccNormaliserInterceptor rewrites the transport-cc feedback in the RTCP
+// read by every sender and receiver of a connection; they share one state,
+// as the sequence numbers are the transport's.
+type twccNormaliserInterceptor struct {
+	interceptor.NoOp
+	now func() time.Time
+
+	mu      sync.Mutex
+	n       *twccNormaliser
+	scratch []byte
+}
+
+// BindRTCPReader wraps a sender's or receiver's RTCP reader. The reader
+// it returns reads on until it has something to return: a compound that
+// held only feedback with nothing resolved yet is dropped whole (an empty
+// read would be an error to whoever reads above).
+func (i *twccNormaliserInterceptor) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		in := a
+		for {
+			n, attr, err := reader.Read(b, in)
+			if err != nil {
+				return n, attr, err
+			}
+			m, rewritten := i.rewrite(b, n)
+			if !rewritten {
+				return n, attr, nil
+			}
+			if m > 0 {
+				// The attributes may hold the packets parsed from the bytes
+				// as they came in (GetRTCPPackets caches them), which the
+				// estimator would read instead of the new bytes.
+				return m, withoutParsedRTCP(attr), nil
+			}
+			in = withoutParsedRTCP(a)
+		}
+	})
+}
+
+// withoutParsedRTCP copies attributes leaving out the RTCP packets cached
+// by interceptor.Attributes.GetRTCPPackets (under a key of its own; the
+// only value of that type).
+func withoutParsedRTCP(a interceptor.Attributes) interceptor.Attributes {
+	if a == nil {
+		return nil
+	}
+	c := make(interceptor.Attributes, len(a))
+	for k, v := range a {
+		if _, ok := v.([]rtcp.Packet); ok {
+			continue
+		}
+		c[k] = v
+	}
+	return c
+}
+
+// rewrite normalises the transport-cc feedback in the RTCP compound
+// b[:n], in place, and returns the new length. It reports false, leaving
+// b alone, when the compound holds no feedback or does not split into
+// packets; the feedback's place in the compound goes to what is emitted,
+// within len(b).
+func (i *twccNormaliserInterceptor) rewrite(b []byte, n int) (int, bool) {
+	raw := b[:n]
+	twccBytes := 0
+	for off := 0; off < n; {
+		if n-off < 4 {
+			return n, false
+		}
+		l := 4 * (int(binary.BigEndian.Uint16(raw[off+2:])) + 1)
+		if off+l > n {
+			return n, false
+		}
+		if isTWCC(raw[off:]) {
+			twccBytes += l
+		}
+		off += l
+	}
+	if twccBytes == 0 {
+		return n, false
+	}
+
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	now := i.now()
+	for off := 0; off < n; {
+		l := 4 * (int(binary.BigEndian.Uint16(raw[off+2:])) + 1)
+		if isTWCC(raw[off:]) {
+			_ = i.n.add(raw[off:off+l], now) // one that does not parse is dropped
+		}
+		off += l
+	}
+	out := i.scratch[:0]
+	placed := false
+	for off := 0; off < n; {
+		l := 4 * (int(binary.BigEndian.Uint16(raw[off+2:])) + 1)
+		if !isTWCC(raw[off:]) {
+			out = append(out, raw[off:off+l]...)
+		} else if !placed {
+			out = i.n.emit(out, len(b)-(n-twccBytes), now)
+			placed = true
+		}
+		off += l
+	}
+	i.scratch = out
+	return copy(b, out), true
+}
