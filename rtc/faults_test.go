@@ -164,20 +164,26 @@ func TestCallMovesToTheOtherPathWhenOneDies(t *testing.T) {
 
 // A reply that names the joiner's certificate but comes from someone else
 // (a third party answering the invite with a forged reply): ICE reaches the
-// impostor, DTLS refuses it, and the call ends with a message saying so,
-// having never shown media.
+// impostor and DTLS refuses it. The inviter shows no media from it, says
+// why, and waits again on the same invite: the same reply is refused at
+// once, and the genuine reply, made before the forged one was pasted,
+// connects.
 func TestForgedReplyIsRefused(t *testing.T) {
 	h, done := newHarness(t)
 	defer done()
-	defer test.TimeOut(60 * time.Second).Stop()
+	defer test.TimeOut(90 * time.Second).Stop()
 	na, nb := h.vnetPair()
 	inviter := h.newSession(Config{Net: na, Video: patternSource(t), Logger: testLogger("inviter")})
-	// The person the invite was meant for: only their certificate matters.
-	meant := h.newSession(Config{Net: nb})
+	// The person the invite was meant for.
+	meant := h.newSession(Config{Net: nb, Video: patternSource(t), Logger: testLogger("meant")})
 	impostor := h.newSession(Config{Net: nb, Video: patternSource(t), Logger: testLogger("impostor")})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	inviteText, err := inviter.Invite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genuine, err := meant.Join(ctx, inviteText)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,21 +206,63 @@ func TestForgedReplyIsRefused(t *testing.T) {
 	if err := inviter.AcceptReply(forged); err != nil {
 		t.Fatal(err)
 	}
+	refuseBy := time.Now().Add(30 * time.Second)
+	for inviter.RefusedReply() == nil || inviter.State() != StateWaiting {
+		select {
+		case <-inviter.Done():
+			t.Fatalf("the invite ended instead of refusing the reply: %v", inviter.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(refuseBy) {
+			t.Fatalf("the forged reply was not refused within 30 s: state %v, refusal %v", inviter.State(), inviter.RefusedReply())
+		}
+	}
+	if err := inviter.RefusedReply(); !errors.Is(err, ErrReplyNotVerified) {
+		t.Errorf("refused with %v, want %v", err, ErrReplyNotVerified)
+	}
+	t.Logf("the inviter says: %v", inviter.RefusedReply())
 	select {
 	case <-inviter.Done():
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the call with an impostor did not end (state %v)", inviter.State())
-	}
-	if !errors.Is(inviter.Err(), ErrPeerNotVerified) {
-		t.Errorf("ended with %v, want %v", inviter.Err(), ErrPeerNotVerified)
-	}
-	t.Logf("the inviter says: %v", inviter.Err())
-	select {
+		t.Fatalf("the invite ended: %v", inviter.Err())
 	case <-inviter.Connected():
-		t.Error("the call counted as connected")
+		t.Fatal("the call with the impostor counted as connected")
 	default:
 	}
 	if n := inviter.Stats().FramesDecoded; n != 0 {
 		t.Errorf("%d frames from the impostor were shown", n)
+	}
+	if err := inviter.CheckReply(forged); !errors.Is(err, ErrReplyNotVerified) {
+		t.Errorf("the same forged reply checked as %v, want %v", err, ErrReplyNotVerified)
+	}
+	if err := inviter.AcceptReply(forged); !errors.Is(err, ErrReplyNotVerified) {
+		t.Errorf("the same forged reply pasted again: %v, want %v", err, ErrReplyNotVerified)
+	}
+
+	// The genuine reply still connects to the same invite.
+	if err := inviter.AcceptReply(genuine); err != nil {
+		t.Fatalf("the genuine reply after a refused one: %v", err)
+	}
+	if inviter.RefusedReply() != nil {
+		t.Errorf("still reports the refusal after the genuine reply: %v", inviter.RefusedReply())
+	}
+	for _, s := range []struct {
+		name string
+		s    *Session
+	}{{"inviter", inviter}, {"joiner", meant}} {
+		select {
+		case <-s.s.Connected():
+		case <-s.s.Done():
+			t.Fatalf("%s's call ended: %v", s.name, s.s.Err())
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s did not connect with the genuine reply (state %v)", s.name, s.s.State())
+		}
+	}
+	eventually(t, 15*time.Second, "pictures both ways", func() bool {
+		_, a := liveVideoFrames(inviter)
+		_, b := liveVideoFrames(meant)
+		return a >= 5 && b >= 5
+	})
+	if got := inviter.SafetyCode(); got == "" || got != meant.SafetyCode() {
+		t.Errorf("safety codes %q and %q, want the same", got, meant.SafetyCode())
 	}
 }

@@ -48,12 +48,11 @@ var ErrPeerNotVerified = errors.New("the other side could not be verified: its c
 // this side onto it; the other side follows when this side's checks reach
 // it there.
 type pathWatch struct {
-	mu     sync.Mutex
-	inUse  string             // the selected pair, as pairKey
-	pair   *ice.CandidatePair // the selected pair once a check arrived on it
-	seen   string             // the last pair pion reported
-	moves  atomic.Uint64      // pair changes after the first
-	failed atomic.Bool        // the DTLS handshake failed
+	mu    sync.Mutex
+	inUse string             // the selected pair, as pairKey
+	pair  *ice.CandidatePair // the selected pair once a check arrived on it
+	seen  string             // the last pair pion reported
+	moves atomic.Uint64      // pair changes after the first
 }
 
 func pairKey(localAddr string, localPort int, remoteAddr string, remotePort int) string {
@@ -70,16 +69,16 @@ func (w *pathWatch) configure(se *webrtc.SettingEngine) error {
 	return nil
 }
 
-// watch follows the selected pair and the DTLS handshake of pc.
+// reset forgets the pairs of a peer connection that is being replaced.
+func (w *pathWatch) reset() {
+	w.mu.Lock()
+	w.inUse, w.pair, w.seen = "", nil, ""
+	w.mu.Unlock()
+}
+
+// watch follows the selected pair of pc.
 func (w *pathWatch) watch(pc *webrtc.PeerConnection) {
-	dtls := pc.SCTP().Transport()
-	dtls.OnStateChange(func(st webrtc.DTLSTransportState) {
-		// pion holds the transport's lock here: only note it.
-		if st == webrtc.DTLSTransportStateFailed {
-			w.failed.Store(true)
-		}
-	})
-	dtls.ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
 		if p == nil || p.Local == nil || p.Remote == nil {
 			return
 		}
@@ -130,15 +129,18 @@ func lastHeard(p *ice.CandidatePair) time.Time {
 	return resp
 }
 
-// verifyFailure returns ErrPeerNotVerified when the DTLS handshake failed
-// because the other side's certificate is not the one its code named, and
-// otherwise. (pion reports the failed handshake as a failed or closed
-// connection, in either order.)
+// verifyFailure returns ErrPeerNotVerified, for a connection that never
+// connected, when the other side presented a certificate in the DTLS
+// handshake and it is not the one its code named; otherwise otherwise.
+// pion keeps the certificate it was shown even when it refused it, and
+// reports the refusal as a failed connection, or as a closed one when the
+// other side's close notification closes it first: either way the
+// certificate tells.
 func (s *Session) verifyFailure(otherwise error) error {
 	s.mu.Lock()
 	pc, want := s.pc, s.peerFP
 	s.mu.Unlock()
-	if s.paths.failed.Load() && pc != nil && want != nil {
+	if pc != nil && want != nil {
 		if cert := pc.SCTP().Transport().GetRemoteCertificate(); len(cert) > 0 && sha256.Sum256(cert) != *want {
 			return ErrPeerNotVerified
 		}

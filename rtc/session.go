@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 
@@ -49,6 +51,12 @@ type Session struct {
 	peerMedia     PeerMedia
 	localMedia    controlMessage
 	pc            *webrtc.PeerConnection
+	gen           uint64     // counts peer connections; callbacks of older ones are ignored
+	mux           ice.UDPMux // the host sockets of pc
+	hosts         sockets    // their addresses, kept for the next pc
+	pending       *replyKey  // the reply applied to pc
+	refused       []replyKey // replies refused after they were applied
+	refusal       error      // why the last reply was refused, until another is applied
 	control       *webrtc.DataChannel
 	neg           *negotiator
 	codeAppliedAt time.Time
@@ -109,6 +117,9 @@ func (s *Session) Invite(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", s.fail(err)
 	}
+	s.mu.Lock()
+	s.hosts.noteSrflx(desc.SDP)
+	s.mu.Unlock()
 	code, err := invite.FromDescription(desc, nil)
 	if err != nil {
 		return "", s.fail(err)
@@ -133,8 +144,23 @@ func (s *Session) CheckReply(text string) error {
 	if own == nil {
 		return ErrWrongStep
 	}
-	_, err := invite.Parse(text, invite.KindReply, own)
-	return err
+	code, err := invite.Parse(text, invite.KindReply, own)
+	if err != nil {
+		return err
+	}
+	return s.refusedBefore(code)
+}
+
+// refusedBefore returns ErrReplyNotVerified for a reply from the same sender
+// as one refused already.
+func (s *Session) refusedBefore(code *invite.Code) error {
+	key := replyKey{code.Fingerprint, code.Ufrag}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.Contains(s.refused, key) {
+		return ErrReplyNotVerified
+	}
+	return nil
 }
 
 // AcceptReply applies the other side's reply code; the call then connects.
@@ -150,12 +176,20 @@ func (s *Session) AcceptReply(text string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.pc.SetRemoteDescription(code.Description()); err != nil {
+	if err := s.refusedBefore(code); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	pc := s.pc
+	s.mu.Unlock()
+	if err := pc.SetRemoteDescription(code.Description()); err != nil {
 		return fmt.Errorf("rtc: the reply could not be applied: %w", err)
 	}
 	s.mu.Lock()
 	s.codeAppliedAt = time.Now()
 	s.peerFP = &code.Fingerprint
+	s.pending = &replyKey{code.Fingerprint, code.Ufrag}
+	s.refusal = nil
 	s.mu.Unlock()
 	s.setState(StateConnecting)
 	return nil
@@ -212,8 +246,32 @@ func (s *Session) begin(polite bool) error {
 	s.state = StateGathering
 	s.polite = polite
 	s.mu.Unlock()
+	if err := s.build(); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
 
+// build makes a peer connection with its two data channels, on sockets
+// bound to the session's host addresses (the same ones each time), and
+// makes it the session's.
+func (s *Session) build() error {
+	s.mu.Lock()
+	polite, gen := s.polite, s.gen
+	mux, err := s.hosts.mux(s.cfg.Net, s.cfg.Interfaces)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	srflxPort := s.hosts.srflxPort
+	s.mu.Unlock()
 	se := webrtc.SettingEngine{}
+	se.SetICEUDPMux(mux)
+	if srflxPort > 0 && srflxPort <= 0xffff {
+		// Only the STUN sockets take ports from this range (host
+		// candidates use mux, relays the system's choice).
+		_ = se.SetEphemeralUDPPortRange(uint16(srflxPort), uint16(srflxPort))
+	}
 	ufrag, pwd := invite.DeriveCredentials(s.fp)
 	se.SetICECredentials(ufrag, pwd)
 	se.SetIncludeLoopbackCandidate(true)
@@ -228,7 +286,8 @@ func (s *Session) begin(polite bool) error {
 	}
 	se.SetICETimeouts(iceDisconnectedAfter, failed, iceKeepalive)
 	if err := s.paths.configure(&se); err != nil {
-		return s.fail(err)
+		closeMux(mux)
+		return err
 	}
 	if s.cfg.Net != nil {
 		se.SetNet(s.cfg.Net)
@@ -239,7 +298,8 @@ func (s *Session) begin(polite bool) error {
 	}
 	api, err := newAPI(se, s.setEstimator)
 	if err != nil {
-		return s.fail(err)
+		closeMux(mux)
+		return err
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		ICEServers:    s.cfg.ICEServers,
@@ -248,19 +308,22 @@ func (s *Session) begin(polite bool) error {
 		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
 	})
 	if err != nil {
-		return s.fail(err)
+		closeMux(mux)
+		return err
 	}
 	negotiated := true
 	signalID, controlID := uint16(SignalID), uint16(ControlID)
 	signal, err := pc.CreateDataChannel(SignalLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &signalID})
 	if err != nil {
 		pc.Close()
-		return s.fail(err)
+		closeMux(mux)
+		return err
 	}
 	control, err := pc.CreateDataChannel(ControlLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &controlID})
 	if err != nil {
 		pc.Close()
-		return s.fail(err)
+		closeMux(mux)
+		return err
 	}
 	// Every message on both channels is JSON sent as text, as a browser's
 	// JSON.parse expects.
@@ -269,11 +332,18 @@ func (s *Session) begin(polite bool) error {
 	neg.onStable = s.media.requestKeyframe
 
 	s.mu.Lock()
-	s.pc, s.control, s.neg = pc, control, neg
+	if s.state == StateEnded || gen != s.gen {
+		// The call ended (or moved on) while this was being built.
+		s.mu.Unlock()
+		pc.Close()
+		closeMux(mux)
+		return ErrClosed
+	}
+	s.pc, s.mux, s.control, s.neg = pc, mux, control, neg
 	s.mu.Unlock()
 
 	s.paths.watch(pc)
-	pc.OnConnectionStateChange(s.onConnectionState)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { s.onConnectionState(gen, st) })
 	pc.OnTrack(s.onTrack)
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		// Candidates found after the code was made (an ICE restart)
@@ -334,7 +404,13 @@ func (s *Session) setEstimator(e cc.BandwidthEstimator) {
 	e.OnTargetBitrateChange(s.media.setTargetBitrate)
 }
 
-func (s *Session) onConnectionState(st webrtc.PeerConnectionState) {
+func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
+	s.mu.Lock()
+	stale := gen != s.gen
+	s.mu.Unlock()
+	if stale {
+		return // a peer connection replaced after a refused reply
+	}
 	s.log.Debug("connection state", "state", st.String())
 	switch st {
 	case webrtc.PeerConnectionStateConnected:
@@ -366,11 +442,25 @@ func (s *Session) onConnectionState(st webrtc.PeerConnectionState) {
 		if everConnected {
 			s.end(ErrConnectionLost)
 		} else {
-			s.end(s.verifyFailure(ErrConnectFailed))
+			s.refuseOrEnd(gen, s.verifyFailure(ErrConnectFailed))
 		}
 	case webrtc.PeerConnectionStateClosed:
-		s.end(s.verifyFailure(ErrConnectionLost))
+		s.refuseOrEnd(gen, s.verifyFailure(ErrConnectionLost))
 	}
+}
+
+// refuseOrEnd ends the call with reason, unless this is the inviting side
+// and the reply was refused before the call ever connected: then the invite
+// is made ready for another reply.
+func (s *Session) refuseOrEnd(gen uint64, reason error) {
+	s.mu.Lock()
+	rearm := !s.polite && s.connectedAt.IsZero() && !s.hangingUp
+	s.mu.Unlock()
+	if rearm && errors.Is(reason, ErrPeerNotVerified) {
+		s.rearm(gen)
+		return
+	}
+	s.end(reason)
 }
 
 func (s *Session) setState(st State) {
@@ -465,7 +555,7 @@ func (s *Session) end(reason error) {
 		if s.lostTimer != nil {
 			s.lostTimer.Stop()
 		}
-		pc := s.pc
+		pc, mux := s.pc, s.mux
 		s.mu.Unlock()
 		if reason != nil {
 			s.log.Info("call ended", "reason", reason.Error())
@@ -480,7 +570,10 @@ func (s *Session) end(reason error) {
 					s.log.Debug("closing the peer connection", "err", err)
 				}
 			}
+			// A peer connection being rebuilt after a refused reply
+			// closes itself (build sees the end).
 			s.wg.Wait()
+			closeMux(mux)
 			close(s.done)
 		}()
 	})
