@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"peercall/rtc/invite"
 )
 
 // faultLine is the part of a --stats line the fault tests read.
@@ -308,5 +310,50 @@ func TestFaultPathDiesCallMovesToTheOtherLink(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Errorf("%s did not stop on an interrupt", p.name)
 		}
+	}
+}
+
+// A forged reply (one that names the invited person's certificate but comes
+// from someone else) pasted into a headless inviter: it says why on stderr
+// and goes on waiting on the same invite, and the genuine reply pasted next
+// connects.
+func TestFaultForgedReplyThenGenuine(t *testing.T) {
+	common := []string{"--source", "pattern", "--size", "320x240", "--fps", "15", "--stun", "none", "--seconds", "60"}
+	inv := faultStart(t, "inviter", nil, "invite", common...)
+	meant := faultStart(t, "meant", nil, "join", append(append([]string{}, common...), inv.code)...)
+	impostor := faultStart(t, "impostor", nil, "join", append(append([]string{}, common...), inv.code)...)
+	genuine, err := invite.Decode(meant.code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := invite.Decode(impostor.code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code.Fingerprint = genuine.Fingerprint // the impostor's addresses and ICE credentials
+	forged, err := invite.Encode(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(inv.stdin, forged)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(inv.stderr.String(), "that reply was refused") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the forged reply was not refused within 30 s; stderr:\n%s", inv.stderr.String())
+		}
+		select {
+		case <-inv.exited:
+			t.Fatalf("the inviter exited (%v); stderr:\n%s", inv.err, inv.stderr.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	for _, l := range faultStats(inv.stats) {
+		if l.FramesDecoded > 0 {
+			t.Fatalf("the inviter decoded %d frames from the impostor", l.FramesDecoded)
+		}
+	}
+	fmt.Fprintln(inv.stdin, meant.code)
+	for _, p := range []*faultProc{inv, meant} {
+		faultWaitLine(t, p, 20*time.Second, "video after the genuine reply", func(l faultLine) bool { return l.FramesDecoded > 15 })
 	}
 }

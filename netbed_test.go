@@ -45,6 +45,8 @@ import (
 	"time"
 
 	"peercall/rtc"
+
+	"peercall/rtc/invite"
 )
 
 // natKind is how a home router maps its host's ports.
@@ -684,5 +686,74 @@ func TestNATLateReply(t *testing.T) {
 	checkCall(t, "joiner", join.final, seconds)
 	if inv.final.ConnectedMs > 3000 {
 		t.Errorf("the inviter connected %.0f ms after the late reply, want a prompt connect", inv.final.ConnectedMs)
+	}
+}
+
+// A forged reply across two cone NATs with STUN only: the invited person
+// and an impostor are in the same home; the impostor answers the invite
+// with a reply that names the invited person's certificate. The inviter
+// refuses it, and the genuine reply, pasted next, still connects to the
+// same invite: the inviter's new connection keeps the invite's host ports
+// and, behind a NAT that keeps ports, its public address.
+func TestNATForgedReplyThenGenuine(t *testing.T) {
+	b := bedNew(t, natCone, natCone)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	args := func(name string) []string {
+		return []string{"--source", "pattern", "--size", "320x240", "--fps", "15", "--seconds", "20",
+			"--stun", bedSTUN1.String(), "--stats", filepath.Join(b.dir, name+".jsonl")}
+	}
+	inv := bedStart(t, ctx, b.host[0], append([]string{"invite"}, args("inviter")...)...)
+	code := inv.code(t, "invite")
+	meant := bedStart(t, ctx, b.host[1], append(append([]string{"join"}, args("meant")...), code)...)
+	genuine := meant.code(t, "genuine reply")
+	impostor := bedStart(t, ctx, b.host[1], append(append([]string{"join"}, args("impostor")...), code)...)
+	fake, err := invite.Decode(impostor.code(t, "impostor's reply"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := invite.Decode(genuine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Fingerprint = g.Fingerprint
+	forged, err := invite.Encode(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(inv.stdin, forged)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, stderr := inv.output(); strings.Contains(stderr, "that reply was refused") {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, stderr := inv.output()
+			t.Fatalf("the forged reply was not refused within 30 s; inviter stderr:\n%s", stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	refusedAt := time.Now()
+	fmt.Fprintln(inv.stdin, genuine)
+	for _, p := range []struct {
+		name, stats string
+		proc        *bedProc
+	}{{"inviter", "inviter", inv}, {"invited", "meant", meant}} {
+		for {
+			var frames uint64
+			for _, l := range faultStats(filepath.Join(b.dir, p.stats+".jsonl")) {
+				frames = max(frames, l.FramesDecoded)
+			}
+			if frames > 15 {
+				t.Logf("%s: %d frames decoded %.1f s after the genuine reply", p.name, frames, time.Since(refusedAt).Seconds())
+				break
+			}
+			if time.Since(refusedAt) > 30*time.Second {
+				_, a := inv.output()
+				_, m := meant.output()
+				t.Fatalf("%s: no video within 30 s of the genuine reply; inviter stderr:\n%s\ninvited stderr:\n%s", p.name, a, m)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 }

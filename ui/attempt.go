@@ -20,6 +20,7 @@ const (
 // camera and the two video views.
 type attempt struct {
 	sess   *rtc.Session
+	invite string // the invite code, on the inviting side
 	source *media.SwitchSource
 	remote *VideoView
 	self   *VideoView

@@ -47,6 +47,10 @@ func endMessage(reason error) string {
 	}
 }
 
+// replyRefusedMessage is shown under the reply field when the reply pasted
+// came from someone other than the person it names.
+const replyRefusedMessage = "That reply was refused: whoever answered is not the person the reply code names, so someone else may have seen your invite. Your invite still stands: paste the reply from the person you invited."
+
 // callScreen is the call in progress.
 type callScreen struct {
 	u      *UI
@@ -166,6 +170,14 @@ func setOrHide(l *widget.Label, text string) {
 }
 
 func (c *callScreen) showState(state rtc.State, peer rtc.PeerMedia) {
+	if refused := c.att.sess.RefusedReply(); refused != nil && state == rtc.StateWaiting {
+		// The reply was refused and the invite stands: back to it.
+		c.cancel()
+		if c.u.attempt == c.att {
+			c.u.showStartFor(c.att, replyRefusedMessage)
+		}
+		return
+	}
 	switch state {
 	case rtc.StateConnected:
 		c.status.SetText("Connected")

@@ -164,8 +164,21 @@ func (f *codeField) offer(label, text string) {
 // showStart is the inviting side: make the invite, take the reply.
 func (u *UI) showStart() {
 	u.endAttempt()
-	remote, self := NewVideoView("Connecting…", false), NewVideoView("", true)
-	Pair(remote, self)
+	u.showStartFor(nil, "")
+}
+
+// showStartFor shows the inviting side's screen. With prev, its invite
+// still stands (a reply was refused, for the reason in message): the
+// screen shows the same code and waits for another reply. Without, it
+// makes a new invite.
+func (u *UI) showStartFor(prev *attempt, message string) {
+	var remote, self *VideoView
+	if prev != nil {
+		remote, self = prev.remote, prev.self
+	} else {
+		remote, self = NewVideoView("Connecting…", false), NewVideoView("", true)
+		Pair(remote, self)
+	}
 	title := widget.NewLabelWithStyle("Start a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status := widget.NewLabel("Preparing your invite code…")
 	code := u.newCodeBox()
@@ -221,11 +234,25 @@ func (u *UI) showStart() {
 	u.clipboardCheck = func(text string) bool { return att != nil && att.sess.CheckReply(text) == nil }
 	u.clipboardOffer = func(text string) { reply.offer("Paste the reply code from the clipboard", text) }
 
+	ready := func(a *attempt) {
+		att = a
+		u.attempt = a
+		code.set(a.invite)
+		status.SetText("Your invite code is ready.")
+		reply.entry.Enable()
+		u.win.Canvas().Focus(reply.entry)
+		u.offerClipboard()
+	}
+	if prev != nil {
+		ready(prev)
+		status.SetText("Your invite code still stands.")
+		reply.errText.SetText(message)
+		return
+	}
 	go func() {
 		a, err := u.newAttempt(remote, self)
-		var text string
 		if err == nil {
-			text, err = a.sess.Invite(context.Background())
+			a.invite, err = a.sess.Invite(context.Background())
 		}
 		onUI(func() {
 			if u.parts.code != code {
@@ -242,13 +269,7 @@ func (u *UI) showStart() {
 				u.showHome("Could not prepare an invite: " + err.Error())
 				return
 			}
-			att = a
-			u.attempt = a
-			code.set(text)
-			status.SetText("Your invite code is ready.")
-			reply.entry.Enable()
-			u.win.Canvas().Focus(reply.entry)
-			u.offerClipboard()
+			ready(a)
 		})
 	}()
 }

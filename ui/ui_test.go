@@ -187,6 +187,59 @@ func TestStartScreenValidatesTheReply(t *testing.T) {
 	}
 }
 
+// A reply that names the invited person but comes from someone else: the
+// call screen goes back to the same invite with the reason, and the
+// genuine reply pasted next connects.
+func TestStartScreenAfterARefusedReply(t *testing.T) {
+	u := newTestUI(t)
+	u.showStart()
+	waitFor(t, "invite code", func() bool { return strings.HasPrefix(u.parts.code.label.Text, invite.Prefix) })
+	own := u.parts.code.label.Text
+	genuine, meant := rtctest.Join(t, own)
+	impostorReply, _ := rtctest.Join(t, own)
+	code, err := invite.Decode(impostorReply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := invite.Decode(genuine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code.Fingerprint = g.Fingerprint // the impostor's addresses and credentials
+	forged, err := invite.Encode(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.Type(u.parts.field.entry, forged)
+	if u.call == nil {
+		t.Fatalf("the forged reply did not start the call (%q)", u.parts.field.errText.Text)
+	}
+	waitFor(t, "back to the invite", func() bool { return u.call == nil && u.parts.code != nil })
+	if u.parts.code.label.Text != own {
+		t.Errorf("the invite shown is %q, want the same one", u.parts.code.label.Text)
+	}
+	if got := u.parts.field.errText.Text; !strings.Contains(got, "refused") {
+		t.Errorf("message %q, want it to say the reply was refused", got)
+	}
+	if u.attempt == nil || u.attempt.sess.State() != rtc.StateWaiting {
+		t.Fatal("the invite is not waiting for a reply any more")
+	}
+	// Pasting the same forged reply again is refused at once.
+	test.Type(u.parts.field.entry, forged)
+	if got := u.parts.field.errText.Text; !strings.Contains(got, "refused") || !u.parts.connect.Disabled() {
+		t.Errorf("the same forged reply again: message %q, Connect disabled %v", got, u.parts.connect.Disabled())
+	}
+	u.parts.field.entry.SetText("")
+	test.Type(u.parts.field.entry, genuine)
+	if u.call == nil {
+		t.Fatalf("the genuine reply did not start the call (%q)", u.parts.field.errText.Text)
+	}
+	waitFor(t, "connected", func() bool { return u.call != nil && u.call.status.Text == "Connected" })
+	if !strings.Contains(u.call.safety.Text, meant.SafetyCode()) {
+		t.Errorf("safety code %q, want the genuine joiner's %q", u.call.safety.Text, meant.SafetyCode())
+	}
+}
+
 func TestCallScreenStates(t *testing.T) {
 	u := newTestUI(t)
 	s := rtctest.Session(t)

@@ -116,7 +116,15 @@ func Invite(args []string, std Streams) error {
 				fmt.Fprintf(std.Stderr, "peercall: %v\n", err)
 				continue
 			}
-			return c.run(ctx)
+			err = c.run(ctx)
+			var refused replyRefused
+			if errors.As(err, &refused) {
+				// The invite stands: the next line may be the genuine reply.
+				fmt.Fprintf(std.Stderr, "peercall: %v\n", refused.err)
+				c.log.Info("waiting for another reply on stdin")
+				continue
+			}
+			return err
 		}
 	}
 }
@@ -266,6 +274,12 @@ func openSource(f *callFlags, log *slog.Logger) (media.VideoSource, error) {
 }
 
 // run waits for the call to connect and end, writing statistics.
+// replyRefused is returned by run when the reply pasted was refused after
+// it was applied and the invite waits for another.
+type replyRefused struct{ err error }
+
+func (r replyRefused) Error() string { return r.err.Error() }
+
 func (c *call) run(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -293,6 +307,9 @@ func (c *call) run(ctx context.Context) error {
 				limit = time.After(time.Duration(c.flags.seconds * float64(time.Second)))
 			}
 		case <-c.sess.Changed():
+			if err := c.sess.RefusedReply(); err != nil && c.sess.State() == rtc.StateWaiting {
+				return replyRefused{err}
+			}
 			// A new state is written at once, not at the next tick, so a
 			// dead peer shows in the file when the session notices it.
 			if st := c.sess.Stats(); st.State != prev.State {
