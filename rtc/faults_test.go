@@ -206,7 +206,8 @@ func TestForgedReplyIsRefused(t *testing.T) {
 	if err := inviter.AcceptReply(forged); err != nil {
 		t.Fatal(err)
 	}
-	refuseBy := time.Now().Add(30 * time.Second)
+	pasted := time.Now()
+	refuseBy := pasted.Add(30 * time.Second)
 	for inviter.RefusedReply() == nil || inviter.State() != StateWaiting {
 		select {
 		case <-inviter.Done():
@@ -220,7 +221,7 @@ func TestForgedReplyIsRefused(t *testing.T) {
 	if err := inviter.RefusedReply(); !errors.Is(err, ErrReplyNotVerified) {
 		t.Errorf("refused with %v, want %v", err, ErrReplyNotVerified)
 	}
-	t.Logf("the inviter says: %v", inviter.RefusedReply())
+	t.Logf("refused and waiting again %v after the paste; the inviter says: %v", time.Since(pasted).Round(time.Millisecond), inviter.RefusedReply())
 	select {
 	case <-inviter.Done():
 		t.Fatalf("the invite ended: %v", inviter.Err())
@@ -239,6 +240,7 @@ func TestForgedReplyIsRefused(t *testing.T) {
 	}
 
 	// The genuine reply still connects to the same invite.
+	pasted = time.Now()
 	if err := inviter.AcceptReply(genuine); err != nil {
 		t.Fatalf("the genuine reply after a refused one: %v", err)
 	}
@@ -257,6 +259,7 @@ func TestForgedReplyIsRefused(t *testing.T) {
 			t.Fatalf("%s did not connect with the genuine reply (state %v)", s.name, s.s.State())
 		}
 	}
+	t.Logf("connected %v after the genuine reply", time.Since(pasted).Round(time.Millisecond))
 	eventually(t, 15*time.Second, "pictures both ways", func() bool {
 		_, a := liveVideoFrames(inviter)
 		_, b := liveVideoFrames(meant)
