@@ -30,29 +30,40 @@ import (
 // fate: received is final at once; not received is held as a hole until a
 // later feedback says it arrived or twccReorderWindow has passed since it
 // was first reported missing, and is then final as lost. Numbers the
-// estimator has already been given are dropped when reported again. Each
-// time feedback comes in, one TransportLayerCC (more only when arrival
-// times do not fit one) replaces it, covering the numbers from the first
-// not yet given up to the first unresolved hole, with the real arrival
-// times.
+// estimator has already been given are dropped when reported again. The
+// statuses go out in the batches the receiver made, each a reorder window
+// after it came in, small ones merged (see emit for why), in
+// TransportLayerCC packets of the normaliser's own with the real arrival
+// times, in place of the feedback in the RTCP compound.
 
 // twccReorderWindow is how long a number reported missing may still turn
-// out to have arrived. A Peercall peer sends feedback every 50 ms, and a
-// browser every 50 ms too unless its estimate is below ~200 kbit/s (then
-// up to every 250 ms). A packet overtaken by later ones misses the
-// feedback sent just before it arrives and is in the next one, 50 ms
-// later; with tens of milliseconds of jitter on the feedback itself, the
-// correcting feedback comes 30–70 ms after the one that reported the
-// hole. 100 ms covers that with room to spare, and holds the estimator's
-// input back by no more than it must: everything after a hole waits with
-// it. A correction that comes later still (a slow browser's feedback) is
-// dropped, and its packet counts as lost once — never twice.
+// out to have arrived, and so how long every batch is held. A Peercall
+// peer sends feedback every 50 ms, and a browser every 50 ms too unless
+// its estimate is below ~200 kbit/s (then up to every 250 ms). A packet
+// overtaken by later ones misses the feedback sent just before it arrives
+// and is in the next one, 50 ms later; with tens of milliseconds of jitter
+// on the feedback itself, the correcting feedback comes 30–70 ms after the
+// one that reported the hole. 100 ms covers that with room to spare, and
+// delays the estimator by no more than it must. A correction that comes
+// later still (a slow browser's feedback) is dropped, and its packet
+// counts as lost once — never twice.
 const twccReorderWindow = 100 * time.Millisecond
+
+// twccMaxLateness is how long a packet reported missing and then received
+// may have arrived after the next one received and still count as
+// received: 50 ms, in 250 µs ticks. A packet overtaken because the link
+// reorders arrives within its jitter of the others (20 ms here); one whose
+// first transmission was lost arrives about a round trip later, resent by
+// pion's NACK responder under its original transport sequence number (no
+// RTX), and is lost as far as congestion goes. Given out as received, in
+// number order, its arrival a round trip late would also read to the
+// delay-based estimator as a queue building up.
+const twccMaxLateness = 50 * 4
 
 const (
 	// twccRingSize bounds the numbers held (a power of two): those not yet
-	// given to the estimator. At the 6 Mbit/s maximum, ~600 packets a
-	// second, a window's worth is ~60.
+	// given to the estimator, for 250 ms at most, ~150 at the 6 Mbit/s
+	// maximum (~600 packets a second).
 	twccRingSize = 4096
 	// twccResetGap: feedback that starts this many numbers past the
 	// highest number known (feedback lost for seconds, or numbering that
@@ -62,6 +73,13 @@ const (
 	// twccStaleResets is how many feedbacks in a row far behind make the
 	// normaliser follow them.
 	twccStaleResets = 3
+	// twccMaxCuts bounds the batch ends remembered (~3 s of feedback).
+	twccMaxCuts = 64
+	// Batches go out merged into packets of at least twccMinBatch numbers,
+	// a batch waiting at most twccMergeWait past its due time for others
+	// to join it (see emit).
+	twccMinBatch  = 20
+	twccMergeWait = 150 * time.Millisecond
 )
 
 // Statuses of a number in transport-cc feedback (rtcp's symbols).
@@ -222,6 +240,7 @@ const (
 
 type twccEntry struct {
 	state twccState
+	late  bool          // received, after it was reported missing
 	since time.Duration // hole or unknown: since when (normaliser clock)
 	at    int64         // received: arrival, 250 µs ticks
 }
@@ -232,8 +251,9 @@ type twccNormStats struct {
 	Invalid    int // of which could not be parsed and were dropped
 	Stale      int // of which were far behind and dropped
 	Emitted    int // TransportLayerCC packets given out
-	Repeats    int // statuses dropped: the number was given out already
+	Repeats    int // statuses dropped: the number was final already
 	Late       int // holes that a later feedback reported received
+	TooLate    int // of which given out as lost, see twccMaxLateness
 	Lost       int // holes given out as lost after the window
 	Unreported int // numbers never reported, skipped after the window
 	Overflow   int // numbers dropped unreported for want of room
@@ -243,8 +263,10 @@ type twccNormStats struct {
 // twccNormaliser holds the feedback state of one connection. It is not
 // safe for concurrent use.
 type twccNormaliser struct {
-	window time.Duration
-	epoch  time.Time
+	window    time.Duration
+	minBatch  int64         // twccMinBatch but in tests
+	mergeWait time.Duration // twccMergeWait but in tests
+	epoch     time.Time
 
 	started bool
 	// Numbers next ≤ n < high are held in ring; below next they have been
@@ -259,6 +281,9 @@ type twccNormaliser struct {
 	senderSSRC uint32
 	mediaSSRC  uint32
 	stale      int // feedbacks in a row far behind
+	// cuts are where incoming feedback batches ended, in order, all above
+	// next.
+	cuts []twccCut
 
 	stats twccNormStats
 
@@ -269,7 +294,7 @@ type twccNormaliser struct {
 }
 
 func newTWCCNormaliser(window time.Duration, now time.Time) *twccNormaliser {
-	return &twccNormaliser{window: window, epoch: now}
+	return &twccNormaliser{window: window, minBatch: twccMinBatch, mergeWait: twccMergeWait, epoch: now}
 }
 
 func (n *twccNormaliser) entry(seq int64) *twccEntry {
@@ -283,6 +308,7 @@ func (n *twccNormaliser) reset(seq int64) {
 	n.started = true
 	n.next, n.high = seq, seq
 	n.stale = 0
+	n.cuts = n.cuts[:0]
 }
 
 // add takes in one TransportLayerCC (the raw packet) at time now. A packet
@@ -336,6 +362,9 @@ func (n *twccNormaliser) add(p []byte, now time.Time) error {
 		seq := base + int64(seq16-h.base)
 		n.apply(seq, status, refTicks+ticks, t)
 	})
+	if h.count > 0 {
+		n.addCut(twccCut{end: base + int64(h.count), at: t})
+	}
 	return nil
 }
 
@@ -364,10 +393,11 @@ func (n *twccNormaliser) apply(seq int64, status uint16, at int64, t time.Durati
 	case twccUnknown, twccHole:
 		switch status {
 		case twccSmallDelta, twccLargeDelta:
-			if e.state == twccHole {
+			late := e.state == twccHole
+			if late {
 				n.stats.Late++
 			}
-			*e = twccEntry{state: twccReceived, at: at}
+			*e = twccEntry{state: twccReceived, at: at, late: late}
 		case twccReceivedNoDelta:
 			if e.state == twccHole {
 				n.stats.Late++
@@ -388,14 +418,126 @@ func twccMaxSize(k, deltaBytes int) int {
 	return (20 + 2*((k+6)/7) + max(deltaBytes, 1) + 3) &^ 3
 }
 
-// emit appends to dst, as marshalled TransportLayerCC packets, the
-// statuses resolved at time now from the first number not yet given out
-// up to the first unresolved one, within budget bytes. Statuses that do
-// not fit wait for the next call. Usually one packet comes out; a number
-// never reported, or an arrival too far from the previous one for a
-// delta, starts another.
+// overtakenBy is how long after the next number received after seq
+// (looking a little way ahead) seq's packet arrived at, in 250 µs ticks; 0
+// when none is known.
+func (n *twccNormaliser) overtakenBy(seq, at int64) int64 {
+	for s := seq + 1; s < n.high && s <= seq+64; s++ {
+		if e := n.entry(s); e.state == twccReceived {
+			return at - e.at
+		}
+	}
+	return 0
+}
+
+// twccCut is the end of a batch of statuses as the receiver sent it: one
+// past the last number of an incoming feedback, and when it came in.
+type twccCut struct {
+	end int64
+	at  time.Duration
+}
+
+// emit appends to dst, as marshalled TransportLayerCC packets, the batches
+// of statuses due at time now, within budget bytes.
+//
+// Batches are those the receiver made — each incoming feedback's range,
+// less what earlier ones covered — and each is due, whole and with its
+// final statuses, a reorder window after its feedback came in: by then a
+// number it reported missing has been reported received if it was only
+// overtaken. Every batch waits the same, with or without a hole, because
+// pion's estimator averages the loss ratio of each feedback packet over
+// time, weighting each by the time since the previous one: a batch held
+// back for its hole while the others flowed would come after a longer
+// pause than the rest, weigh more, and carry the loss every time (and
+// batches cut at each unresolved hole would all start with a loss: at
+// 5 % loss the mean of their loss ratios is ~16 %).
+//
+// Batches due together, or due within twccMergeWait of each other, go out
+// as one packet of at least twccMinBatch numbers: the estimator cuts its
+// estimate whenever a packet's loss ratio and its running average are both
+// above 10 %, and a 50 ms batch of a few packets (5–10 at a few hundred
+// kbit/s) reaches that on a single loss; where the number of packets
+// decides the merging, not their fate, the mean stays the loss rate.
+//
+// A batch with a number still unresolved, or one that does not fit whole
+// in budget (unless it is the first), waits for the next call.
 func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
+	if !n.started {
+		return dst
+	}
 	t := now.Sub(n.epoch)
+	ready := n.next
+	for ready < n.high && n.resolved(n.entry(ready), t) {
+		ready++
+	}
+	n.dropCuts()
+	start := len(dst)
+	for {
+		due := 0
+		for due < len(n.cuts) && n.cuts[due].end <= ready && t-n.cuts[due].at >= n.window {
+			due++
+		}
+		if due == 0 {
+			return dst
+		}
+		last := 0
+		for last < due-1 && n.cuts[last].end-n.next < n.minBatch {
+			last++
+		}
+		if n.cuts[last].end-n.next < n.minBatch && t-n.cuts[0].at < n.window+n.mergeWait {
+			return dst // small: wait for the next batches
+		}
+		mark, next, stats, fbCount, outRef := len(dst), n.next, n.stats, n.fbCount, n.outRef
+		var whole bool
+		dst, whole = n.emitBatch(dst, n.cuts[last].end, budget-(len(dst)-start))
+		if !whole {
+			if mark > start {
+				// Not the first batch: it goes out whole with the next call.
+				dst, n.next, n.stats, n.fbCount, n.outRef = dst[:mark], next, stats, fbCount, outRef
+			}
+			return dst
+		}
+		n.cuts = n.cuts[:copy(n.cuts, n.cuts[last+1:])]
+	}
+}
+
+// resolved reports whether the number's fate is final at time t.
+func (n *twccNormaliser) resolved(e *twccEntry, t time.Duration) bool {
+	switch e.state {
+	case twccReceived, twccReceivedNoTime:
+		return true
+	}
+	return t-e.since >= n.window
+}
+
+// addCut records the end of an incoming feedback's batch. A feedback
+// that ends at or before the last batch (a repeat, or one that came after
+// a later one) makes no batch of its own: its numbers join the batch that
+// covers them. The oldest batch merges into the next when there are too
+// many.
+func (n *twccNormaliser) addCut(c twccCut) {
+	if c.end <= n.next || (len(n.cuts) > 0 && c.end <= n.cuts[len(n.cuts)-1].end) {
+		return
+	}
+	if len(n.cuts) == twccMaxCuts {
+		n.cuts = n.cuts[:copy(n.cuts, n.cuts[1:])]
+	}
+	n.cuts = append(n.cuts, c)
+}
+
+// dropCuts forgets cuts at or below the first number not given out.
+func (n *twccNormaliser) dropCuts() {
+	i := 0
+	for i < len(n.cuts) && n.cuts[i].end <= n.next {
+		i++
+	}
+	n.cuts = n.cuts[:copy(n.cuts, n.cuts[i:])]
+}
+
+// emitBatch appends the resolved statuses from n.next up to end as
+// TransportLayerCC packets within budget bytes, and reports whether all of
+// them fitted.
+func (n *twccNormaliser) emitBatch(dst []byte, end int64, budget int) ([]byte, bool) {
 	used := 0 // bytes of finished packets
 	var (
 		base        int64 // first number of the packet being built
@@ -413,29 +555,24 @@ func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
 		n.syms, n.deltas = n.syms[:0], n.deltas[:0]
 		deltaBytes, haveArrival = 0, false
 	}
-	for n.started && n.next < n.high {
+	for ; n.next < end; n.next++ {
 		e := n.entry(n.next)
 		status := twccNotReceived
 		var delta int64
+		tooLate := false
 		switch e.state {
 		case twccUnknown:
-			if t-e.since < n.window {
-				finish()
-				return dst
-			}
 			// Never reported: the estimator hears nothing of it.
 			finish()
 			n.stats.Unreported++
-			n.next++
 			continue
-		case twccHole:
-			if t-e.since < n.window {
-				finish()
-				return dst
-			}
 		case twccReceivedNoTime:
 			status = twccReceivedNoDelta
 		case twccReceived:
+			if e.late && n.overtakenBy(n.next, e.at) > twccMaxLateness {
+				tooLate = true
+				break // given out as not received
+			}
 			if haveArrival {
 				delta = e.at - prev
 				if delta < -32768 || delta > 32767 {
@@ -467,7 +604,7 @@ func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
 				haveArrival = false
 			}
 			finish()
-			return dst
+			return dst, false
 		}
 		if len(n.syms) == 0 {
 			base = n.next
@@ -481,10 +618,12 @@ func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
 		if e.state == twccHole {
 			n.stats.Lost++
 		}
-		n.next++
+		if tooLate {
+			n.stats.TooLate++
+		}
 	}
 	finish()
-	return dst
+	return dst, true
 }
 
 // marshal encodes the statuses in n.syms and n.deltas (deltaBytes bytes of
