@@ -28,25 +28,26 @@ import (
 // The normaliser sits in front of the estimator and rewrites the feedback
 // so that the estimator sees each sequence number once, with its final
 // fate: received is final at once; not received is held as a hole until a
-// later feedback says it arrived or twccReorderWindow has passed since it
-// was first reported missing, and is then final as lost. Numbers the
-// estimator has already been given are dropped when reported again. The
-// statuses go out in the batches the receiver made, each a reorder window
-// after it came in, small ones merged (see emit for why), in
+// later feedback says it arrived, or until the batch it was reported in is
+// due — the receiver's next feedback has come in, or twccReorderWindow has
+// passed — and is then final as lost. Numbers the estimator has already
+// been given are dropped when reported again. The statuses go out in the
+// batches the receiver made, small ones merged (see emit for why), in
 // TransportLayerCC packets of the normaliser's own with the real arrival
 // times, in place of the feedback in the RTCP compound.
 
-// twccReorderWindow is how long a number reported missing may still turn
-// out to have arrived, and so how long every batch is held. A Peercall
-// peer sends feedback every 50 ms, and a browser every 50 ms too unless
-// its estimate is below ~200 kbit/s (then up to every 250 ms). A packet
-// overtaken by later ones misses the feedback sent just before it arrives
-// and is in the next one, 50 ms later; with tens of milliseconds of jitter
-// on the feedback itself, the correcting feedback comes 30–70 ms after the
-// one that reported the hole. 100 ms covers that with room to spare, and
-// delays the estimator by no more than it must. A correction that comes
-// later still (a slow browser's feedback) is dropped, and its packet
-// counts as lost once — never twice.
+// twccReorderWindow is how long a batch of feedback is held at most for a
+// number it reported missing to turn out to have arrived; the receiver's
+// next feedback ends the wait sooner. A Peercall peer sends feedback every
+// 50 ms, and a browser every 50 ms too unless its estimate is below ~200
+// kbit/s (then up to every 250 ms). A packet overtaken by later ones
+// misses the feedback sent just before it arrives and is in the next one,
+// 50 ms later; with tens of milliseconds of jitter on the feedback itself,
+// the correcting feedback comes 30–70 ms after the one that reported the
+// hole. 100 ms covers that with room to spare should the next feedback be
+// lost. A correction that comes later still (a slow browser's feedback, a
+// link that reorders by more than the feedback interval) is dropped, and
+// its packet counts as lost once — never twice.
 const twccReorderWindow = 100 * time.Millisecond
 
 // twccMaxLateness is how long a packet reported missing and then received
@@ -78,8 +79,13 @@ const (
 	// Batches go out merged into packets of at least twccMinBatch numbers,
 	// a batch waiting at most twccMergeWait past its due time for others
 	// to join it (see emit).
-	twccMinBatch  = 20
-	twccMergeWait = 150 * time.Millisecond
+	twccMinBatch  = 12
+	twccMergeWait = 50 * time.Millisecond
+	// twccNextFeedbackGap tells the receiver's next feedback from another
+	// packet of the same one: feedback built at once (a full packet and
+	// the rest) comes in at most the link's jitter apart (20 ms here),
+	// feedback built a Peercall interval later 50 ± 20 ms.
+	twccNextFeedbackGap = 25 * time.Millisecond
 )
 
 // Statuses of a number in transport-cc feedback (rtcp's symbols).
@@ -230,8 +236,8 @@ type twccState uint8
 
 const (
 	// twccUnknown: never reported, though later numbers were (the
-	// feedback covering it was lost); given up after the window without
-	// being reported, as the estimator would never have heard of it.
+	// feedback covering it was lost); left out when its batch is due, as
+	// the estimator would never have heard of it.
 	twccUnknown        twccState = iota
 	twccHole                     // reported not received
 	twccReceived                 // reported received, with an arrival time
@@ -240,9 +246,8 @@ const (
 
 type twccEntry struct {
 	state twccState
-	late  bool          // received, after it was reported missing
-	since time.Duration // hole or unknown: since when (normaliser clock)
-	at    int64         // received: arrival, 250 µs ticks
+	late  bool  // received, after it was reported missing
+	at    int64 // received: arrival, 250 µs ticks
 }
 
 // twccNormStats counts what the normaliser did, for tests and logs.
@@ -254,8 +259,8 @@ type twccNormStats struct {
 	Repeats    int // statuses dropped: the number was final already
 	Late       int // holes that a later feedback reported received
 	TooLate    int // of which given out as lost, see twccMaxLateness
-	Lost       int // holes given out as lost after the window
-	Unreported int // numbers never reported, skipped after the window
+	Lost       int // holes given out as lost
+	Unreported int // numbers never reported, left out
 	Overflow   int // numbers dropped unreported for want of room
 	Resets     int
 }
@@ -360,8 +365,13 @@ func (n *twccNormaliser) add(p []byte, now time.Time) error {
 	refTicks := ref * 256 // 64 ms = 256 × 250 µs
 	_, _ = walkTWCC(p, func(seq16, status uint16, ticks int64) {
 		seq := base + int64(seq16-h.base)
-		n.apply(seq, status, refTicks+ticks, t)
+		n.apply(seq, status, refTicks+ticks)
 	})
+	for i := range n.cuts {
+		if c := &n.cuts[i]; !c.haveNext && t-c.at >= twccNextFeedbackGap {
+			c.next, c.haveNext = t, true
+		}
+	}
 	if h.count > 0 {
 		n.addCut(twccCut{end: base + int64(h.count), at: t})
 	}
@@ -369,7 +379,7 @@ func (n *twccNormaliser) add(p []byte, now time.Time) error {
 }
 
 // apply records one reported status.
-func (n *twccNormaliser) apply(seq int64, status uint16, at int64, t time.Duration) {
+func (n *twccNormaliser) apply(seq int64, status uint16, at int64) {
 	if seq < n.next {
 		n.stats.Repeats++
 		return
@@ -382,7 +392,7 @@ func (n *twccNormaliser) apply(seq int64, status uint16, at int64, t time.Durati
 				n.stats.Overflow++
 				n.next++
 			}
-			*n.entry(n.high) = twccEntry{state: twccUnknown, since: t}
+			*n.entry(n.high) = twccEntry{state: twccUnknown}
 			n.high++
 		}
 	}
@@ -404,7 +414,6 @@ func (n *twccNormaliser) apply(seq int64, status uint16, at int64, t time.Durati
 			}
 			*e = twccEntry{state: twccReceivedNoTime}
 		default:
-			// A hole counts from when the number was first known missing.
 			e.state = twccHole
 		}
 	}
@@ -433,48 +442,49 @@ func (n *twccNormaliser) overtakenBy(seq, at int64) int64 {
 // twccCut is the end of a batch of statuses as the receiver sent it: one
 // past the last number of an incoming feedback, and when it came in.
 type twccCut struct {
-	end int64
-	at  time.Duration
+	end      int64
+	at       time.Duration
+	next     time.Duration // when the receiver's next feedback came in
+	haveNext bool
 }
 
 // emit appends to dst, as marshalled TransportLayerCC packets, the batches
 // of statuses due at time now, within budget bytes.
 //
 // Batches are those the receiver made — each incoming feedback's range,
-// less what earlier ones covered — and each is due, whole and with its
-// final statuses, a reorder window after its feedback came in: by then a
-// number it reported missing has been reported received if it was only
-// overtaken. Every batch waits the same, with or without a hole, because
-// pion's estimator averages the loss ratio of each feedback packet over
-// time, weighting each by the time since the previous one: a batch held
-// back for its hole while the others flowed would come after a longer
-// pause than the rest, weigh more, and carry the loss every time (and
-// batches cut at each unresolved hole would all start with a loss: at
-// 5 % loss the mean of their loss ratios is ~16 %).
+// less what earlier ones covered — and each goes out whole, with its final
+// statuses, when it is due: once the receiver's next feedback has come in
+// (a later one at least twccNextFeedbackGap after it), or
+// twccReorderWindow after it came in, whichever is first. A packet
+// overtaken by later ones is in the feedback after the one that missed it,
+// so by then it has been reported received; a number still missing is
+// lost, one never reported is left out. Every batch waits the same, with
+// or without a hole, because pion's estimator averages the loss ratio of
+// each feedback packet over time, weighting each by the time since the
+// previous one: a batch held back for its hole while the others flowed
+// would come after a longer pause than the rest, weigh more, and carry the
+// loss every time (and batches cut at each unresolved hole would all start
+// with a loss: at 5 % loss the mean of their loss ratios is ~16 %).
 //
-// Batches due together, or due within twccMergeWait of each other, go out
-// as one packet of at least twccMinBatch numbers: the estimator cuts its
+// Batches due together, or within twccMergeWait of each other, go out as
+// one packet of at least twccMinBatch numbers: the estimator cuts its
 // estimate whenever a packet's loss ratio and its running average are both
 // above 10 %, and a 50 ms batch of a few packets (5–10 at a few hundred
 // kbit/s) reaches that on a single loss; where the number of packets
 // decides the merging, not their fate, the mean stays the loss rate.
 //
-// A batch with a number still unresolved, or one that does not fit whole
-// in budget (unless it is the first), waits for the next call.
+// A batch that does not fit whole in budget (unless it is the first)
+// waits for the next call.
 func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
 	if !n.started {
 		return dst
 	}
 	t := now.Sub(n.epoch)
-	ready := n.next
-	for ready < n.high && n.resolved(n.entry(ready), t) {
-		ready++
-	}
 	n.dropCuts()
 	start := len(dst)
 	for {
 		due := 0
-		for due < len(n.cuts) && n.cuts[due].end <= ready && t-n.cuts[due].at >= n.window {
+		for due < len(n.cuts) && n.dueAt(due) <= t {
 			due++
 		}
 		if due == 0 {
@@ -484,7 +494,7 @@ func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
 		for last < due-1 && n.cuts[last].end-n.next < n.minBatch {
 			last++
 		}
-		if n.cuts[last].end-n.next < n.minBatch && t-n.cuts[0].at < n.window+n.mergeWait {
+		if n.cuts[last].end-n.next < n.minBatch && t-n.dueAt(0) < n.mergeWait {
 			return dst // small: wait for the next batches
 		}
 		mark, next, stats, fbCount, outRef := len(dst), n.next, n.stats, n.fbCount, n.outRef
@@ -501,13 +511,14 @@ func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
 	}
 }
 
-// resolved reports whether the number's fate is final at time t.
-func (n *twccNormaliser) resolved(e *twccEntry, t time.Duration) bool {
-	switch e.state {
-	case twccReceived, twccReceivedNoTime:
-		return true
+// dueAt is when batch j of n.cuts is due (normaliser clock): when the next
+// feedback came in, or a reorder window after its own.
+func (n *twccNormaliser) dueAt(j int) time.Duration {
+	c := n.cuts[j]
+	if c.haveNext {
+		return min(c.next, c.at+n.window)
 	}
-	return t-e.since >= n.window
+	return c.at + n.window
 }
 
 // addCut records the end of an incoming feedback's batch. A feedback

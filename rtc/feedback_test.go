@@ -374,8 +374,8 @@ func TestFeedbackParsesPionRecorder(t *testing.T) {
 
 // A packet overtaken by later ones: reported missing, then received in the
 // recorder's repeated range; the estimator hears of it once, as received,
-// in the batch the receiver first reported it in, a window after that
-// batch came in; and of nothing else twice.
+// in the batch the receiver first reported it in, when the next feedback
+// has come in; and of nothing else twice.
 func TestFeedbackLatePacketOnce(t *testing.T) {
 	nt := newNormTest(t)
 	const ref = 2000
@@ -386,39 +386,30 @@ func TestFeedbackLatePacketOnce(t *testing.T) {
 		lost(5), recv(6, b+25), recv(7, b+29), lost(8), recv(9, b+37),
 	})
 	if out := nt.feed(buildFB(t, ref, 1, chunksTwoBit, first)); out != nil {
-		t.Fatalf("emitted %v at once, want it held for the window", out)
+		t.Fatalf("emitted %v at once, want it held until the next feedback", out)
 	}
 	// 50 ms later: 5 arrived 5 ms after 6; the recorder re-reports from 5
-	// on, 8 still missing, and new numbers 10–12.
+	// on, 8 still missing, and new numbers 10–12. The first batch, 0–9,
+	// goes out whole: 5 received at its real arrival, 8 lost.
 	nt.clock.advance(50 * time.Millisecond)
+	want := slices.Clone(first)
+	want[5] = recv(5, b+45)
 	if out := nt.feed(buildFB(t, ref, 2, chunksTwoBit, withTypes(ref, []fbStatus{
 		recv(5, b+45), recv(6, b+25), recv(7, b+29), lost(8), recv(9, b+37),
 		recv(10, b+210), recv(11, b+214), recv(12, b+218),
-	}))); out != nil {
-		t.Fatalf("emitted %v before the first batch was due", out)
+	}))); !slices.Equal(withoutTypes(out), withoutTypes(want)) {
+		t.Fatalf("first batch %v, want %v", out, want)
 	}
 	if nt.n.stats.Late != 1 {
 		t.Errorf("%d late packets counted, want 1", nt.n.stats.Late)
 	}
-	// 99 ms after the first feedback: still held.
-	nt.clock.advance(49 * time.Millisecond)
+	// With no feedback after it, the second batch, 10–12, is due a window
+	// after it came in.
+	nt.clock.advance(99 * time.Millisecond)
 	if out := nt.flush(); out != nil {
 		t.Fatalf("emitted %v before the window passed", out)
 	}
-	// The first batch, 0–9, whole: 5 received at its real arrival, 8 lost.
 	nt.clock.advance(1 * time.Millisecond)
-	want := slices.Clone(first)
-	want[5] = recv(5, b+45)
-	if out := nt.flush(); !slices.Equal(withoutTypes(out), withoutTypes(want)) {
-		t.Fatalf("first batch %v, want %v", out, want)
-	}
-	// A repeat brings nothing new and nothing is due: dropped whole.
-	nt.clock.advance(20 * time.Millisecond)
-	if out := nt.feed(buildFB(t, ref, 3, chunksTwoBit, withTypes(ref, []fbStatus{recv(9, b+37), recv(10, b+210)}))); out != nil {
-		t.Fatalf("emitted %v", out)
-	}
-	// The second batch, 10–12, a window after the second feedback.
-	nt.clock.advance(30 * time.Millisecond)
 	if out := nt.flush(); !slices.Equal(seqs(out), []uint16{10, 11, 12}) {
 		t.Fatalf("second batch %v, want 10–12", out)
 	}
@@ -458,9 +449,7 @@ func TestFeedbackResentPacketIsLost(t *testing.T) {
 	nt.feed(buildFB(t, ref, 1, chunksTwoBit, withTypes(ref, []fbStatus{recv(0, b+1), lost(1), recv(2, b+9), lost(3), recv(4, b+17)})))
 	nt.clock.advance(50 * time.Millisecond)
 	// 1 arrived 51 ms after 2 (too late), 3 arrived 49 ms after 4 (in time).
-	nt.feed(buildFB(t, ref, 2, chunksTwoBit, withTypes(ref, []fbStatus{recv(1, b+9+204), recv(2, b+9), recv(3, b+17+196), recv(4, b+17)})))
-	nt.clock.advance(50 * time.Millisecond)
-	out := nt.flush()
+	out := nt.feed(buildFB(t, ref, 2, chunksTwoBit, withTypes(ref, []fbStatus{recv(1, b+9+204), recv(2, b+9), recv(3, b+17+196), recv(4, b+17)})))
 	want := []fbStatus{recv(0, b+1), lost(1), recv(2, b+9), recv(3, b+17+196), recv(4, b+17)}
 	if !slices.Equal(withoutTypes(out), want) {
 		t.Fatalf("emitted %v, want %v", out, want)
@@ -482,31 +471,27 @@ func withoutTypes(sts []fbStatus) []fbStatus {
 
 // Truly lost and reported missing again and again: emitted once, as lost,
 // with its batch.
-func TestFeedbackTrulyLostOnceAfterWindow(t *testing.T) {
+func TestFeedbackTrulyLostOnce(t *testing.T) {
 	nt := newNormTest(t)
 	const ref = 50
 	b := int64(ref * 256)
 	fb := func(c uint8, sts ...fbStatus) []byte { return buildFB(t, ref, c, chunksMixed, withTypes(ref, sts)) }
 	nt.feed(fb(0, recv(10, b), lost(11), recv(12, b+8)))
-	// Reported missing again, with more numbers each time.
-	for i := range 3 {
-		nt.clock.advance(30 * time.Millisecond)
-		sts := []fbStatus{lost(11), recv(12, b+8)}
-		for j := range i + 1 {
-			sts = append(sts, recv(uint16(13+j), b+20+int64(j)))
-		}
-		if out := nt.feed(fb(uint8(i+1), sts...)); out != nil {
-			t.Fatalf("at %d ms emitted %v, before the first batch was due", 30*(i+1), out)
-		}
+	nt.clock.advance(10 * time.Millisecond)
+	if out := nt.feed(fb(1, lost(11), recv(12, b+8), recv(13, b+20))); out != nil {
+		t.Fatalf("emitted %v with a feedback 10 ms after the first", out)
 	}
-	nt.clock.advance(10 * time.Millisecond) // 100 ms since the first
-	out := nt.feed(fb(9, lost(11), recv(12, b+8)))
-	if !slices.Equal(seqs(out), []uint16{10, 11, 12}) || out[1].status != twccNotReceived {
-		t.Fatalf("emitted %v, want 10, 11 lost, 12", out)
+	nt.clock.advance(40 * time.Millisecond)
+	out := nt.feed(fb(2, lost(11), recv(12, b+8), recv(13, b+20), recv(14, b+21)))
+	if !slices.Equal(seqs(out), []uint16{10, 11, 12, 13}) || out[1].status != twccNotReceived {
+		t.Fatalf("emitted %v, want 10, 11 lost, 12, 13", out)
+	}
+	if out := nt.feed(fb(3, lost(11), recv(12, b+8))); out != nil {
+		t.Fatalf("re-report emitted %v", out)
 	}
 	nt.clock.advance(100 * time.Millisecond)
-	if out := nt.feed(fb(10, lost(11), recv(12, b+8))); !slices.Equal(seqs(out), []uint16{13, 14, 15}) {
-		t.Fatalf("emitted %v, want 13–15", out)
+	if out := nt.feed(fb(4, lost(11), recv(12, b+8))); !slices.Equal(seqs(out), []uint16{14}) {
+		t.Fatalf("emitted %v, want 14", out)
 	}
 	if nt.n.stats.Repeats == 0 || nt.n.stats.Lost != 1 {
 		t.Errorf("%d repeats, %d lost", nt.n.stats.Repeats, nt.n.stats.Lost)
@@ -526,11 +511,9 @@ func TestFeedbackWrapAround(t *testing.T) {
 	// Next feedback's reference time has wrapped to 1 (= 0x1000001).
 	ref2 := int64(0x1000001)
 	b2 := ref2 * 256
-	nt.feed(buildFB(t, ref2, 251, chunksTwoBit, withTypes(ref2, []fbStatus{
+	out := nt.feed(buildFB(t, ref2, 251, chunksTwoBit, withTypes(ref2, []fbStatus{
 		recv(65535, b+320), recv(0, b+300), recv(1, b+301), recv(2, b2+10), lost(3), recv(4, b2+20),
 	})))
-	nt.clock.advance(50 * time.Millisecond)
-	out := nt.flush()
 	want := []fbStatus{recv(65532, b+1), recv(65533, b+2), recv(65534, b+3), recv(65535, b+320), recv(0, b+300), recv(1, b+301)}
 	if got := withoutTypes(out); !slices.Equal(got, want) {
 		t.Fatalf("emitted %v, want %v", got, want)
@@ -542,7 +525,7 @@ func TestFeedbackWrapAround(t *testing.T) {
 	}
 }
 
-// Numbers no feedback reported (the feedback was lost) are skipped: the
+// Numbers no feedback reported (the feedback was lost) are left out: the
 // estimator hears nothing of them, as without the normaliser.
 func TestFeedbackUnreportedSkipped(t *testing.T) {
 	nt := newNormTest(t)
@@ -555,7 +538,7 @@ func TestFeedbackUnreportedSkipped(t *testing.T) {
 	if !slices.Equal(seqs(out), []uint16{0, 1}) {
 		t.Fatalf("emitted %v, want 0–1", out)
 	}
-	nt.clock.advance(100 * time.Millisecond)
+	nt.clock.advance(50 * time.Millisecond)
 	out = nt.feed(buildFB(t, ref, 3, chunksTwoBit, withTypes(ref, []fbStatus{recv(7, b+60)})))
 	if !slices.Equal(seqs(out), []uint16{5, 6}) {
 		t.Fatalf("emitted %v, want 5–6", out)
@@ -590,7 +573,7 @@ func TestFeedbackResets(t *testing.T) {
 }
 
 // Small batches go out merged once they hold twccMinBatch numbers, or
-// after twccMergeWait; big ones on their own.
+// twccMergeWait after the first was due; big ones on their own.
 func TestFeedbackMergesSmallBatches(t *testing.T) {
 	nt := newNormTest(t)
 	nt.n.minBatch = twccMinBatch
@@ -607,19 +590,21 @@ func TestFeedbackMergesSmallBatches(t *testing.T) {
 		}
 		return buildFB(t, ref, 0, chunksTwoBit, withTypes(ref, sts))
 	}
-	// Batches of 6 every 50 ms: the first four go out together, in one
-	// packet, 100 ms after the fourth came in.
+	// Batches of 6 every 50 ms: each is due when the next comes in, and
+	// they go out two by two (12 numbers), one packet each time.
+	var got []string
 	for i := range 5 {
 		if out := nt.feed(batch(uint16(6*i), 6)); out != nil {
-			t.Fatalf("at %d ms emitted %v", 50*i, out)
+			got = append(got, fmt.Sprintf("%d ms: %d–%d", 50*i, out[0].seq, out[len(out)-1].seq))
 		}
 		nt.clock.advance(50 * time.Millisecond)
 	}
-	if out := nt.flush(); len(out) != 24 || out[0].seq != 0 || len(nt.dec.count) != 1 {
-		t.Fatalf("emitted %v in %d packets, want 0–23 in one", out, len(nt.dec.count))
+	if want := []string{"100 ms: 0–11", "200 ms: 12–23"}; !slices.Equal(got, want) || len(nt.dec.count) != 2 {
+		t.Fatalf("emitted %v in %d packets, want %v", got, len(nt.dec.count), want)
 	}
-	// The fifth batch, alone, goes out twccMergeWait after it was due.
-	nt.clock.advance(twccReorderWindow - 50*time.Millisecond + twccMergeWait - time.Millisecond)
+	// The fifth batch, alone, is due a window after it came in (200 ms),
+	// and goes out twccMergeWait later.
+	nt.clock.advance(twccReorderWindow + twccMergeWait - 50*time.Millisecond - time.Millisecond)
 	if out := nt.flush(); out != nil {
 		t.Fatalf("emitted %v before the merge wait ran out", out)
 	}
@@ -628,10 +613,10 @@ func TestFeedbackMergesSmallBatches(t *testing.T) {
 		t.Fatalf("emitted %v, want 24–29", out)
 	}
 	// A batch big enough goes out alone when due.
-	nt.feed(batch(30, 25))
+	nt.feed(batch(30, twccMinBatch))
 	nt.clock.advance(twccReorderWindow)
-	if out := nt.flush(); len(out) != 25 {
-		t.Fatalf("emitted %v, want 30–54", out)
+	if out := nt.flush(); len(out) != twccMinBatch {
+		t.Fatalf("emitted %v, want %d", out, twccMinBatch)
 	}
 }
 
