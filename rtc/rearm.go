@@ -28,12 +28,13 @@ var ErrReplyNotVerified = errors.New("that reply was refused: whoever answered i
 // hence the same ICE credentials (they derive from it), and the same host
 // candidates, because the session's UDP sockets are its own, not the
 // connection's (a UDP mux per connection, bound to the same addresses and
-// ports each time). Server-reflexive and relayed candidates are gathered
-// anew; the joiner's checks still reach the host ports, and the inviter's
-// checks from its new addresses reach the joiner (TURN permissions are per
-// IP address; a port-restricted NAT on the joiner's side admits only the
-// addresses the invite named, so there the genuine reply connects through
-// host candidates or a relay).
+// ports each time). The STUN socket binds the same local port again, so
+// behind a NAT that keeps ports the server-reflexive candidate is the same
+// too; the joiner's checks reach both. Relayed candidates are new
+// allocations; the inviter's checks from them reach the joiner's relay
+// (TURN permissions are per IP address) and show there as peer-reflexive.
+// Behind a NAT that does not keep ports, the genuine reply connects only
+// through host candidates or a relay.
 
 // replyKey identifies a reply by who it says answered: the certificate's
 // fingerprint and the ICE username fragment.
@@ -205,9 +206,7 @@ func (s *Session) rearm(gen uint64) {
 		if err := old.Close(); err != nil {
 			s.log.Debug("closing the refused connection", "err", err)
 		}
-		if oldMux != nil {
-			_ = oldMux.Close()
-		}
+		closeMux(oldMux)
 		s.paths.reset()
 		if err := s.build(); err != nil {
 			s.end(fmt.Errorf("rtc: the invite could not be made ready again: %w", err))

@@ -265,6 +265,12 @@ func (s *Session) build() error {
 	}
 	srflxPort := s.hosts.srflxPort
 	s.mu.Unlock()
+	kept := false
+	defer func() {
+		if !kept {
+			closeMux(mux)
+		}
+	}()
 	se := webrtc.SettingEngine{}
 	se.SetICEUDPMux(mux)
 	if srflxPort > 0 && srflxPort <= 0xffff {
@@ -286,7 +292,6 @@ func (s *Session) build() error {
 	}
 	se.SetICETimeouts(iceDisconnectedAfter, failed, iceKeepalive)
 	if err := s.paths.configure(&se); err != nil {
-		closeMux(mux)
 		return err
 	}
 	if s.cfg.Net != nil {
@@ -298,7 +303,6 @@ func (s *Session) build() error {
 	}
 	api, err := newAPI(se, s.setEstimator)
 	if err != nil {
-		closeMux(mux)
 		return err
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
@@ -308,7 +312,6 @@ func (s *Session) build() error {
 		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
 	})
 	if err != nil {
-		closeMux(mux)
 		return err
 	}
 	negotiated := true
@@ -316,13 +319,11 @@ func (s *Session) build() error {
 	signal, err := pc.CreateDataChannel(SignalLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &signalID})
 	if err != nil {
 		pc.Close()
-		closeMux(mux)
 		return err
 	}
 	control, err := pc.CreateDataChannel(ControlLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &controlID})
 	if err != nil {
 		pc.Close()
-		closeMux(mux)
 		return err
 	}
 	// Every message on both channels is JSON sent as text, as a browser's
@@ -336,10 +337,10 @@ func (s *Session) build() error {
 		// The call ended (or moved on) while this was being built.
 		s.mu.Unlock()
 		pc.Close()
-		closeMux(mux)
 		return ErrClosed
 	}
 	s.pc, s.mux, s.control, s.neg = pc, mux, control, neg
+	kept = true
 	s.mu.Unlock()
 
 	s.paths.watch(pc)

@@ -273,13 +273,13 @@ func openSource(f *callFlags, log *slog.Logger) (media.VideoSource, error) {
 	return src, nil
 }
 
-// run waits for the call to connect and end, writing statistics.
 // replyRefused is returned by run when the reply pasted was refused after
 // it was applied and the invite waits for another.
 type replyRefused struct{ err error }
 
 func (r replyRefused) Error() string { return r.err.Error() }
 
+// run waits for the call to connect and end, writing statistics.
 func (c *call) run(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
