@@ -50,7 +50,7 @@ test: vet
 # Each fuzz target for $(FUZZTIME); go test fuzzes one target per run. New
 # inputs are minimized for at most 1000 runs, so a target whose inputs are
 # slow (FuzzSignal applies offers) spends its time fuzzing.
-FUZZ_TARGETS := ./rtc/invite:FuzzDecode ./rtc/invite:FuzzPayload ./rtc:FuzzSignal ./rtc:FuzzControl ./rtc:FuzzFeedback
+FUZZ_TARGETS := ./rtc/invite:FuzzDecode ./rtc/invite:FuzzPayload ./rtc:FuzzSignal ./rtc:FuzzControl ./rtc/twccnorm:FuzzFeedback
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "== $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \

@@ -11,6 +11,8 @@ import (
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"peercall/rtc/twccnorm"
 )
 
 // Payload types Peercall offers. They match a browser's usual numbers so a
@@ -100,14 +102,14 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 	if err := webrtc.ConfigureStatsInterceptor(reg); err != nil {
 		return nil, err
 	}
-	// The feedback normaliser (feedback.go) must rewrite transport-cc
+	// The feedback normaliser (package twccnorm) must rewrite transport-cc
 	// feedback before the estimator reads it. pion's chain binds RTCP
 	// readers in the order interceptors were added, each wrapping the
 	// reader before it (interceptor's chain.go), and each reads from the
 	// one it wraps before acting on the packet: so interceptors added
 	// earlier see incoming RTCP first, and the normaliser goes just before
 	// the estimator.
-	reg.Add(newTWCCNormaliserFactory())
+	reg.Add(twccnorm.NewInterceptor())
 	// The estimator wraps the writers of the interceptors added after it,
 	// so it comes first: it must see the transport-cc sequence numbers the
 	// header-extension interceptor writes.

@@ -1,16 +1,7 @@
-package rtc
-
-import (
-	"encoding/binary"
-	"errors"
-	"sync"
-	"time"
-
-	"github.com/pion/interceptor"
-	"github.com/pion/rtcp"
-)
-
-// Transport-wide congestion control feedback, made fit for pion's estimator.
+// Package twccnorm makes transport-wide congestion control feedback fit
+// for pion's bandwidth estimator: an interceptor that rewrites incoming
+// transport-cc feedback so that the estimator hears of each packet once,
+// with its final fate.
 //
 // The receiving peer reports every transport sequence number in
 // TransportLayerCC packets: received (with its arrival time) or not
@@ -29,12 +20,22 @@ import (
 // so that the estimator sees each sequence number once, with its final
 // fate: received is final at once; not received is held as a hole until a
 // later feedback says it arrived, or until the batch it was reported in is
-// due — the receiver's next feedback has come in, or twccReorderWindow has
-// passed — and is then final as lost. Numbers the estimator has already
+// due — the receiver's next feedback has come in, or a reorder window of
+// 100 ms has passed — and is then final as lost. Numbers the estimator has already
 // been given are dropped when reported again. The statuses go out in the
 // batches the receiver made, small ones merged (see emit for why), in
 // TransportLayerCC packets of the normaliser's own with the real arrival
 // times, in place of the feedback in the RTCP compound.
+package twccnorm
+
+import (
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+)
 
 // twccReorderWindow is how long a batch of feedback is held at most for a
 // number it reported missing to turn out to have arrived; the receiver's
@@ -94,12 +95,6 @@ const (
 	twccSmallDelta      = rtcp.TypeTCCPacketReceivedSmallDelta
 	twccLargeDelta      = rtcp.TypeTCCPacketReceivedLargeDelta
 	twccReceivedNoDelta = rtcp.TypeTCCPacketReceivedWithoutDelta
-)
-
-var (
-	errTWCCShort   = errors.New("transport-cc feedback: too short")
-	errTWCCNotTWCC = errors.New("transport-cc feedback: not a transport-cc packet")
-	errTWCCPadding = errors.New("transport-cc feedback: bad padding")
 )
 
 // twccHeader is the fixed part of a TransportLayerCC.
@@ -250,8 +245,8 @@ type twccEntry struct {
 	at    int64 // received: arrival, 250 µs ticks
 }
 
-// twccNormStats counts what the normaliser did, for tests and logs.
-type twccNormStats struct {
+// normStats counts what the normaliser did, for tests and logs.
+type normStats struct {
 	Feedbacks  int // TransportLayerCC packets taken in
 	Invalid    int // of which could not be parsed and were dropped
 	Stale      int // of which were far behind and dropped
@@ -265,9 +260,9 @@ type twccNormStats struct {
 	Resets     int
 }
 
-// twccNormaliser holds the feedback state of one connection. It is not
+// normaliser holds the feedback state of one connection. It is not
 // safe for concurrent use.
-type twccNormaliser struct {
+type normaliser struct {
 	window    time.Duration
 	minBatch  int64         // twccMinBatch but in tests
 	mergeWait time.Duration // twccMergeWait but in tests
@@ -290,7 +285,7 @@ type twccNormaliser struct {
 	// next.
 	cuts []twccCut
 
-	stats twccNormStats
+	stats normStats
 
 	// Scratch for the statuses of the packet being built and for its
 	// chunks and deltas, reused from one feedback to the next.
@@ -298,15 +293,15 @@ type twccNormaliser struct {
 	deltas []rtcp.RecvDelta
 }
 
-func newTWCCNormaliser(window time.Duration, now time.Time) *twccNormaliser {
-	return &twccNormaliser{window: window, minBatch: twccMinBatch, mergeWait: twccMergeWait, epoch: now}
+func newNormaliser(window time.Duration, now time.Time) *normaliser {
+	return &normaliser{window: window, minBatch: twccMinBatch, mergeWait: twccMergeWait, epoch: now}
 }
 
-func (n *twccNormaliser) entry(seq int64) *twccEntry {
+func (n *normaliser) entry(seq int64) *twccEntry {
 	return &n.ring[seq&(twccRingSize-1)]
 }
 
-func (n *twccNormaliser) reset(seq int64) {
+func (n *normaliser) reset(seq int64) {
 	if n.started {
 		n.stats.Resets++
 	}
@@ -318,7 +313,7 @@ func (n *twccNormaliser) reset(seq int64) {
 
 // add takes in one TransportLayerCC (the raw packet) at time now. A packet
 // that does not parse changes nothing.
-func (n *twccNormaliser) add(p []byte, now time.Time) error {
+func (n *normaliser) add(p []byte, now time.Time) error {
 	n.stats.Feedbacks++
 	h, err := walkTWCC(p, nil)
 	if err != nil {
@@ -379,7 +374,7 @@ func (n *twccNormaliser) add(p []byte, now time.Time) error {
 }
 
 // apply records one reported status.
-func (n *twccNormaliser) apply(seq int64, status uint16, at int64) {
+func (n *normaliser) apply(seq int64, status uint16, at int64) {
 	if seq < n.next {
 		n.stats.Repeats++
 		return
@@ -430,7 +425,7 @@ func twccMaxSize(k, deltaBytes int) int {
 // overtakenBy is how long after the next number received after seq
 // (looking a little way ahead) seq's packet arrived at, in 250 µs ticks; 0
 // when none is known.
-func (n *twccNormaliser) overtakenBy(seq, at int64) int64 {
+func (n *normaliser) overtakenBy(seq, at int64) int64 {
 	for s := seq + 1; s < n.high && s <= seq+64; s++ {
 		if e := n.entry(s); e.state == twccReceived {
 			return at - e.at
@@ -475,7 +470,7 @@ type twccCut struct {
 //
 // A batch that does not fit whole in budget (unless it is the first)
 // waits for the next call.
-func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
+func (n *normaliser) emit(dst []byte, budget int, now time.Time) []byte {
 	if !n.started {
 		return dst
 	}
@@ -513,7 +508,7 @@ func (n *twccNormaliser) emit(dst []byte, budget int, now time.Time) []byte {
 
 // dueAt is when batch j of n.cuts is due (normaliser clock): when the next
 // feedback came in, or a reorder window after its own.
-func (n *twccNormaliser) dueAt(j int) time.Duration {
+func (n *normaliser) dueAt(j int) time.Duration {
 	c := n.cuts[j]
 	if c.haveNext {
 		return min(c.next, c.at+n.window)
@@ -526,7 +521,7 @@ func (n *twccNormaliser) dueAt(j int) time.Duration {
 // a later one) makes no batch of its own: its numbers join the batch that
 // covers them. The oldest batch merges into the next when there are too
 // many.
-func (n *twccNormaliser) addCut(c twccCut) {
+func (n *normaliser) addCut(c twccCut) {
 	if c.end <= n.next || (len(n.cuts) > 0 && c.end <= n.cuts[len(n.cuts)-1].end) {
 		return
 	}
@@ -537,7 +532,7 @@ func (n *twccNormaliser) addCut(c twccCut) {
 }
 
 // dropCuts forgets cuts at or below the first number not given out.
-func (n *twccNormaliser) dropCuts() {
+func (n *normaliser) dropCuts() {
 	i := 0
 	for i < len(n.cuts) && n.cuts[i].end <= n.next {
 		i++
@@ -548,7 +543,7 @@ func (n *twccNormaliser) dropCuts() {
 // emitBatch appends the resolved statuses from n.next up to end as
 // TransportLayerCC packets within budget bytes, and reports whether all of
 // them fitted.
-func (n *twccNormaliser) emitBatch(dst []byte, end int64, budget int) ([]byte, bool) {
+func (n *normaliser) emitBatch(dst []byte, end int64, budget int) ([]byte, bool) {
 	used := 0 // bytes of finished packets
 	var (
 		base        int64 // first number of the packet being built
@@ -640,7 +635,7 @@ func (n *twccNormaliser) emitBatch(dst []byte, end int64, budget int) ([]byte, b
 // marshal encodes the statuses in n.syms and n.deltas (deltaBytes bytes of
 // deltas) as one TransportLayerCC starting at number base, with reference
 // time ref (ticks) when it holds an arrival, else the last one given out.
-func (n *twccNormaliser) marshal(base, ref int64, haveArrival bool, deltaBytes int) []byte {
+func (n *normaliser) marshal(base, ref int64, haveArrival bool, deltaBytes int) []byte {
 	if haveArrival {
 		n.outRef = ref / 256
 	}
@@ -713,32 +708,35 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// twccNormaliserFactory makes the interceptor that normalises incoming
-// transport-cc feedback, one per connection. Register it before the
-// bandwidth estimator (see newAPI).
-type twccNormaliserFactory struct {
+// InterceptorFactory makes the interceptor that normalises incoming
+// transport-cc feedback, one per connection.
+type InterceptorFactory struct {
 	window time.Duration
 	now    func() time.Time
 }
 
-func newTWCCNormaliserFactory() *twccNormaliserFactory {
-	return &twccNormaliserFactory{window: twccReorderWindow, now: time.Now}
+// NewInterceptor returns the factory to add to a connection's interceptor
+// registry, just before the bandwidth estimator: interceptors added earlier
+// read incoming RTCP first, and the feedback must be rewritten before the
+// estimator reads it.
+func NewInterceptor() *InterceptorFactory {
+	return &InterceptorFactory{window: twccReorderWindow, now: time.Now}
 }
 
 // NewInterceptor makes the normaliser of one connection.
-func (f *twccNormaliserFactory) NewInterceptor(_ string) (interceptor.Interceptor, error) {
-	return &twccNormaliserInterceptor{n: newTWCCNormaliser(f.window, f.now()), now: f.now}, nil
+func (f *InterceptorFactory) NewInterceptor(_ string) (interceptor.Interceptor, error) {
+	return &normaliserInterceptor{n: newNormaliser(f.window, f.now()), now: f.now}, nil
 }
 
-// twccNormaliserInterceptor rewrites the transport-cc feedback in the RTCP
+// normaliserInterceptor rewrites the transport-cc feedback in the RTCP
 // read by every sender and receiver of a connection; they share one state,
 // as the sequence numbers are the transport's.
-type twccNormaliserInterceptor struct {
+type normaliserInterceptor struct {
 	interceptor.NoOp
 	now func() time.Time
 
 	mu      sync.Mutex
-	n       *twccNormaliser
+	n       *normaliser
 	scratch []byte
 }
 
@@ -746,7 +744,7 @@ type twccNormaliserInterceptor struct {
 // it returns reads on until it has something to return: a compound that
 // held only feedback with nothing resolved yet is dropped whole (an empty
 // read would be an error to whoever reads above).
-func (i *twccNormaliserInterceptor) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
+func (i *normaliserInterceptor) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
 	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		in := a
 		for {
@@ -791,7 +789,7 @@ func withoutParsedRTCP(a interceptor.Attributes) interceptor.Attributes {
 // b alone, when the compound holds no feedback or does not split into
 // packets; the feedback's place in the compound goes to what is emitted,
 // within len(b).
-func (i *twccNormaliserInterceptor) rewrite(b []byte, n int) (int, bool) {
+func (i *normaliserInterceptor) rewrite(b []byte, n int) (int, bool) {
 	raw := b[:n]
 	twccBytes := 0
 	for off := 0; off < n; {

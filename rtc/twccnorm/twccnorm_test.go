@@ -1,4 +1,4 @@
-package rtc
+package twccnorm
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -200,7 +201,7 @@ func newFakeClock() *fakeClock               { return &fakeClock{t: time.Unix(1_
 type normTest struct {
 	t     *testing.T
 	clock *fakeClock
-	n     *twccNormaliser
+	n     *normaliser
 	dec   fbDecoder
 	seen  map[uint16]fbStatus // everything emitted so far
 }
@@ -209,7 +210,7 @@ type normTest struct {
 // (TestFeedbackMergesSmallBatches covers merging).
 func newNormTest(t *testing.T) *normTest {
 	c := newFakeClock()
-	n := newTWCCNormaliser(twccReorderWindow, c.now())
+	n := newNormaliser(twccReorderWindow, c.now())
 	n.minBatch = 1
 	return &normTest{t: t, clock: c, n: n, seen: map[uint16]fbStatus{}}
 }
@@ -688,12 +689,12 @@ func firstDiff(a, b []fbStatus) int {
 // next.
 func TestFeedbackInterceptorRewritesCompound(t *testing.T) {
 	clock := newFakeClock()
-	f := &twccNormaliserFactory{window: twccReorderWindow, now: clock.now}
+	f := &InterceptorFactory{window: twccReorderWindow, now: clock.now}
 	ic, err := f.NewInterceptor("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ic.(*twccNormaliserInterceptor).n.minBatch = 1
+	ic.(*normaliserInterceptor).n.minBatch = 1
 	const ref = 77
 	b := int64(ref * 256)
 	rr := &rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: 2, FractionLost: 12}}}
@@ -790,7 +791,7 @@ func TestFeedbackRandomInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for round := range 300 {
 		clock := newFakeClock()
-		f := &twccNormaliserFactory{window: twccReorderWindow, now: clock.now}
+		f := &InterceptorFactory{window: twccReorderWindow, now: clock.now}
 		ic, _ := f.NewInterceptor("")
 		var next []byte
 		r := ic.BindRTCPReader(interceptor.RTCPReaderFunc(func(p []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
@@ -865,7 +866,7 @@ func FuzzFeedback(f *testing.F) {
 	f.Add([]byte{0x8f, 205, 0, 4, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1, 0, 5, 0, 0, 1, 0}, uint8(50))
 	f.Fuzz(func(t *testing.T, data []byte, step uint8) {
 		clock := newFakeClock()
-		n := newTWCCNormaliser(twccReorderWindow, clock.now())
+		n := newNormaliser(twccReorderWindow, clock.now())
 		for len(data) > 0 {
 			l := min(len(data), 4*(int(data[0])+5))
 			_ = n.add(data[:l], clock.now())
@@ -889,9 +890,9 @@ func FuzzFeedback(f *testing.F) {
 // 10 ms of uniform jitter that reorders them (as netem does), lost ones
 // are resent a round trip later as pion's NACK responder does, pion's
 // twcc.Recorder reports them every 50 ms over the same kind of link back,
-// and Peercall's estimator (pion's GCC) reads the feedback through the
-// interceptor chain, with and without the normaliser in front. It runs
-// in real time, as GCC reads the wall clock.
+// and Peercall's estimator (pion's GCC, set up as callEstimator) reads the
+// feedback through the interceptor chain, with and without the normaliser
+// in front. It runs in real time, as GCC reads the wall clock.
 func TestFeedbackNormaliserKeepsEstimateOnReorderingLink(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs in real time")
@@ -930,7 +931,7 @@ func TestFeedbackNormaliserKeepsEstimateOnReorderingLink(t *testing.T) {
 type lossyLinkResult struct {
 	sent, arrived, feedbacks int
 	min, last, mean          int // estimate, bit/s; mean over the last 2 s
-	norm                     twccNormStats
+	norm                     normStats
 }
 
 func (r lossyLinkResult) String() string {
@@ -952,15 +953,15 @@ func runLossyLink(t *testing.T, normalise bool, d time.Duration, seed uint64) lo
 	)
 	var res lossyLinkResult
 	reg := &interceptor.Registry{}
-	var norm *twccNormaliserInterceptor
+	var norm *normaliserInterceptor
 	if normalise {
 		reg.Add(interceptorFactoryFunc(func(id string) (interceptor.Interceptor, error) {
-			i, err := newTWCCNormaliserFactory().NewInterceptor(id)
-			norm = i.(*twccNormaliserInterceptor)
+			i, err := NewInterceptor().NewInterceptor(id)
+			norm = i.(*normaliserInterceptor)
 			return i, err
 		}))
 	}
-	ccf, err := cc.NewInterceptor(newBandwidthEstimator)
+	ccf, err := cc.NewInterceptor(callEstimator)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1120,6 +1121,19 @@ func runLossyLink(t *testing.T, normalise bool, d time.Duration, seed uint64) lo
 		norm.mu.Unlock()
 	}
 	return res
+}
+
+// callEstimator is pion's GCC as a Peercall call sets it up (package rtc,
+// newBandwidthEstimator): a first guess of 800 kbit/s, a floor of 60, a
+// ceiling of 6 Mbit/s, and no pacer. The thresholds of the test above
+// follow from the first guess.
+func callEstimator() (cc.BandwidthEstimator, error) {
+	return gcc.NewSendSideBWE(
+		gcc.SendSideBWEInitialBitrate(800_000),
+		gcc.SendSideBWEMinBitrate(60_000),
+		gcc.SendSideBWEMaxBitrate(6_000_000),
+		gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+	)
 }
 
 type interceptorFactoryFunc func(id string) (interceptor.Interceptor, error)
