@@ -39,14 +39,6 @@ const (
 	maxSignalQueue = 64
 )
 
-// Why a message was refused. refusals logs each reason once per channel.
-var (
-	errTooLarge       = errors.New("message too large")
-	errUnreadable     = errors.New("message is not a JSON object of the expected shape")
-	errBadDescription = errors.New("description is not an offer or answer with SDP")
-	errQueueFull      = errors.New("too many signal messages waiting")
-)
-
 var refusalReasons = []error{errTooLarge, errUnreadable, errBadDescription, errQueueFull}
 
 // tooLarge returns errTooLarge when data is over limit bytes.

@@ -3,7 +3,6 @@ package rtc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -212,8 +211,6 @@ func (n *negotiator) handle(data []byte) {
 		}
 	}
 }
-
-var errNoOfferPending = errors.New("answer arrived with no offer pending")
 
 func (n *negotiator) handleDescription(d webrtc.SessionDescription) error {
 	switch d.Type {

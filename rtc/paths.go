@@ -2,7 +2,6 @@ package rtc
 
 import (
 	"crypto/sha256"
-	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -34,10 +33,6 @@ const (
 	// in-band messages resume within a second of a path coming back.
 	sctpRTOMax = time.Second
 )
-
-// ErrPeerNotVerified ends a call whose other side could not prove it holds
-// the certificate its code named: someone else answered in its place.
-var ErrPeerNotVerified = errors.New("the other side could not be verified: its certificate does not match its code, so someone else may have answered; ask your contact for a new code")
 
 // pathWatch keeps the call on a working candidate pair. pion (ice v4.4.8)
 // never leaves a selected pair by itself and cannot restart ICE without

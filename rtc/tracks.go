@@ -2,7 +2,6 @@ package rtc
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -234,8 +233,6 @@ func (s *Session) RemoveTrack(t *LocalTrack) error {
 	s.media.mu.Unlock()
 	return err
 }
-
-var errEnded = errors.New("rtc: the call is ending")
 
 // addVideo runs on the negotiation loop.
 func (s *Session) addVideo(src media.VideoSource) (*LocalTrack, error) {
