@@ -32,6 +32,10 @@ var (
 // errEnded refuses a track added while the call is ending.
 var errEnded = errors.New("rtc: the call is ending")
 
+// errReplaced: the connection a negotiator served was replaced before the
+// work given to it ran; the work goes to the new connection's negotiator.
+var errReplaced = errors.New("rtc: the connection was replaced")
+
 // errNoOfferPending: the other side answered an offer this side never
 // made, or one it dropped after a collision. The answer is ignored.
 var errNoOfferPending = errors.New("answer arrived with no offer pending")

@@ -13,7 +13,6 @@ import (
 	"github.com/pion/transport/v5/vnet"
 
 	"peercall/media"
-	"peercall/rtc/invite"
 )
 
 // The other side vanishes mid-call without a word (its process killed, its
@@ -128,7 +127,8 @@ func TestCallMovesToTheOtherPathWhenOneDies(t *testing.T) {
 	eventually(t, 15*time.Second, "video both ways", func() bool {
 		return inviter.Stats().FramesDecoded > 5 && joiner.Stats().FramesDecoded > 5
 	})
-	pair, err := inviter.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	pc, _ := inviter.current()
+	pair, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
 		t.Fatalf("no selected pair: %v", err)
 	}
@@ -187,19 +187,7 @@ func TestForgedReplyIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reply, err := impostor.Join(ctx, inviteText)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := invite.Decode(reply)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code.Fingerprint = meant.fp // keeps the impostor's ICE credentials
-	forged, err := invite.Encode(code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	forged := forgeReply(t, inviteText, meant, impostor)
 	if err := inviter.CheckReply(forged); err != nil {
 		t.Fatalf("the forged reply should pass as a code: %v", err)
 	}

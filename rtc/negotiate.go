@@ -58,6 +58,12 @@ type negotiator struct {
 	need  chan struct{}
 	work  chan func()
 
+	// retired is closed when a refused reply has the session replace this
+	// negotiator's connection (rearm.go): its loop never ran, and work
+	// waiting for it goes to the new one.
+	retired    chan struct{}
+	retireOnce sync.Once
+
 	pending   *webrtc.SessionDescription
 	midPrefix string
 	mids      int
@@ -73,6 +79,7 @@ func newNegotiator(pc *webrtc.PeerConnection, polite bool, log *slog.Logger, sen
 	return &negotiator{
 		pc: pc, polite: polite, log: log, send: send,
 		wake: make(chan struct{}, 1), need: make(chan struct{}, 1), work: make(chan func()),
+		retired:   make(chan struct{}),
 		midPrefix: prefix,
 	}
 }
@@ -108,11 +115,18 @@ func (n *negotiator) negotiationNeeded() {
 	}
 }
 
-// do runs f on the loop goroutine and waits for it.
+// retire tells work waiting for this negotiator that its connection was
+// replaced.
+func (n *negotiator) retire() { n.retireOnce.Do(func() { close(n.retired) }) }
+
+// do runs f on the loop goroutine and waits for it. It returns
+// errReplaced, without running f, when the negotiator is retired first.
 func (n *negotiator) do(ctx context.Context, f func()) error {
 	finished := make(chan struct{})
 	select {
 	case n.work <- func() { f(); close(finished) }:
+	case <-n.retired:
+		return errReplaced
 	case <-ctx.Done():
 		return ErrClosed
 	}

@@ -58,13 +58,14 @@ func (s *Session) rearm(gen uint64) {
 		}
 		closeMux(oldMux)
 		s.paths.reset()
-		if err := s.build(); err != nil {
+		pc, err := s.build()
+		if err != nil {
 			s.end(fmt.Errorf("rtc: the invite could not be made ready again: %w", err))
 			return
 		}
-		offer, err := s.pc.CreateOffer(nil)
+		offer, err := pc.CreateOffer(nil)
 		if err == nil {
-			err = s.pc.SetLocalDescription(offer)
+			err = pc.SetLocalDescription(offer)
 		}
 		if err != nil {
 			s.end(fmt.Errorf("rtc: the invite could not be made ready again: %w", err))

@@ -43,6 +43,10 @@ type Session struct {
 	endOnce   sync.Once
 	endErr    error
 
+	// mu guards the fields below it. pc, mux, control and neg belong to
+	// one connection and are replaced together when a refused reply has
+	// the invite made ready again (rearm.go): read them under mu, once,
+	// and use what was read.
 	mu            sync.Mutex
 	state         State
 	polite        bool
@@ -106,14 +110,15 @@ func New(cfg Config) (*Session, error) {
 // Invite starts a call as the inviting side and returns the invite code.
 // AcceptReply takes the other side's reply.
 func (s *Session) Invite(ctx context.Context) (string, error) {
-	if err := s.begin(false); err != nil {
+	pc, err := s.begin(false)
+	if err != nil {
 		return "", err
 	}
-	offer, err := s.pc.CreateOffer(nil)
+	offer, err := pc.CreateOffer(nil)
 	if err != nil {
 		return "", s.fail(err)
 	}
-	desc, err := s.gather(ctx, offer)
+	desc, err := s.gather(ctx, pc, offer)
 	if err != nil {
 		return "", s.fail(err)
 	}
@@ -179,9 +184,7 @@ func (s *Session) AcceptReply(text string) error {
 	if err := s.refusedBefore(code); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	pc := s.pc
-	s.mu.Unlock()
+	pc, _ := s.current()
 	if err := pc.SetRemoteDescription(code.Description()); err != nil {
 		return fmt.Errorf("rtc: the reply could not be applied: %w", err)
 	}
@@ -205,17 +208,18 @@ func (s *Session) Join(ctx context.Context, inviteText string) (string, error) {
 	if code.Fingerprint == s.fp {
 		return "", invite.ErrOwnCode
 	}
-	if err := s.begin(true); err != nil {
+	pc, err := s.begin(true)
+	if err != nil {
 		return "", err
 	}
-	if err := s.pc.SetRemoteDescription(code.Description()); err != nil {
+	if err := pc.SetRemoteDescription(code.Description()); err != nil {
 		return "", s.fail(fmt.Errorf("rtc: the invite could not be applied: %w", err))
 	}
-	answer, err := s.pc.CreateAnswer(nil)
+	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
 		return "", s.fail(err)
 	}
-	desc, err := s.gather(ctx, answer)
+	desc, err := s.gather(ctx, pc, answer)
 	if err != nil {
 		return "", s.fail(err)
 	}
@@ -237,31 +241,40 @@ func (s *Session) Join(ctx context.Context, inviteText string) (string, error) {
 }
 
 // begin builds the peer connection and the two data channels.
-func (s *Session) begin(polite bool) error {
+func (s *Session) begin(polite bool) (*webrtc.PeerConnection, error) {
 	s.mu.Lock()
 	if s.state != StateNew {
 		s.mu.Unlock()
-		return ErrWrongStep
+		return nil, ErrWrongStep
 	}
 	s.state = StateGathering
 	s.polite = polite
 	s.mu.Unlock()
-	if err := s.build(); err != nil {
-		return s.fail(err)
+	pc, err := s.build()
+	if err != nil {
+		return nil, s.fail(err)
 	}
-	return nil
+	return pc, nil
+}
+
+// current returns the session's peer connection and its negotiator, nil
+// before the first code.
+func (s *Session) current() (*webrtc.PeerConnection, *negotiator) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pc, s.neg
 }
 
 // build makes a peer connection with its two data channels, on sockets
 // bound to the session's host addresses (the same ones each time), and
-// makes it the session's.
-func (s *Session) build() error {
+// makes it the session's, retiring the negotiator of the one it replaces.
+func (s *Session) build() (*webrtc.PeerConnection, error) {
 	s.mu.Lock()
 	polite, gen := s.polite, s.gen
 	mux, err := s.hosts.mux(s.cfg.Net, s.cfg.Interfaces)
 	if err != nil {
 		s.mu.Unlock()
-		return err
+		return nil, err
 	}
 	srflxPort := s.hosts.srflxPort
 	s.mu.Unlock()
@@ -292,7 +305,7 @@ func (s *Session) build() error {
 	}
 	se.SetICETimeouts(iceDisconnectedAfter, failed, iceKeepalive)
 	if err := s.paths.configure(&se); err != nil {
-		return err
+		return nil, err
 	}
 	if s.cfg.Net != nil {
 		se.SetNet(s.cfg.Net)
@@ -303,7 +316,7 @@ func (s *Session) build() error {
 	}
 	api, err := newAPI(se, s.setEstimator)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		ICEServers:    s.cfg.ICEServers,
@@ -312,24 +325,24 @@ func (s *Session) build() error {
 		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	negotiated := true
 	signalID, controlID := uint16(SignalID), uint16(ControlID)
 	signal, err := pc.CreateDataChannel(SignalLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &signalID})
 	if err != nil {
 		pc.Close()
-		return err
+		return nil, err
 	}
 	control, err := pc.CreateDataChannel(ControlLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &controlID})
 	if err != nil {
 		pc.Close()
-		return err
+		return nil, err
 	}
 	// Every message on both channels is JSON sent as text, as a browser's
 	// JSON.parse expects.
 	neg := newNegotiator(pc, polite, s.log.With("part", "negotiation"), func(b []byte) error { return signal.SendText(string(b)) })
-	neg.beforeAnswer = s.attachTracks
+	neg.beforeAnswer = func() { s.attachTracks(neg) }
 	neg.onStable = s.media.requestKeyframe
 
 	s.mu.Lock()
@@ -337,15 +350,19 @@ func (s *Session) build() error {
 		// The call ended (or moved on) while this was being built.
 		s.mu.Unlock()
 		pc.Close()
-		return ErrClosed
+		return nil, ErrClosed
 	}
+	replaced := s.neg
 	s.pc, s.mux, s.control, s.neg = pc, mux, control, neg
 	kept = true
 	s.mu.Unlock()
+	if replaced != nil {
+		replaced.retire()
+	}
 
 	s.paths.watch(pc)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { s.onConnectionState(gen, st) })
-	pc.OnTrack(s.onTrack)
+	pc.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.onTrack(pc, track) })
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		// Candidates found after the code was made (an ICE restart)
 		// trickle in band.
@@ -368,20 +385,21 @@ func (s *Session) build() error {
 		// attaches its own when it answers, so the first round never
 		// collides. A joiner that gets no offer offers its own.
 		if polite {
-			s.goAttachTracks(joinerAttachDelay)
+			s.goAttachTracks(neg, joinerAttachDelay)
 		} else {
-			s.goAttachTracks(0)
+			s.goAttachTracks(neg, 0)
 		}
 	})
 	control.OnMessage(func(m webrtc.DataChannelMessage) { s.onControl(m.Data) })
 	control.OnOpen(func() { s.sendMediaState() })
-	return nil
+	return pc, nil
 }
 
-// gather applies a local description and waits, bounded, for candidates.
-func (s *Session) gather(ctx context.Context, d webrtc.SessionDescription) (webrtc.SessionDescription, error) {
-	complete := webrtc.GatheringCompletePromise(s.pc)
-	if err := s.pc.SetLocalDescription(d); err != nil {
+// gather applies a local description to pc and waits, bounded, for
+// candidates.
+func (s *Session) gather(ctx context.Context, pc *webrtc.PeerConnection, d webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+	complete := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(d); err != nil {
 		return webrtc.SessionDescription{}, err
 	}
 	timer := time.NewTimer(s.cfg.GatherTimeout)
@@ -395,7 +413,7 @@ func (s *Session) gather(ctx context.Context, d webrtc.SessionDescription) (webr
 	case <-s.done:
 		return webrtc.SessionDescription{}, ErrClosed
 	}
-	return *s.pc.LocalDescription(), nil
+	return *pc.LocalDescription(), nil
 }
 
 func (s *Session) setEstimator(e cc.BandwidthEstimator) {

@@ -213,7 +213,7 @@ func TestAddAndRemoveTrackMidCall(t *testing.T) {
 		return n == 1 && f > 0
 	})
 	// The joiner (the polite side) adds a second picture, then takes it away.
-	extra, err := joiner.AddVideo(patternSource(t))
+	extra, err := joiner.addVideo(patternSource(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestAddAndRemoveTrackMidCall(t *testing.T) {
 		tracks := inviter.RemoteTracks()
 		return tracks[len(tracks)-1].Video.FramesDecoded > 5
 	})
-	if err := joiner.RemoveTrack(extra); err != nil {
+	if err := joiner.removeTrack(extra); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "second video gone at the inviter", func() bool {
@@ -260,7 +260,7 @@ func TestCollisionResolves(t *testing.T) {
 		for _, s := range []*Session{inviter, joiner} {
 			go func() {
 				<-start
-				_, err := s.AddVideo(patternSource(t))
+				_, err := s.addVideo(patternSource(t))
 				errs <- err
 			}()
 		}
@@ -285,7 +285,8 @@ func TestCollisionResolves(t *testing.T) {
 			})
 		}
 	}
-	if st := inviter.pc.SignalingState(); st != webrtc.SignalingStateStable {
+	pc, _ := inviter.current()
+	if st := pc.SignalingState(); st != webrtc.SignalingStateStable {
 		t.Errorf("inviter signalling state %v, want stable", st)
 	}
 }

@@ -2,6 +2,7 @@ package rtc
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,8 +31,9 @@ const videoHeadroomPct = 85
 // media offer before offering its own tracks itself.
 const joinerAttachDelay = time.Second
 
-// LocalTrack is a track this side sends. Remove it with Session.RemoveTrack.
-type LocalTrack struct {
+// localTrack is a track this side sends. Remove it with
+// Session.removeTrack.
+type localTrack struct {
 	Kind   string // "video" or "audio"
 	sender *webrtc.RTPSender
 	stop   context.CancelFunc
@@ -64,7 +66,7 @@ type mediaState struct {
 	mu       sync.Mutex
 	attached bool
 	closed   bool
-	local    []*LocalTrack
+	local    []*localTrack
 	remote   []*remoteTrack
 }
 
@@ -156,8 +158,8 @@ func (s *Session) RemoteTracks() []RemoteTrack {
 	return out
 }
 
-// goAttachTracks asks the negotiation loop to add the configured tracks.
-func (s *Session) goAttachTracks(delay time.Duration) {
+// goAttachTracks asks neg's loop to add the configured tracks.
+func (s *Session) goAttachTracks(neg *negotiator, delay time.Duration) {
 	s.goRun(func() {
 		if delay > 0 {
 			select {
@@ -166,14 +168,14 @@ func (s *Session) goAttachTracks(delay time.Duration) {
 			case <-time.After(delay):
 			}
 		}
-		_ = s.neg.do(s.ctx, s.attachTracks)
+		_ = neg.do(s.ctx, func() { s.attachTracks(neg) })
 	})
 }
 
 // attachTracks adds the configured video and audio tracks, once. It runs
-// on the negotiation loop: on the joiner inside the answer to the first
-// offer, so the tracks take the offered transceivers.
-func (s *Session) attachTracks() {
+// on neg's loop: on the joiner inside the answer to the first offer, so
+// the tracks take the offered transceivers.
+func (s *Session) attachTracks(neg *negotiator) {
 	s.media.mu.Lock()
 	if s.media.attached || s.media.closed {
 		s.media.mu.Unlock()
@@ -182,7 +184,7 @@ func (s *Session) attachTracks() {
 	s.media.attached = true
 	s.media.mu.Unlock()
 	if s.cfg.Video != nil {
-		t, err := s.addVideo(s.cfg.Video)
+		t, err := s.newVideoTrack(neg, s.cfg.Video)
 		if err != nil {
 			s.log.Warn("video track not added", "err", err)
 		} else if s.cfg.SelfView != nil {
@@ -190,34 +192,46 @@ func (s *Session) attachTracks() {
 		}
 	}
 	if s.cfg.Audio != nil {
-		if _, err := s.addAudio(s.cfg.Audio); err != nil {
+		if _, err := s.newAudioTrack(neg, s.cfg.Audio); err != nil {
 			s.log.Warn("audio track not added", "err", err)
 		}
 	}
 }
 
-// AddVideo sends another video track during the call (a second camera, a
-// screen); the session renegotiates in band and takes ownership of src.
-func (s *Session) AddVideo(src media.VideoSource) (*LocalTrack, error) {
-	if s.neg == nil {
-		return nil, ErrWrongStep
+// negotiate runs f on the loop of the session's negotiator and waits for
+// it. Work given before the call connects waits for the connection; when
+// a refused reply has the connection replaced meanwhile, it goes to the
+// new one.
+func (s *Session) negotiate(f func(neg *negotiator)) error {
+	for {
+		_, neg := s.current()
+		if neg == nil {
+			return ErrWrongStep
+		}
+		err := neg.do(s.ctx, func() { f(neg) })
+		if !errors.Is(err, errReplaced) {
+			return err
+		}
 	}
-	var t *LocalTrack
+}
+
+// addVideo sends another video track during the call (a second camera, a
+// screen); the session renegotiates in band and takes ownership of src.
+// Called before the call connects, it waits until it does.
+func (s *Session) addVideo(src media.VideoSource) (*localTrack, error) {
+	var t *localTrack
 	var err error
-	if derr := s.neg.do(s.ctx, func() { t, err = s.addVideo(src) }); derr != nil {
+	if derr := s.negotiate(func(neg *negotiator) { t, err = s.newVideoTrack(neg, src) }); derr != nil {
 		src.Close()
 		return nil, derr
 	}
 	return t, err
 }
 
-// RemoveTrack stops sending a track; the session renegotiates in band.
-func (s *Session) RemoveTrack(t *LocalTrack) error {
-	if s.neg == nil {
-		return ErrWrongStep
-	}
+// removeTrack stops sending a track; the session renegotiates in band.
+func (s *Session) removeTrack(t *localTrack) error {
 	var err error
-	if derr := s.neg.do(s.ctx, func() { err = s.pc.RemoveTrack(t.sender) }); derr != nil {
+	if derr := s.negotiate(func(neg *negotiator) { err = neg.pc.RemoveTrack(t.sender) }); derr != nil {
 		return derr
 	}
 	t.stop()
@@ -234,8 +248,8 @@ func (s *Session) RemoveTrack(t *LocalTrack) error {
 	return err
 }
 
-// addVideo runs on the negotiation loop.
-func (s *Session) addVideo(src media.VideoSource) (*LocalTrack, error) {
+// newVideoTrack runs on neg's loop.
+func (s *Session) newVideoTrack(neg *negotiator, src media.VideoSource) (*localTrack, error) {
 	track, err := webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "peercall")
 	if err != nil {
@@ -243,12 +257,12 @@ func (s *Session) addVideo(src media.VideoSource) (*LocalTrack, error) {
 		return nil, err
 	}
 	vs := media.NewVideoSender(src, s.cfg.FPS, sampleWriter(track))
-	t := &LocalTrack{Kind: "video", video: vs, source: src}
-	return t, s.startLocal(t, track, func(ctx context.Context) error { return vs.Run(ctx) })
+	t := &localTrack{Kind: "video", video: vs, source: src}
+	return t, s.startLocal(neg, t, track, func(ctx context.Context) error { return vs.Run(ctx) })
 }
 
-// addAudio runs on the negotiation loop.
-func (s *Session) addAudio(in media.AudioInput) (*LocalTrack, error) {
+// newAudioTrack runs on neg's loop.
+func (s *Session) newAudioTrack(neg *negotiator, in media.AudioInput) (*localTrack, error) {
 	track, err := webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "peercall")
 	if err != nil {
@@ -257,13 +271,13 @@ func (s *Session) addAudio(in media.AudioInput) (*LocalTrack, error) {
 	}
 	as := media.NewAudioSender(in, sampleWriter(track))
 	as.SetMuted(s.muted.Load())
-	t := &LocalTrack{Kind: "audio", audio: as, input: in}
-	return t, s.startLocal(t, track, as.Run)
+	t := &localTrack{Kind: "audio", audio: as, input: in}
+	return t, s.startLocal(neg, t, track, as.Run)
 }
 
-// startLocal adds the track to the connection and starts its send loop and
-// its RTCP reader.
-func (s *Session) startLocal(t *LocalTrack, track webrtc.TrackLocal, run func(context.Context) error) error {
+// startLocal adds the track to neg's connection and starts its send loop
+// and its RTCP reader. It runs on neg's loop.
+func (s *Session) startLocal(neg *negotiator, t *localTrack, track webrtc.TrackLocal, run func(context.Context) error) error {
 	s.media.mu.Lock()
 	if s.media.closed {
 		s.media.mu.Unlock()
@@ -271,7 +285,7 @@ func (s *Session) startLocal(t *LocalTrack, track webrtc.TrackLocal, run func(co
 		return errEnded
 	}
 	s.media.mu.Unlock()
-	sender, err := s.neg.addTrack(track)
+	sender, err := neg.addTrack(track)
 	if err != nil {
 		t.closeInputs()
 		return err
@@ -291,7 +305,7 @@ func (s *Session) startLocal(t *LocalTrack, track webrtc.TrackLocal, run func(co
 	return nil
 }
 
-func (t *LocalTrack) closeInputs() {
+func (t *localTrack) closeInputs() {
 	if t.source != nil {
 		t.source.Close()
 	}
@@ -334,22 +348,23 @@ func (s *Session) readSenderRTCP(sender *webrtc.RTPSender, vs *media.VideoSender
 	}
 }
 
-// onTrack runs in pion's callback: it only starts the reader.
-func (s *Session) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+// onTrack runs in pion's callback for a track arriving on pc: it only
+// starts the reader.
+func (s *Session) onTrack(pc *webrtc.PeerConnection, track *webrtc.TrackRemote) {
 	s.log.Info("remote track", "kind", track.Kind().String(), "codec", track.Codec().MimeType)
-	s.goRun(func() { s.readTrack(track) })
+	s.goRun(func() { s.readTrack(pc, track) })
 }
 
-// readTrack feeds one remote track into its receive pipeline until the
-// track ends.
-func (s *Session) readTrack(track *webrtc.TrackRemote) {
+// readTrack feeds one remote track of pc into its receive pipeline until
+// the track ends; keyframe requests go back on pc.
+func (s *Session) readTrack(pc *webrtc.PeerConnection, track *webrtc.TrackRemote) {
 	r := &remoteTrack{kind: track.Kind().String(), id: track.ID()}
 	var push func(*rtp.Packet)
 	switch track.Kind() {
 	case webrtc.RTPCodecTypeVideo:
 		ssrc := uint32(track.SSRC())
 		vr, err := media.NewVideoReceiver(s.cfg.VideoSink, func() {
-			_ = s.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+			_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 		})
 		if err != nil {
 			s.log.Warn("video receiver", "err", err)
