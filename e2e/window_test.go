@@ -1,7 +1,8 @@
-package main
+package e2e
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -20,13 +21,12 @@ import (
 // windowCall is the real app in a real window under Xvfb, in a call with a
 // headless peer, everything in a network namespace holding only lo.
 type windowCall struct {
-	run     func(name string, args ...string) string
-	inNS    func(name string, args ...string) *exec.Cmd
-	win     string
-	app     *exec.Cmd
-	peer    *exec.Cmd
-	appErr  *bytes.Buffer
-	peerErr *bytes.Buffer
+	run    func(name string, args ...string) string
+	inNS   func(name string, args ...string) *exec.Cmd
+	win    string
+	app    *exec.Cmd
+	peer   *peer
+	appErr *syncBuffer
 }
 
 // startWindowCall opens the app (with extra flags appArgs) and, driving it
@@ -40,11 +40,12 @@ func startWindowCall(t testing.TB, appArgs, peerArgs []string) *windowCall {
 			t.Skipf("needs %s (make test installs it)", tool)
 		}
 	}
-	ns := loopbackNamespace(t, "win")
+	ns := newNamespace(t, "win")
 	home := t.TempDir()
 	display := fmt.Sprintf(":%d", 50+os.Getpid()%40)
-	env := append(os.Environ(), "DISPLAY="+display, "LANG=en_US.UTF-8", "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))
-	c := &windowCall{appErr: new(bytes.Buffer), peerErr: new(bytes.Buffer)}
+	extraEnv := []string{"DISPLAY=" + display, "LANG=en_US.UTF-8", "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	env := append(os.Environ(), extraEnv...)
+	c := &windowCall{appErr: &syncBuffer{}}
 	c.inNS = func(name string, args ...string) *exec.Cmd {
 		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, name}, args...)...)
 		cmd.Env = env
@@ -89,17 +90,9 @@ func startWindowCall(t testing.TB, appArgs, peerArgs []string) *windowCall {
 	})
 
 	// The other side: a headless peer sending its test pattern.
-	c.peer = c.inNS(peercallBin, append(append([]string{"join", "--source", "pattern", "--stun", "none"}, peerArgs...), inviteCode)...)
-	c.peer.Stderr = c.peerErr
-	out, err := c.peer.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.peer.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stop(c.peer) })
-	reply := readCode(t, out, "reply")
+	c.peer = startPeer(t, peerOptions{name: "peer", prefix: nsExec(ns), env: extraEnv},
+		"join", append(append([]string{"--source", "pattern", "--stun", "none"}, peerArgs...), inviteCode)...)
+	reply := c.peer.code
 
 	// Paste the reply into the focused field: the call starts by itself.
 	paste := c.inNS("xclip", "-i", "-selection", "clipboard")
@@ -118,7 +111,7 @@ func startWindowCall(t testing.TB, appArgs, peerArgs []string) *windowCall {
 func TestWindowCallUnderXvfb(t *testing.T) {
 	c := startWindowCall(t, nil, []string{"--seconds", "60"})
 	run, inNS, win, peer := c.run, c.inNS, c.win, c.peer
-	appErr, peerErr := c.appErr, c.peerErr
+	appErr, peerErr := c.appErr, c.peer.stderr
 
 	// The peer's pattern in the remote view, ours mirrored in the corner.
 	geom := run("xdotool", "getwindowgeometry", "--shell", win)
@@ -174,18 +167,16 @@ func TestWindowCallUnderXvfb(t *testing.T) {
 
 	// Hang up with the shortcut: back home, and the peer sees it.
 	run("xdotool", "key", "--window", win, "ctrl+w")
-	done := make(chan error, 1)
-	go func() { done <- peer.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("the peer ended with %v after the hang-up:\n%s", err, peerErr.String())
-		}
+	switch err := peer.wait(15 * time.Second); {
+	case errors.Is(err, errStillRunning):
+		t.Error("the peer did not end after the hang-up")
+	case err != nil:
+		t.Errorf("the peer ended with %v after the hang-up:\n%s", err, peerErr.String())
+		fallthrough
+	default:
 		if !strings.Contains(peerErr.String(), "hung up") {
 			t.Errorf("the peer did not hear of the hang-up:\n%s", peerErr.String())
 		}
-	case <-time.After(15 * time.Second):
-		t.Error("the peer did not end after the hang-up")
 	}
 }
 

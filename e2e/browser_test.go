@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -47,7 +47,7 @@ func TestBrowserPeer(t *testing.T) {
 	}
 	deadline := time.Now().Add(browserTestBudget)
 
-	ns := loopbackNamespace(t, "browser")
+	ns := newNamespace(t, "browser")
 
 	b := startChromium(t, ns, deadline)
 	defer func() {
@@ -75,15 +75,12 @@ func browserInvites(t *testing.T, b *chromium, ns string, pageJS []byte) {
 	t.Logf("browser's invite: %d characters", len(inviteCode))
 	checkBrowserCode(t, "invite", inviteCode)
 
-	statsFile := filepath.Join(t.TempDir(), "join.jsonl")
-	join := startPeercall(t, b.deadline, ns, "join", "--stun", "none", "--interface", "lo", "--source", "pattern",
-		"--size", "320x240", "--seconds", fmt.Sprint(browserCallSeconds), "--stats", statsFile, inviteCode)
-	reply := readCode(t, join.stdout, "reply")
-	answer := codeDecode(t, reply)
+	join := startPeer(t, peerOptions{name: "peercall join", prefix: nsExec(ns)}, "join", append(browserPeerFlags(), inviteCode)...)
+	answer := codeDecode(t, join.code)
 	page.eval(t, "peercall.accept("+jsString(answer)+")", 10*time.Second)
 
-	join.wait(t)
-	r := checkBrowserCall(t, page, statsFile)
+	waitCallEnd(t, b, join)
+	r := checkBrowserCall(t, page, join)
 	// The inviter offers its tracks first and Peercall answers.
 	if r.OffersSent < 1 || r.AnswersReceived < 1 {
 		t.Errorf("browser as inviter sent %d offers and received %d answers, want at least one each", r.OffersSent, r.AnswersReceived)
@@ -96,21 +93,17 @@ func peercallInvites(t *testing.T, b *chromium, ns string, pageJS []byte) {
 	page := b.newPage(t, pageJS)
 	defer page.logReportOnFailure(t)
 
-	statsFile := filepath.Join(t.TempDir(), "invite.jsonl")
-	inv := startPeercall(t, b.deadline, ns, "invite", "--stun", "none", "--interface", "lo", "--source", "pattern",
-		"--size", "320x240", "--seconds", fmt.Sprint(browserCallSeconds), "--stats", statsFile)
-	inviteCode := readCode(t, inv.stdout, "invite")
+	inv := startPeer(t, peerOptions{name: "peercall invite", prefix: nsExec(ns)}, "invite", browserPeerFlags()...)
+	inviteCode := inv.code
 	offer := codeDecode(t, inviteCode)
 	answer := page.evalString(t, "peercall.join("+jsString(offer)+")", 15*time.Second)
 	reply := codeEncode(t, answer, inviteCode)
 	t.Logf("browser's reply: %d characters", len(reply))
 	checkBrowserCode(t, "reply", reply)
-	if _, err := fmt.Fprintln(inv.stdin, reply); err != nil {
-		t.Fatalf("writing the reply to peercall invite: %v", err)
-	}
+	inv.paste(reply)
 
-	inv.wait(t)
-	r := checkBrowserCall(t, page, statsFile)
+	waitCallEnd(t, b, inv)
+	r := checkBrowserCall(t, page, inv)
 	// The joiner never offers first: Peercall offers and the page answers
 	// with its tracks attached.
 	if r.OffersSent != 0 || r.OffersReceived < 1 {
@@ -128,70 +121,21 @@ func checkBrowserCode(t *testing.T, what, code string) {
 	}
 }
 
-// peercallProcess is `peercall invite` or `peercall join` running in the
-// namespace.
-type peercallProcess struct {
-	name     string
-	cmd      *exec.Cmd
-	stdin    io.WriteCloser
-	stdout   io.Reader
-	stderr   *syncBuffer
-	done     chan struct{}
-	err      error
-	deadline time.Time
+// browserPeerFlags are the peercall side's: the test pattern at 320×240,
+// host candidates on lo only.
+func browserPeerFlags() []string {
+	return []string{"--stun", "none", "--interface", "lo", "--source", "pattern",
+		"--size", "320x240", "--seconds", fmt.Sprint(browserCallSeconds)}
 }
 
-func startPeercall(t *testing.T, deadline time.Time, ns string, args ...string) *peercallProcess {
-	t.Helper()
-	p := &peercallProcess{
-		name:     "peercall " + args[0],
-		cmd:      exec.Command("ip", append([]string{"netns", "exec", ns, peercallBin}, args...)...),
-		stderr:   &syncBuffer{},
-		done:     make(chan struct{}),
-		deadline: deadline,
-	}
-	var err error
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if p.stdout, err = p.cmd.StdoutPipe(); err != nil {
-		t.Fatal(err)
-	}
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	// Ended however the test goes; its stderr logged on failure.
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", p.name, p.stderr.String())
-		}
-	})
-	return p
-}
-
-// wait waits for the call to end by itself after --seconds and expects a
-// clean exit.
-func (p *peercallProcess) wait(t *testing.T) {
+// waitCallEnd waits for the peercall side to end the call by itself after
+// --seconds, and expects a clean exit.
+func waitCallEnd(t *testing.T, b *chromium, p *peer) {
 	t.Helper()
 	limit := time.Duration(browserCallSeconds)*time.Second + 15*time.Second
-	select {
-	case <-p.done:
-		if p.err != nil {
-			t.Errorf("%s exited with %v", p.name, p.err)
-		}
-	case <-time.After(within(p.deadline, limit)):
-		p.cmd.Process.Kill()
-		<-p.done
-		t.Errorf("%s did not end within %v of its call", p.name, limit)
+	if err := p.wait(within(b.deadline, limit)); err != nil {
+		t.Errorf("%s: %v", p.name, err)
 	}
-	p.stdin.Close()
 }
 
 // within cuts a wait to what is left until the deadline.
@@ -223,7 +167,7 @@ type pageReport struct {
 
 // checkBrowserCall checks what each side received from the other once
 // Peercall has ended the call: the page's statistics and Peercall's.
-func checkBrowserCall(t *testing.T, page *cdpPage, statsFile string) pageReport {
+func checkBrowserCall(t *testing.T, page *cdpPage, p *peer) pageReport {
 	t.Helper()
 	var r pageReport
 	raw := page.evalString(t, "peercall.report()", 10*time.Second)
@@ -249,8 +193,7 @@ func checkBrowserCall(t *testing.T, page *cdpPage, statsFile string) pageReport 
 		t.Errorf("browser received no audio packets from peercall")
 	}
 
-	lines := readStats(t, statsFile)
-	s := lines[len(lines)-1]
+	s := p.final()
 	t.Logf("peercall received: video %s %dx%d, %d frames decoded (%.1f fps), first after %.0f ms; audio %d packets; end %q",
 		s.Codec, s.Width, s.Height, s.FramesDecoded, s.FPS, s.FirstFrameMs, s.AudioPacketsReceived, s.End)
 	if s.FramesDecoded < 30 {
@@ -297,24 +240,6 @@ func codeDecode(t *testing.T, code string) string {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// syncBuffer collects a child's stderr while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // stderrTail is the end of the browser's stderr without the lines about

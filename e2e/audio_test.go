@@ -1,0 +1,156 @@
+package e2e
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"peercall/media"
+	"peercall/media/tone"
+)
+
+// A tone sent by one side is played by the other, continuous, at 440 Hz.
+func TestToneArrivesContinuous(t *testing.T) {
+	const seconds = 12
+	wav := filepath.Join(t.TempDir(), "heard.wav")
+	_, joiner := twoProcessCall(t, callOptions{seconds: seconds,
+		inviterFlags: []string{"--audio-source", "tone", "--audio-out", "none"},
+		joinerFlags:  []string{"--audio-source", "none", "--audio-out", wav}})
+	pcm, err := media.ReadWAV(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rate = 48000
+	if len(pcm) < (seconds-1)*rate {
+		t.Fatalf("recording is %.1f s long, want about %d s", float64(len(pcm))/rate, seconds)
+	}
+	// Ten seconds from the middle of the call.
+	window := pcm[len(pcm)-11*rate : len(pcm)-rate]
+	if f := tone.DominantFrequency(window, rate); math.Abs(f-440) > 5 {
+		t.Errorf("strongest frequency %.1f Hz, want 440", f)
+	}
+	if g := tone.LongestQuiet(window, rate, 200); g > 60*time.Millisecond {
+		t.Errorf("a gap of %v in the recording, want none over 60 ms", g)
+	}
+	s := joiner.final()
+	if s.AudioLatencyMs <= 0 || s.AudioLatencyMs > 500 {
+		t.Errorf("mouth-to-ear latency %.1f ms: not measured", s.AudioLatencyMs)
+	}
+	t.Logf("joiner: mouth to ear %.1f ms, concealed %.0f ms", s.AudioLatencyMs, s.AudioConcealedMs)
+}
+
+// The joiner's speaker is looped into its own microphone (the null sink's
+// monitor): the inviter's tone comes back to it as echo, unless the echo
+// canceller removes it.
+func TestEchoCancellation(t *testing.T) {
+	if os.Getenv("PEERCALL_REQUIRE_SOUND") == "" {
+		t.Skip("needs the sound server make test starts")
+	}
+	const seconds = 16
+	echoLevel := func(aec string) float64 {
+		wav := filepath.Join(t.TempDir(), "back.wav")
+		twoProcessCall(t, callOptions{seconds: seconds,
+			inviterFlags: []string{"--audio-source", "tone", "--audio-out", wav},
+			joinerFlags:  []string{"--audio-source", "mic", "--audio-out", "default", "--aec", aec}})
+		pcm, err := media.ReadWAV(wav)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The last six seconds: the canceller has long converged.
+		if len(pcm) < 8*48000 {
+			t.Fatalf("recording too short: %d samples", len(pcm))
+		}
+		return toneLevel(pcm[len(pcm)-7*48000:len(pcm)-48000], 440)
+	}
+	off := echoLevel("off")
+	on := echoLevel("on")
+	t.Logf("440 Hz returning to its sender: %.1f dB with echo cancellation off, %.1f dB on (re full-scale sine): %.1f dB weaker", off, on, off-on)
+	if off < -40 {
+		t.Fatalf("without cancellation the echo is only %.1f dBFS: the loop is not working", off)
+	}
+	if off-on < 20 {
+		t.Errorf("echo cancellation removes %.1f dB, want at least 20", off-on)
+	}
+}
+
+// The sound server dies in the middle of a call that uses the microphone
+// and the speaker: the joiner's statistics show both working before, both
+// missing after, and the call goes on (video keeps coming, the call ends
+// normally). The sound server is the test's own, so the others keep
+// theirs.
+func TestSoundServerDiesMidCall(t *testing.T) {
+	if _, err := exec.LookPath("pulseaudio"); err != nil {
+		t.Skip("needs pulseaudio (make test installs it)")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	env := []string{"XDG_RUNTIME_DIR=" + dir}
+	pulse := func(args ...string) *exec.Cmd {
+		cmd := exec.Command("pulseaudio", args...)
+		cmd.Env = append(os.Environ(), env...)
+		return cmd
+	}
+	if out, err := pulse("--start", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
+		"--load=module-null-sink sink_name=nullsink", "--load=module-always-sink").CombinedOutput(); err != nil {
+		t.Skipf("pulseaudio did not start: %v %s", err, out)
+	}
+	t.Cleanup(func() { pulse("--kill").Run() })
+
+	const seconds = 15
+	inviter, joiner := startCall(t, callOptions{seconds: seconds, env: env,
+		inviterFlags: []string{"--audio-source", "tone"},
+		joinerFlags:  []string{"--audio-source", "mic", "--audio-out", "default"}})
+	sound := func(l statsLine) string {
+		return fmt.Sprintf("missing %q, audio sent %d, received %d, level %.1f dBFS", l.Missing, l.AudioPacketsSent, l.AudioPacketsReceived, l.AudioLevelDBFS)
+	}
+	before := joiner.waitStats(20*time.Second, "video flowing", func(l statsLine) bool { return l.FramesDecoded > 30 })
+	for _, l := range joiner.statsLines() {
+		if l.lacks("microphone") || l.lacks("speaker") {
+			t.Fatalf("before the sound server died the joiner lacked what it had: %s", sound(l))
+		}
+	}
+	t.Logf("before: %d frames, %s", before.FramesDecoded, sound(before))
+
+	if out, err := pulse("--kill").CombinedOutput(); err != nil {
+		t.Fatalf("pulseaudio --kill: %v %s", err, out)
+	}
+	killed := time.Now()
+	gone := joiner.waitStats(10*time.Second, "microphone and speaker missing after the sound server died", func(l statsLine) bool {
+		return l.At.After(killed) && l.lacks("microphone") && l.lacks("speaker")
+	})
+	t.Logf("%.1f s after the kill: %d frames, %s", gone.At.Sub(killed).Seconds(), gone.FramesDecoded, sound(gone))
+	on := joiner.waitStats(10*time.Second, "video still coming after the sound went", func(l statsLine) bool {
+		return l.FramesDecoded >= gone.FramesDecoded+30
+	})
+	t.Logf("%.1f s after the kill: %d frames", on.At.Sub(killed).Seconds(), on.FramesDecoded)
+
+	for _, p := range []*peer{joiner, inviter} {
+		if err := p.wait(time.Duration(seconds)*time.Second + 60*time.Second); err != nil {
+			t.Errorf("%s: %v", p.name, err)
+		}
+	}
+	if min := uint64(25 * seconds * 9 / 10); joiner.final().FramesDecoded < min {
+		t.Errorf("the joiner decoded %d frames, want at least %d: the call did not go on", joiner.final().FramesDecoded, min)
+	}
+}
+
+// toneLevel is the level of one frequency in pcm, in dB relative to a
+// full-scale sine: the tone's own share, whatever noise lies around it.
+func toneLevel(pcm []int16, freq float64) float64 {
+	w := 2 * math.Pi * freq / 48000
+	var re, im float64
+	for i, v := range pcm {
+		x := float64(v) / 32768
+		re += x * math.Cos(w*float64(i))
+		im -= x * math.Sin(w*float64(i))
+	}
+	amp := 2 * math.Hypot(re, im) / float64(len(pcm))
+	if amp <= 0 {
+		return -200
+	}
+	return 20 * math.Log10(amp)
+}
