@@ -32,8 +32,8 @@ vet: deps
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# The end-to-end tests build the binary themselves; those that need root
-# (network namespaces) run when make test runs as root, as CI does. A
+# The end-to-end tests (e2e/) build the binary themselves; those that need
+# root (network namespaces) run when make test runs as root, as CI does. A
 # private PulseAudio server with a null sink runs for the duration.
 #
 # The two slow-hands tests (a reply pasted 5 minutes late, an invite joined
@@ -44,7 +44,7 @@ SLOW_TESTS := ^(TestReplyPastedFiveMinutesLaterConnects|TestInviteJoinedTenMinut
 test: vet
 	./scripts/with-sound.sh bash -c '\
 	  $(GO) test -race -count=1 -timeout 20m -run "$(SLOW_TESTS)" ./rtc & slow=$$!; \
-	  $(GO) test -race -count=1 -p 1 -timeout 30m -skip "$(SLOW_TESTS)" ./...; rc=$$?; \
+	  $(GO) test -race -count=1 -p 1 -timeout 40m -skip "$(SLOW_TESTS)" ./...; rc=$$?; \
 	  wait $$slow || rc=1; exit $$rc'
 
 # Each fuzz target for $(FUZZTIME); go test fuzzes one target per run. New
