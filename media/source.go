@@ -14,9 +14,14 @@ import (
 	"peercall/media/pattern"
 )
 
-// ErrNoCamera means no camera could be opened; callers fall back to the
-// test pattern.
-var ErrNoCamera = errors.New("media: no camera found")
+// ErrNoCamera means no camera could be opened, or the one in use failed:
+// the call sends the "camera off" picture instead.
+var ErrNoCamera = errors.New("no camera")
+
+// ErrCameraSilent means the camera is open but has sent no picture for a
+// while (a driver that hangs): the call sends the "camera off" picture
+// until it delivers again.
+var ErrCameraSilent = errors.New("the camera stopped sending pictures")
 
 // VideoSource produces the pictures the call sends.
 type VideoSource interface {

@@ -2,6 +2,10 @@ package media
 
 import (
 	"context"
+	"errors"
+	"image"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +18,7 @@ func TestSwitchSourceTurnsTheCameraOffAndOn(t *testing.T) {
 		opened++
 		return NewPatternSource(320, 240, 30)
 	}
-	s := NewSwitchSource(open, 320, 240)
+	s := NewSwitchSource(open, 320, 240, false)
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -44,7 +48,7 @@ func TestSwitchSourceTurnsTheCameraOffAndOn(t *testing.T) {
 }
 
 func TestSwitchSourceWithoutCamera(t *testing.T) {
-	s := NewSwitchSource(nil, 320, 240)
+	s := NewSwitchSource(nil, 320, 240, false)
 	defer s.Close()
 	if s.Live() || s.Err() == nil {
 		t.Fatal("no camera, yet it claims one")
@@ -56,5 +60,203 @@ func TestSwitchSourceWithoutCamera(t *testing.T) {
 	s.Close()
 	if _, _, err := s.ReadFrame(context.Background()); err == nil {
 		t.Error("a closed source still gives pictures")
+	}
+}
+
+// fakeCamera delivers the test pattern until told to fail or to hang, as
+// a camera that is unplugged or whose driver stops delivering does.
+type fakeCamera struct {
+	pat    *PatternSource
+	fail   chan struct{} // closed: every read fails
+	hang   chan struct{} // closed: reads block until the camera is closed
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newFakeCamera(t *testing.T) *fakeCamera {
+	pat, err := NewPatternSource(320, 240, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeCamera{pat: pat, fail: make(chan struct{}), hang: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (c *fakeCamera) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, error) {
+	select {
+	case <-c.fail:
+		return nil, time.Time{}, errors.New("device unplugged")
+	case <-c.hang:
+		select {
+		case <-c.closed:
+			return nil, time.Time{}, errSourceClosed
+		case <-ctx.Done():
+			return nil, time.Time{}, ctx.Err()
+		}
+	default:
+	}
+	return c.pat.ReadFrame(ctx)
+}
+
+func (c *fakeCamera) Close() error {
+	c.once.Do(func() { close(c.closed); c.pat.Close() })
+	return nil
+}
+
+func (c *fakeCamera) Name() string { return "camera" }
+
+// readKind reads one picture and tells whether it is the camera's (the
+// pattern's stamp) rather than the "camera off" picture.
+func readKind(t *testing.T, s *SwitchSource) (camera bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	img, _, err := s.ReadFrame(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ok := pattern.ReadStamp(img)
+	return ok
+}
+
+// A camera opener that fails and hands back a nil *CameraSource inside the
+// interface (as a driver wrapper easily does) leaves the camera missing:
+// the "camera off" picture goes out, nothing dereferences the nil.
+func TestSwitchSourceOpenerReturnsTypedNil(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"with an error", errors.New("device busy")},
+		{"without an error", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewSwitchSource(func() (VideoSource, error) {
+				var cam *CameraSource
+				return cam, tc.err
+			}, 320, 240, false)
+			defer s.Close()
+			if s.Live() || !errors.Is(s.Err(), ErrNoCamera) || s.Name() != "camera-off" {
+				t.Fatalf("live %v, err %v, name %q: want a missing camera", s.Live(), s.Err(), s.Name())
+			}
+			if readKind(t, s) {
+				t.Error("not the camera-off picture")
+			}
+		})
+	}
+}
+
+// A camera that fails mid-call is dropped for the "camera off" picture,
+// and Changed tells of it.
+func TestSwitchSourceCameraFailsMidCall(t *testing.T) {
+	cam := newFakeCamera(t)
+	s := NewSwitchSource(func() (VideoSource, error) { return cam, nil }, 320, 240, false)
+	defer s.Close()
+	if !readKind(t, s) || !s.Live() {
+		t.Fatal("the camera's picture is not sent")
+	}
+	changed := s.Changed()
+	close(cam.fail)
+	for i := 0; i < 3; i++ {
+		if readKind(t, s) {
+			t.Fatal("the failed camera's picture is still sent")
+		}
+	}
+	select {
+	case <-changed:
+	default:
+		t.Error("Changed did not tell of the failure")
+	}
+	if s.Live() || !errors.Is(s.Err(), ErrNoCamera) {
+		t.Errorf("live %v, err %v after the failure", s.Live(), s.Err())
+	}
+	select {
+	case <-cam.closed:
+	default:
+		t.Error("the failed camera was not released")
+	}
+}
+
+// A camera that stops delivering (a driver that hangs) is not waited for:
+// after the stall time the "camera off" picture goes out at its own rate,
+// and when the camera delivers again its picture comes back.
+func TestSwitchSourceCameraStallsMidCall(t *testing.T) {
+	cam := newFakeCamera(t)
+	gate := make(chan struct{})
+	resume := make(chan struct{})
+	stalling := &stallingCamera{fakeCamera: cam, gate: gate, resume: resume}
+	s := NewSwitchSource(func() (VideoSource, error) { return stalling, nil }, 320, 240, false)
+	s.SetStallAfter(200 * time.Millisecond)
+	defer s.Close()
+	if !readKind(t, s) {
+		t.Fatal("the camera's picture is not sent")
+	}
+	close(gate) // reads now block until resume
+	start := time.Now()
+	offPictures := 0
+	for offPictures < 3 {
+		if readKind(t, s) {
+			continue // a picture read before the stall began
+		}
+		offPictures++
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("the camera-off picture took %v to replace a silent camera", waited)
+	}
+	if s.Live() || !errors.Is(s.Err(), ErrCameraSilent) || s.Name() != "camera-off" {
+		t.Errorf("live %v, err %v, name %q while the camera is silent", s.Live(), s.Err(), s.Name())
+	}
+	close(resume)
+	deadline := time.Now().Add(5 * time.Second)
+	for !readKind(t, s) {
+		if time.Now().After(deadline) {
+			t.Fatal("the camera's picture did not come back once it delivered again")
+		}
+	}
+	if !s.Live() || s.Err() != nil {
+		t.Errorf("live %v, err %v after the camera came back", s.Live(), s.Err())
+	}
+}
+
+// stallingCamera blocks its reads between gate and resume.
+type stallingCamera struct {
+	*fakeCamera
+	gate, resume chan struct{}
+}
+
+func (c *stallingCamera) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, error) {
+	select {
+	case <-c.gate:
+		select {
+		case <-c.resume:
+		case <-c.closed:
+			return nil, time.Time{}, errSourceClosed
+		}
+	default:
+	}
+	return c.fakeCamera.ReadFrame(ctx)
+}
+
+// Closing the source while a camera read hangs returns promptly and leaves
+// no goroutine behind.
+func TestSwitchSourceClosesAHangingCamera(t *testing.T) {
+	before := runtime.NumGoroutine()
+	cam := newFakeCamera(t)
+	s := NewSwitchSource(func() (VideoSource, error) { return cam, nil }, 320, 240, false)
+	s.SetStallAfter(100 * time.Millisecond)
+	readKind(t, s)
+	close(cam.hang)
+	for readKind(t, s) {
+	}
+	start := time.Now()
+	s.Close()
+	if d := time.Since(start); d > pumpStopWait {
+		t.Errorf("Close took %v", d)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left behind", n-before)
 	}
 }
