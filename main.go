@@ -1,20 +1,20 @@
 // Peercall is a two-person video-call app: one side starts a call and sends
 // a short invite code, the other pastes it and sends back a reply code, and
 // the two talk peer to peer. With no arguments it opens the window; the
-// subcommands run calls without one.
+// subcommands run calls without one. This file only dispatches.
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 
 	// The camera driver registers itself with mediadevices.
 	_ "github.com/pion/mediadevices/pkg/driver/camera"
 
-	"peercall/rtc/headless"
+	"peercall/bench"
+	"peercall/cli"
 	"peercall/ui"
 )
 
@@ -37,67 +37,43 @@ Run "peercall invite -h" for the call flags.
 `
 
 func main() {
-	std := headless.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	if len(os.Args) < 2 || strings.HasPrefix(os.Args[1], "-") && os.Args[1] != "-h" && os.Args[1] != "--help" {
-		os.Exit(window(os.Args[1:]))
+	args := os.Args[1:]
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
+		os.Exit(ui.Main(args, os.Stderr))
 	}
+	std := cli.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	var err error
-	switch os.Args[1] {
+	switch args[0] {
 	case "invite":
-		err = headless.Invite(os.Args[2:], std)
+		err = cli.Invite(args[1:], std)
 	case "join":
-		err = headless.Join(os.Args[2:], std)
+		err = cli.Join(args[1:], std)
 	case "code":
-		err = headless.Code(os.Args[2:], std)
+		err = cli.Code(args[1:], std)
 	case "bench":
-		err = headless.Bench(os.Args[2:], std)
+		err = bench.Run(args[1:], os.Stdout, os.Stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(os.Stdout, usage)
 		return
 	default:
-		fmt.Fprintf(os.Stderr, "peercall: unknown command %q\n\n%s", os.Args[1], usage)
+		fmt.Fprintf(os.Stderr, "peercall: unknown command %q\n\n%s", args[0], usage)
 		os.Exit(2)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
 	}
-	os.Exit(headless.ExitCode(err))
+	os.Exit(exitCode(err))
 }
 
-// window opens the app's window; its flags are few and for testing and
-// demonstrations.
-func window(args []string) int {
-	fs := flag.NewFlagSet("peercall", flag.ContinueOnError)
-	source := fs.String("source", "", "video source: camera (from the settings) or pattern")
-	verbose := fs.Bool("verbose", false, "log the call engine's work to stderr")
-	size := fs.String("size", "", "picture size to send, WxH (default: as in the settings)")
-	var profile headless.ProfileFlags
-	profile.Register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+// exitCode is 0 for no error, the status an error carries (2 for a
+// mistake on the command line), else 1.
+func exitCode(err error) int {
+	var coded interface{ ExitCode() int }
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &coded):
+		return coded.ExitCode()
 	}
-	var width, height int
-	if *size != "" {
-		var err error
-		if width, height, err = headless.ParseSize(*size); err != nil {
-			fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
-			return 2
-		}
-	}
-	if *source != "" && *source != "camera" && *source != "pattern" {
-		fmt.Fprintf(os.Stderr, "peercall: --source %q: use camera or pattern\n", *source)
-		return 2
-	}
-	opts := ui.Options{Source: *source, Width: width, Height: height}
-	if *verbose {
-		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	stopProfile, err := profile.Start()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "peercall: %v\n", err)
-		return 2
-	}
-	ui.Run(opts)
-	stopProfile()
-	return 0
+	return 1
 }

@@ -1,4 +1,8 @@
-package headless
+// Package bench measures Peercall as a person would feel it: `peercall
+// bench` runs a two-process call on loopback and reads its CPU, memory and
+// statistics; `peercall bench report` turns make bench's measurements into
+// BENCHMARKS.md and benchmarks.json.
+package bench
 
 import (
 	"bufio"
@@ -14,8 +18,21 @@ import (
 	"strings"
 	"time"
 
+	"peercall/call"
 	"peercall/rtc"
 )
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// ExitCode is the process exit status the error stands for.
+func (e *usageError) ExitCode() int { return 2 }
+
+func usage(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
 
 // BenchResult is what `peercall bench` measures for one call: two
 // processes on loopback, each sending the test pattern.
@@ -66,22 +83,22 @@ type BenchPeer struct {
 // Bench runs `peercall bench`: a two-process call on loopback, measured
 // from outside (CPU and memory from /proc) and inside (the stats files).
 // The result is printed as JSON on stdout.
-func Bench(args []string, std Streams) error {
+func Run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "report" {
-		return benchReport(args[1:], std)
+		return report(args[1:], stderr)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(std.Stderr)
+	fs.SetOutput(stderr)
 	size := fs.String("size", "640x480", "picture size WxH")
 	fps := fs.Int("fps", 30, "frames a second")
 	seconds := fs.Float64("seconds", 20, "call length after connecting")
 	every := fs.Float64("sample", 0, "record each process's memory and goroutines this often, in seconds (0: not at all)")
 	profileDir := fs.String("profile-dir", "", "write each process's CPU and heap profiles to this directory")
 	if err := fs.Parse(args); err != nil {
-		return usageError("%v", err)
+		return usage("%v", err)
 	}
-	if _, _, err := ParseSize(*size); err != nil {
-		return usageError("%v", err)
+	if _, _, err := call.ParseSize(*size); err != nil {
+		return usage("%v", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -199,7 +216,7 @@ loop:
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(std.Stdout, string(out))
+	fmt.Fprintln(stdout, string(out))
 	return nil
 }
 

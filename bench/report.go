@@ -1,4 +1,4 @@
-package headless
+package bench
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -77,15 +78,15 @@ const (
 	soakEnd      = "<!-- make soak: end -->"
 )
 
-func benchReport(args []string, std Streams) error {
+func report(args []string, stderr io.Writer) error {
 	fset := flag.NewFlagSet("bench report", flag.ContinueOnError)
-	fset.SetOutput(std.Stderr)
+	fset.SetOutput(stderr)
 	dir := fset.String("dir", "bin/bench", "directory holding the measurements")
 	md := fset.String("md", "BENCHMARKS.md", "Markdown file whose generated section is rewritten")
 	jsonOut := fset.String("json", "benchmarks.json", "JSON file to write")
 	soak := fset.Bool("soak", false, "write the soak section from soak.json instead of the benchmark section")
 	if err := fset.Parse(args); err != nil {
-		return usageError("%v", err)
+		return usage("%v", err)
 	}
 	r, err := loadReport(*dir)
 	if err != nil {

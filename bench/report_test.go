@@ -1,7 +1,8 @@
-package headless
+package bench
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,7 +55,7 @@ PASS
 	md := filepath.Join(dir, "B.md")
 	write("B.md", "# B\n\n"+sectionBegin+"\n"+sectionEnd+"\n\n## Kept\n")
 	jsonPath := filepath.Join(dir, "b.json")
-	if err := Bench([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, Streams{Stderr: os.Stderr}); err != nil {
+	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
 		t.Fatal(err)
 	}
 	var r Report

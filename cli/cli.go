@@ -1,8 +1,9 @@
-// Package headless is Peercall without a window: the invite, join and code
-// subcommands. Codes go through stdin and stdout (stdout carries nothing
-// else), logs to stderr, statistics to a JSON-lines file. Scripts, tests
-// and benchmarks drive calls through it.
-package headless
+// Package cli is Peercall's command-line front-end: the invite, join and
+// code subcommands. Codes go through stdin and stdout (stdout carries
+// nothing else), logs to stderr, statistics to a JSON-lines file. Scripts,
+// tests and benchmarks drive calls through it; the call itself and its
+// devices are the call package's.
+package cli
 
 import (
 	"bufio"
@@ -18,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"peercall/media"
+	"peercall/call"
 	"peercall/rtc"
 	"peercall/rtc/invite"
 )
@@ -38,7 +39,11 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.msg }
 
-// ExitCode maps an error from Invite, Join or Code to a process exit status.
+// ExitCode is the process exit status the error stands for.
+func (e *exitError) ExitCode() int { return e.code }
+
+// ExitCode maps an error from Invite, Join or Code to a process exit
+// status: 0 for none, 2 for a mistake on the command line, else 1.
 func ExitCode(err error) int {
 	var e *exitError
 	if errors.As(err, &e) {
@@ -54,39 +59,48 @@ func usageError(format string, args ...any) error {
 	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
 }
 
+// prepare parses a call command's flags and starts profiling; args are
+// what is left after the flags.
+func prepare(name string, args []string, std Streams) (f *callFlags, opts call.Options, rest []string, stop func(), err error) {
+	f = &callFlags{}
+	fs := newCallFlagSet(name, f, std.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return nil, opts, nil, nil, usageError("%v", err)
+	}
+	if opts, err = f.options(); err != nil {
+		return nil, opts, nil, nil, usageError("%v", err)
+	}
+	if stop, err = f.profile.Start(); err != nil {
+		return nil, opts, nil, nil, usageError("%v", err)
+	}
+	return f, opts, fs.Args(), stop, nil
+}
+
 // Invite runs `peercall invite`: print the invite, read the reply from
 // stdin, run the call.
 func Invite(args []string, std Streams) error {
-	var f callFlags
-	fs := newCallFlagSet("invite", &f, std.Stderr)
-	if err := fs.Parse(args); err != nil {
-		return usageError("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageError("invite takes no arguments, only flags")
-	}
-	if err := f.check(); err != nil {
-		return usageError("%v", err)
-	}
-	stopProfile, err := f.profile.Start()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	defer stopProfile()
-	c, err := newCall(&f, std)
+	f, opts, rest, stopProfile, err := prepare("invite", args, std)
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer stopProfile()
+	if len(rest) > 0 {
+		return usageError("invite takes no arguments, only flags")
+	}
+	s, err := newSession(f, opts, std)
+	if err != nil {
+		return err
+	}
+	defer s.close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	code, err := c.sess.Invite(ctx)
+	code, err := s.sess.Invite(ctx)
 	if err != nil {
 		return fmt.Errorf("making the invite: %w", err)
 	}
 	fmt.Fprintln(std.Stdout, code)
-	c.log.Info("invite ready; paste the reply code on stdin")
+	s.log.Info("invite ready; paste the reply code on stdin")
 
 	lines := readLines(ctx, std.Stdin)
 	// A code wrapped over several lines arrives in pieces: a piece that is
@@ -96,8 +110,8 @@ func Invite(args []string, std Streams) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-c.sess.Done():
-			return c.endError()
+		case <-s.sess.Done():
+			return s.endError()
 		case line, ok := <-lines:
 			if !ok {
 				return &exitError{code: 1, msg: "no reply code came on stdin"}
@@ -107,7 +121,7 @@ func Invite(args []string, std Streams) error {
 			}
 			text := partial + line
 			partial = ""
-			err := c.sess.AcceptReply(text)
+			err := s.sess.AcceptReply(text)
 			if errors.Is(err, invite.ErrTruncated) {
 				partial = text
 				continue
@@ -116,12 +130,12 @@ func Invite(args []string, std Streams) error {
 				fmt.Fprintf(std.Stderr, "peercall: %v\n", err)
 				continue
 			}
-			err = c.run(ctx)
+			err = s.run(ctx)
 			var refused replyRefused
 			if errors.As(err, &refused) {
 				// The invite stands: the next line may be the genuine reply.
 				fmt.Fprintf(std.Stderr, "peercall: %v\n", refused.err)
-				c.log.Info("waiting for another reply on stdin")
+				s.log.Info("waiting for another reply on stdin")
 				continue
 			}
 			return err
@@ -131,25 +145,20 @@ func Invite(args []string, std Streams) error {
 
 // Join runs `peercall join CODE`: print the reply, run the call.
 func Join(args []string, std Streams) error {
-	var f callFlags
-	fs := newCallFlagSet("join", &f, std.Stderr)
-	if err := fs.Parse(args); err != nil {
-		return usageError("%v", err)
-	}
-	if fs.NArg() > 1 {
-		return usageError("join takes one invite code (or - to read it from stdin)")
-	}
-	if err := f.check(); err != nil {
-		return usageError("%v", err)
-	}
-	stopProfile, err := f.profile.Start()
+	f, opts, rest, stopProfile, err := prepare("join", args, std)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	defer stopProfile()
+	if len(rest) > 1 {
+		return usageError("join takes one invite code (or - to read it from stdin)")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	inviteText := fs.Arg(0)
+	var inviteText string
+	if len(rest) == 1 {
+		inviteText = rest[0]
+	}
 	if inviteText == "" || inviteText == "-" {
 		lines := readLines(ctx, std.Stdin)
 		line, ok := <-lines
@@ -165,18 +174,18 @@ func Join(args []string, std Streams) error {
 	if _, err := invite.Parse(inviteText, invite.KindInvite, nil); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	c, err := newCall(&f, std)
+	s, err := newSession(f, opts, std)
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	reply, err := c.sess.Join(ctx, inviteText)
+	defer s.close()
+	reply, err := s.sess.Join(ctx, inviteText)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	fmt.Fprintln(std.Stdout, reply)
-	c.log.Info("reply ready; the call starts when the other side pastes it")
-	return c.run(ctx)
+	s.log.Info("reply ready; the call starts when the other side pastes it")
+	return s.run(ctx)
 }
 
 // readLines delivers stdin line by line until EOF or ctx ends.
@@ -197,80 +206,61 @@ func readLines(ctx context.Context, r io.Reader) <-chan string {
 	return out
 }
 
-// call is one headless call: its session, logger, statistics file and
-// sound.
-type call struct {
+// session is one headless call: the call and its devices, the logger, the
+// statistics file and the last picture received.
+type session struct {
+	call  *call.Call
 	sess  *rtc.Session
 	log   *slog.Logger
 	flags *callFlags
 	stats *os.File
-	sound *callSound
+	last  *lastPicture
 	// pair is the candidate types of the last pair a statistics line
 	// named: the summary line, written once the connection is closed,
 	// names it too.
 	pair [2]string
 }
 
-func newCall(f *callFlags, std Streams) (*call, error) {
+func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) {
 	level := slog.LevelInfo
 	if f.verbose {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(std.Stderr, &slog.HandlerOptions{Level: level}))
-	src, err := openSource(f, log)
-	if err != nil {
-		return nil, err
+	opts.Logger = log
+	s := &session{log: log, flags: f}
+	if f.lastPicture != "" {
+		s.last = &lastPicture{}
+		opts.VideoSink = s.last
 	}
-	c := &call{log: log, flags: f}
 	if f.statsFile != "" {
-		c.stats, err = os.Create(f.statsFile)
-		if err != nil {
-			src.Close()
+		var err error
+		if s.stats, err = os.Create(f.statsFile); err != nil {
 			return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot write statistics: %v", err)}
 		}
 	}
-	c.sound, err = openSound(f, log)
+	c, err := call.Open(opts)
 	if err != nil {
-		src.Close()
-		return nil, err
-	}
-	c.sess, err = rtc.New(rtc.Config{
-		ICEServers: f.iceServers(),
-		Interfaces: f.interfaces,
-		Logger:     log,
-		Video:      src,
-		FPS:        f.fps,
-		Audio:      c.sound.input,
-		Speaker:    c.sound.speaker,
-	})
-	if err != nil {
-		src.Close()
-		c.sound.close()
-		return nil, err
-	}
-	c.sess.SetLocalMedia(c.sound.input != nil, true)
-	return c, nil
-}
-
-// close ends the session, then releases the sound devices behind it.
-func (c *call) close() {
-	c.sess.Close()
-	c.sound.close()
-}
-
-func openSource(f *callFlags, log *slog.Logger) (media.VideoSource, error) {
-	if f.source == "camera" {
-		cam, err := media.NewCameraSource(f.camera, f.width, f.height, f.fps)
-		if err == nil {
-			return cam, nil
+		if s.stats != nil {
+			s.stats.Close()
 		}
-		log.Info("no camera; sending the test pattern", "why", err)
+		return nil, &exitError{code: 1, msg: err.Error()}
 	}
-	src, err := media.NewPatternSource(f.width, f.height, f.fps)
-	if err != nil {
-		return nil, usageError("%v", err)
+	s.call, s.sess = c, c.Session()
+	return s, nil
+}
+
+// close ends the call and releases its devices, then writes the last
+// picture.
+func (s *session) close() {
+	if err := s.call.Close(); err != nil {
+		s.log.Debug("closing the call", "err", err)
 	}
-	return src, nil
+	if s.last != nil {
+		if err := s.last.save(s.flags.lastPicture); err != nil {
+			s.log.Warn("the last picture was not written", "err", err)
+		}
+	}
 }
 
 // replyRefused is returned by run when the reply pasted was refused after
@@ -279,99 +269,110 @@ type replyRefused struct{ err error }
 
 func (r replyRefused) Error() string { return r.err.Error() }
 
-// run waits for the call to connect and end, writing statistics.
-func (c *call) run(ctx context.Context) error {
+// run waits for the call to connect and end, writing statistics: one line
+// a second, one at once when the state or the devices change.
+func (s *session) run(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var limit <-chan time.Time
-	prev, prevAt := c.sess.Stats(), time.Now()
-	connected := c.sess.Connected()
+	prev, prevAt := s.sess.Stats(), time.Now()
+	connected := s.sess.Connected()
+	writeNow := func() {
+		now := time.Now()
+		st := s.sess.Stats()
+		st.RateSince(prev, prevAt, now)
+		prev, prevAt = st, now
+		s.writeStats(st)
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			c.sess.Close()
-			c.writeFinal(nil)
+			s.call.Close()
+			s.writeFinal(nil)
 			return nil
 		case <-limit:
-			c.sess.Close()
-			c.writeFinal(nil)
+			s.call.Close()
+			s.writeFinal(nil)
 			return nil
-		case <-c.sess.Done():
-			err := c.sess.Err()
-			c.writeFinal(err)
-			return c.endError()
+		case <-s.sess.Done():
+			s.writeFinal(s.sess.Err())
+			return s.endError()
 		case <-connected:
 			connected = nil
-			c.log.Info("connected")
-			if c.flags.seconds > 0 {
-				limit = time.After(time.Duration(c.flags.seconds * float64(time.Second)))
+			s.log.Info("connected")
+			if s.flags.seconds > 0 {
+				limit = time.After(time.Duration(s.flags.seconds * float64(time.Second)))
 			}
-		case <-c.sess.Changed():
-			if err := c.sess.RefusedReply(); err != nil && c.sess.State() == rtc.StateWaiting {
+		case <-s.sess.Changed():
+			if err := s.sess.RefusedReply(); err != nil && s.sess.State() == rtc.StateWaiting {
 				return replyRefused{err}
 			}
 			// A new state is written at once, not at the next tick, so a
 			// dead peer shows in the file when the session notices it.
-			if st := c.sess.Stats(); st.State != prev.State {
-				now := time.Now()
-				st.RateSince(prev, prevAt, now)
-				prev, prevAt = st, now
-				c.writeStats(st)
+			if s.sess.State().String() != prev.State {
+				writeNow()
 			}
-		case now := <-tick.C:
-			st := c.sess.Stats()
-			st.RateSince(prev, prevAt, now)
-			prev, prevAt = st, now
-			c.writeStats(st)
+		case <-s.call.Changed():
+			writeNow()
+		case <-tick.C:
+			writeNow()
 		}
 	}
 }
 
 // writeFinal writes the summary line: figures over the whole call.
-func (c *call) writeFinal(reason error) {
-	st := c.sess.Stats()
+func (s *session) writeFinal(reason error) {
+	st := s.sess.Stats()
 	if reason != nil {
 		st.End = reason.Error()
 	} else {
 		st.End = "hung up"
 	}
 	if st.LocalCandidate == "" {
-		st.LocalCandidate, st.RemoteCandidate = c.pair[0], c.pair[1]
+		st.LocalCandidate, st.RemoteCandidate = s.pair[0], s.pair[1]
 	}
 	if st.FramesDecoded > 0 && st.FirstFrameMs >= 0 {
 		// Average rate since the first frame.
-		if ff := c.sess.FirstFrameAt(); !ff.IsZero() {
+		if ff := s.sess.FirstFrameAt(); !ff.IsZero() {
 			if d := time.Since(ff).Seconds(); d > 0 {
 				st.FPS = float64(st.FramesDecoded) / d
 			}
 		}
 	}
-	c.writeStats(st)
-	if c.stats != nil {
-		c.stats.Close()
-		c.stats = nil
+	s.writeStats(st)
+	if s.stats != nil {
+		s.stats.Close()
+		s.stats = nil
 	}
 }
 
-func (c *call) writeStats(st rtc.Stats) {
-	if c.stats == nil {
+// StatsLine is one line of the --stats file: the session's figures and
+// what the call is missing ("camera", "microphone", "speaker", "sound
+// server"; absent when nothing is).
+type StatsLine struct {
+	rtc.Stats
+	Missing []string `json:"missing,omitempty"`
+}
+
+func (s *session) writeStats(st rtc.Stats) {
+	if s.stats == nil {
 		return
 	}
 	if st.LocalCandidate != "" {
-		c.pair = [2]string{st.LocalCandidate, st.RemoteCandidate}
+		s.pair = [2]string{st.LocalCandidate, st.RemoteCandidate}
 	}
-	data, err := json.Marshal(st)
+	data, err := json.Marshal(StatsLine{Stats: st, Missing: s.call.Missing().Names()})
 	if err != nil {
 		return
 	}
-	c.stats.Write(append(data, '\n'))
+	s.stats.Write(append(data, '\n'))
 }
 
-func (c *call) endError() error {
-	err := c.sess.Err()
+func (s *session) endError() error {
+	err := s.sess.Err()
 	if rtc.NormalEnd(err) {
 		if err != nil {
-			c.log.Info(err.Error())
+			s.log.Info(err.Error())
 		}
 		return nil
 	}

@@ -1,12 +1,14 @@
-package headless
+package cli
 
 import (
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
 
+	"peercall/call"
 	"peercall/rtc/invite"
 	"peercall/rtc/rtctest"
 )
@@ -107,18 +109,27 @@ func TestBadInputsGetActionableErrors(t *testing.T) {
 }
 
 func TestICEServersFromFlags(t *testing.T) {
-	f := callFlags{stun: listFlag{"198.51.100.7:3478", "none"}, turn: listFlag{"203.0.113.9:3478"}, turnUser: "u", turnPass: "p"}
-	got := f.iceServers()
+	servers := func(args ...string) []webrtc.ICEServer {
+		t.Helper()
+		var f callFlags
+		if err := newCallFlagSet("invite", &f, io.Discard).Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		o, err := f.options()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return call.ICEServers(o.STUN, o.TURN, o.TURNUser, o.TURNPass)
+	}
+	got := servers("--stun", "198.51.100.7:3478", "--stun", "none", "--turn", "203.0.113.9:3478", "--turn-user", "u", "--turn-pass", "p")
 	if len(got) != 2 || got[0].URLs[0] != "stun:198.51.100.7:3478" || got[1].URLs[0] != "turn:203.0.113.9:3478" ||
 		got[1].Username != "u" || got[1].Credential != "p" {
 		t.Errorf("servers %+v", got)
 	}
-	f = callFlags{stun: listFlag{"none"}}
-	if got := f.iceServers(); len(got) != 0 {
+	if got := servers("--stun", "none"); len(got) != 0 {
 		t.Errorf("--stun none gave %+v", got)
 	}
-	f = callFlags{}
-	if got := f.iceServers(); len(got) != 1 || got[0].URLs[0] != DefaultSTUN {
+	if got := servers(); len(got) != 1 || got[0].URLs[0] != call.DefaultSTUN {
 		t.Errorf("default servers %+v", got)
 	}
 }

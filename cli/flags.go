@@ -1,32 +1,29 @@
-package headless
+package cli
 
 import (
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
-	"github.com/pion/webrtc/v4"
+	"peercall/call"
+	"peercall/call/profile"
 )
 
 // TurnPassEnv is the environment variable the TURN password is read from
 // when --turn-pass is not given.
 const TurnPassEnv = "PEERCALL_TURN_PASS"
 
-// DefaultSTUN is the STUN server used when no --stun flag is given.
-const DefaultSTUN = "stun:stun.l.google.com:19302"
-
 // callFlags are the flags invite and join share.
 type callFlags struct {
 	source      string
+	camera      string
 	size        string
-	width       int
-	height      int
 	fps         int
 	seconds     float64
 	statsFile   string
+	lastPicture string
 	stun        listFlag
 	interfaces  listFlag
 	turn        listFlag
@@ -35,9 +32,8 @@ type callFlags struct {
 	audioSource string
 	audioOut    string
 	aec         string
-	camera      string
 	verbose     bool
-	profile     ProfileFlags
+	profile     profile.Flags
 }
 
 type listFlag []string
@@ -48,13 +44,14 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.source, "source", "camera", "video source: camera (falls back to the pattern when there is none) or pattern")
+	fs.StringVar(&f.source, "source", "camera", "video source: camera (the camera-off picture when there is none) or pattern")
 	fs.StringVar(&f.camera, "camera", "", "camera device id (default: the first camera)")
 	fs.StringVar(&f.size, "size", "640x480", "picture size WxH")
-	fs.IntVar(&f.fps, "fps", 30, "frames a second")
+	fs.IntVar(&f.fps, "fps", call.DefaultFPS, "frames a second")
 	fs.Float64Var(&f.seconds, "seconds", 0, "end the call this many seconds after it connected (0: until interrupted or the peer hangs up)")
 	fs.StringVar(&f.statsFile, "stats", "", "write statistics as JSON lines to this file, one a second and a final summary")
-	fs.Var(&f.stun, "stun", "STUN server URL (repeatable; \"none\" for host candidates only)")
+	fs.StringVar(&f.lastPicture, "last-picture", "", "when the call ends, write the last picture received from the other side to this PNG file")
+	fs.Var(&f.stun, "stun", "STUN server URL (repeatable; \"none\" for host candidates only; default "+call.DefaultSTUN+")")
 	fs.Var(&f.interfaces, "interface", "gather host candidates only on this network interface (repeatable; for example lo)")
 	fs.Var(&f.turn, "turn", "TURN server URL (repeatable)")
 	fs.StringVar(&f.turnUser, "turn-user", "", "TURN user name")
@@ -67,80 +64,68 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// check validates the flag values and fills the derived ones.
-func (f *callFlags) check() error {
-	w, h, err := ParseSize(f.size)
+// options checks the flag values and turns them into the call's options.
+func (f *callFlags) options() (call.Options, error) {
+	var o call.Options
+	w, h, err := call.ParseSize(f.size)
 	if err != nil {
-		return err
+		return o, fmt.Errorf("--size: %w", err)
 	}
-	f.width, f.height = w, h
+	o.Width, o.Height, o.FPS = w, h, f.fps
 	if f.fps < 1 || f.fps > 60 {
-		return fmt.Errorf("--fps %d: use 1 to 60", f.fps)
+		return o, fmt.Errorf("--fps %d: use 1 to 60", f.fps)
 	}
 	if f.seconds < 0 {
-		return fmt.Errorf("--seconds must not be negative")
+		return o, fmt.Errorf("--seconds must not be negative")
 	}
 	switch f.source {
-	case "camera", "pattern":
+	case "camera":
+		o.Video, o.Camera = call.VideoCamera, f.camera
+	case "pattern":
+		o.Video = call.VideoPattern
 	default:
-		return fmt.Errorf("--source %q: use camera or pattern", f.source)
+		return o, fmt.Errorf("--source %q: use camera or pattern", f.source)
 	}
 	switch f.audioSource {
-	case "tone", "mic", "none":
+	case "tone":
+		o.Audio = call.AudioTone
+	case "mic":
+		o.Audio = call.AudioMic
+	case "none":
+		o.Audio = call.AudioNone
 	default:
-		return fmt.Errorf("--audio-source %q: use tone, mic or none", f.audioSource)
+		return o, fmt.Errorf("--audio-source %q: use tone, mic or none", f.audioSource)
 	}
-	if f.audioOut == "" {
-		return fmt.Errorf("--audio-out: use default, none or a file name ending in .wav")
+	switch out := f.audioOut; {
+	case out == "default":
+		o.Output = call.OutputSpeaker
+	case out == "none":
+		o.Output = call.OutputNone
+	case strings.HasSuffix(strings.ToLower(out), ".wav"):
+		o.Output, o.OutputFile = call.OutputFile, out
+	default:
+		return o, fmt.Errorf("--audio-out %q: use default, none or a file name ending in .wav", out)
 	}
-	if f.audioOut != "default" && f.audioOut != "none" && !strings.HasSuffix(strings.ToLower(f.audioOut), ".wav") {
-		return fmt.Errorf("--audio-out %q: use default, none or a file name ending in .wav", f.audioOut)
+	switch f.aec {
+	case "on":
+		o.EchoCancel = true
+	case "off":
+	default:
+		return o, fmt.Errorf("--aec %q: use on or off", f.aec)
 	}
-	if f.aec != "on" && f.aec != "off" {
-		return fmt.Errorf("--aec %q: use on or off", f.aec)
+	if f.lastPicture != "" && !strings.HasSuffix(strings.ToLower(f.lastPicture), ".png") {
+		return o, fmt.Errorf("--last-picture %q: use a file name ending in .png", f.lastPicture)
 	}
 	if f.turnPass == "" {
 		f.turnPass = os.Getenv(TurnPassEnv)
 	}
 	if len(f.turn) > 0 && (f.turnUser == "" || f.turnPass == "") {
-		return fmt.Errorf("--turn needs --turn-user and --turn-pass (or %s)", TurnPassEnv)
+		return o, fmt.Errorf("--turn needs --turn-user and --turn-pass (or %s)", TurnPassEnv)
 	}
-	return nil
-}
-
-// ParseSize reads a picture size given as WxH (even numbers, up to
-// 3840x2160), as the --size flags take it.
-func ParseSize(s string) (int, int, error) {
-	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
-	w, errW := strconv.Atoi(ws)
-	h, errH := strconv.Atoi(hs)
-	if !ok || errW != nil || errH != nil || w < 16 || h < 16 || w > 3840 || h > 2160 || w%2 != 0 || h%2 != 0 {
-		return 0, 0, fmt.Errorf("--size %q: use WxH with even numbers, such as 640x480", s)
+	if len(f.stun) > 0 {
+		o.STUN = f.stun
 	}
-	return w, h, nil
-}
-
-// iceServers turns the flags into the session's server list.
-func (f *callFlags) iceServers() []webrtc.ICEServer {
-	var servers []webrtc.ICEServer
-	stun := []string(f.stun)
-	if len(stun) == 0 {
-		stun = []string{DefaultSTUN}
-	}
-	for _, u := range stun {
-		if u == "none" {
-			continue
-		}
-		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
-			u = "stun:" + u
-		}
-		servers = append(servers, webrtc.ICEServer{URLs: []string{u}})
-	}
-	for _, u := range f.turn {
-		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-			u = "turn:" + u
-		}
-		servers = append(servers, webrtc.ICEServer{URLs: []string{u}, Username: f.turnUser, Credential: f.turnPass})
-	}
-	return servers
+	o.TURN, o.TURNUser, o.TURNPass = f.turn, f.turnUser, f.turnPass
+	o.Interfaces = f.interfaces
+	return o, nil
 }

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"flag"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -12,6 +15,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"peercall/assets"
+	"peercall/call"
+	"peercall/call/profile"
+	_ "peercall/ui/locale" // before the toolkit reads the locale: see the package
 )
 
 // AppID identifies Peercall to the desktop and keys its preferences.
@@ -30,6 +36,44 @@ type Options struct {
 	// Interfaces, when set, limits the network interfaces calls use (as
 	// the headless --interface flag does).
 	Interfaces []string
+}
+
+// Main runs `peercall [flags]`: the window, with the few flags it takes
+// for testing and demonstrations. It returns the process exit status.
+func Main(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("peercall", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	source := fs.String("source", "", "video source: camera (from the settings) or pattern")
+	verbose := fs.Bool("verbose", false, "log the call engine's work to stderr")
+	size := fs.String("size", "", "picture size to send, WxH (default: as in the settings)")
+	var prof profile.Flags
+	prof.Register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	opts := Options{Source: *source}
+	if *size != "" {
+		var err error
+		if opts.Width, opts.Height, err = call.ParseSize(*size); err != nil {
+			fmt.Fprintf(stderr, "peercall: --size: %v\n", err)
+			return 2
+		}
+	}
+	if *source != "" && *source != "camera" && *source != "pattern" {
+		fmt.Fprintf(stderr, "peercall: --source %q: use camera or pattern\n", *source)
+		return 2
+	}
+	if *verbose {
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	stop, err := prof.Start()
+	if err != nil {
+		fmt.Fprintf(stderr, "peercall: %v\n", err)
+		return 2
+	}
+	Run(opts)
+	stop()
+	return 0
 }
 
 // Run opens the window and returns when it is closed.

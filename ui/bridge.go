@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"peercall/call"
 	"peercall/rtc"
 )
 
@@ -50,6 +51,25 @@ func bridge(ctx context.Context, s *rtc.Session, v callView) {
 			text := statsText(st, prev, now.Sub(prevAt))
 			prev, prevAt = st, now
 			onUI(func() { v.showStats(text) })
+		}
+	}
+}
+
+// deviceView is what watchDevices updates: the call screen implements it.
+type deviceView interface {
+	refreshNotice()
+}
+
+// watchDevices mirrors a call's devices (what is missing) into a view
+// until ctx ends. It runs on its own goroutine and touches the view only
+// through onUI.
+func watchDevices(ctx context.Context, c *call.Call, v deviceView) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.Changed():
+			onUI(v.refreshNotice)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -12,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"peercall/call"
 	"peercall/media"
-	"peercall/media/sound"
 	"peercall/rtc"
 )
 
@@ -69,23 +70,13 @@ type callScreen struct {
 }
 
 // showCall switches to the call screen for an attempt that has both codes
-// and starts following the session.
+// and starts following the session and the devices.
 func (u *UI) showCall(att *attempt) {
 	c := u.showCallFor(att)
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	go bridge(ctx, att.sess, c)
-	go att.watchSound(ctx, func(mic, speaker bool) {
-		onUI(func() {
-			if mic {
-				att.noMic = media.ErrMicrophoneStopped
-			}
-			if speaker {
-				att.noOutput = sound.ErrStopped
-			}
-			c.refreshNotice()
-		})
-	})
+	go watchDevices(ctx, att.call, c)
 }
 
 // showCallFor builds the call screen without following the session.
@@ -104,6 +95,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 
 	c.mute = newTipButton(iconMic, "Mute microphone (Ctrl+D)", c.toggleMute)
 	c.camera = newTipButton(iconCamera, "Turn camera off (Ctrl+E)", c.toggleCamera)
+	c.showCameraOff(att.call.CameraOff())
 	c.hangup = newTipButton(iconHangup, "Hang up (Ctrl+W)", c.hangUp)
 	c.hangup.Importance = widget.DangerImportance
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
@@ -138,24 +130,34 @@ func overlay(o fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewStack(bg, container.NewPadded(o))
 }
 
+// refreshNotice names what the call is missing, and what that means for
+// the two people.
 func (c *callScreen) refreshNotice() {
-	var text string
-	if !c.att.camOff && (c.att.source == nil || !c.att.source.Live()) {
-		text = "No camera found: they see a “camera off” picture."
+	setOrHide(c.notice, missingText(c.att.call.Missing()))
+}
+
+// missingText says in words what a call lacks; empty when nothing.
+func missingText(m call.Missing) string {
+	var lines []string
+	switch {
+	case m.Camera == nil:
+	case errors.Is(m.Camera, media.ErrCameraSilent):
+		lines = append(lines, "Your camera stopped sending pictures: they see a “camera off” picture.")
+	default:
+		lines = append(lines, "No camera: they see a “camera off” picture.")
 	}
-	add := func(line string) {
-		if text != "" {
-			text += "\n"
+	switch {
+	case m.SoundServer != nil:
+		lines = append(lines, "No sound system: no sound either way.")
+	default:
+		if m.Microphone != nil {
+			lines = append(lines, "No microphone: they cannot hear you.")
 		}
-		text += line
+		if m.Speaker != nil {
+			lines = append(lines, "No speaker: you cannot hear them.")
+		}
 	}
-	if c.att.noMic != nil {
-		add("No microphone: they cannot hear you.")
-	}
-	if c.att.noOutput != nil {
-		add("No speaker: you cannot hear them.")
-	}
-	setOrHide(c.notice, text)
+	return strings.Join(lines, "\n")
 }
 
 // setOrHide shows a label with text, or hides it when there is none, so
@@ -219,21 +221,19 @@ func (c *callScreen) showEnded(reason error) {
 }
 
 func (c *callScreen) toggleMute() {
-	c.att.muted = !c.att.muted
-	if c.att.muted {
+	muted := !c.att.call.Muted()
+	if muted {
 		c.mute.SetIcon(iconMicOff)
 		c.mute.tip = "Unmute microphone (Ctrl+D)"
 	} else {
 		c.mute.SetIcon(iconMic)
 		c.mute.tip = "Mute microphone (Ctrl+D)"
 	}
-	c.att.sess.SetMuted(c.att.muted, c.att.source.Live())
+	c.att.call.SetMuted(muted)
 }
 
-func (c *callScreen) toggleCamera() {
-	c.att.camOff = !c.att.camOff
-	att := c.att
-	off := att.camOff
+// showCameraOff sets the camera button for a camera turned off or on.
+func (c *callScreen) showCameraOff(off bool) {
 	if off {
 		c.camera.SetIcon(iconCameraOff)
 		c.camera.tip = "Turn camera on (Ctrl+E)"
@@ -241,12 +241,14 @@ func (c *callScreen) toggleCamera() {
 		c.camera.SetIcon(iconCamera)
 		c.camera.tip = "Turn camera off (Ctrl+E)"
 	}
-	// Opening a camera can take a moment: off the UI goroutine.
-	go func() {
-		live, _ := att.source.SetOff(off)
-		att.sess.SetMuted(att.muted, live)
-		onUI(c.refreshNotice)
-	}()
+}
+
+func (c *callScreen) toggleCamera() {
+	off := !c.att.call.CameraOff()
+	c.showCameraOff(off)
+	// Opening a camera can take a moment: off the UI goroutine. The
+	// notice follows through watchDevices.
+	go c.att.call.SetCameraOff(off)
 }
 
 func (c *callScreen) hangUp() {

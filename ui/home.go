@@ -345,13 +345,15 @@ func (u *UI) showJoin() {
 // join makes the attempt and the reply off the UI goroutine, reports back
 // through done on the UI goroutine, then moves to the call screen when the
 // two apps connect.
+// A failed join is released here and reported with a nil attempt, so
+// done never has one to close twice.
 func (u *UI) join(text string, remote, self *VideoView, done func(*attempt, string, error)) {
 	a, err := u.newAttempt(remote, self)
 	var reply string
 	if err == nil {
-		reply, err = a.sess.Join(context.Background(), text)
-		if err != nil {
+		if reply, err = a.sess.Join(context.Background(), text); err != nil {
 			go a.close()
+			a = nil
 		}
 	}
 	onUI(func() { done(a, reply, err) })

@@ -8,16 +8,17 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 	"github.com/pion/mediadevices"
-	"github.com/pion/webrtc/v4"
 
+	"peercall/call"
 	"peercall/media/sound"
 )
 
-// patternCamera is the camera setting that sends the test pattern.
-const patternCamera = "pattern"
-
-// defaultSTUN is used until the settings name other servers.
-const defaultSTUN = "stun:stun.l.google.com:19302"
+// Camera settings besides a device id: the test pattern, and no camera
+// (the call starts with the camera off).
+const (
+	patternCamera = "pattern"
+	noCamera      = "none"
+)
 
 // Preference keys.
 const (
@@ -40,8 +41,8 @@ var pictureChoices = []deviceChoice{
 
 // settings are what the next call uses.
 type settings struct {
-	Camera     string // device id, "" for the first camera, or patternCamera
-	STUN       []string
+	Camera     string   // device id, "" for the first camera, patternCamera or noCamera
+	STUN       []string // nil: the default STUN server
 	TURN       string
 	TURNUser   string
 	TURNPass   string
@@ -64,13 +65,43 @@ func pictureSize(opts Options, s settings) (w, h int) {
 			}
 		}
 	}
-	return sendWidth, sendHeight
+	return call.DefaultWidth, call.DefaultHeight
+}
+
+// callOptions turns the settings, and the window's own options, into what
+// the next call is opened with.
+func (s settings) callOptions(opts Options) call.Options {
+	o := call.Options{
+		Video:      call.VideoCamera,
+		Camera:     s.Camera,
+		Audio:      call.AudioMic,
+		Microphone: s.Microphone,
+		Output:     call.OutputSpeaker,
+		Speaker:    s.Speaker,
+		EchoCancel: s.EchoCancel,
+		STUN:       s.STUN,
+		TURNUser:   s.TURNUser,
+		TURNPass:   s.TURNPass,
+		Interfaces: opts.Interfaces,
+		Logger:     opts.Logger,
+	}
+	switch {
+	case opts.Source == "pattern" || s.Camera == patternCamera:
+		o.Video, o.Camera = call.VideoPattern, ""
+	case s.Camera == noCamera:
+		o.Camera, o.CameraOff = "", true
+	}
+	if s.TURN != "" {
+		o.TURN = []string{s.TURN}
+	}
+	o.Width, o.Height = pictureSize(opts, s)
+	return o
 }
 
 func loadSettings(p fyne.Preferences) settings {
 	return settings{
 		Camera:     p.String(prefCamera),
-		STUN:       splitLines(p.StringWithFallback(prefSTUN, defaultSTUN)),
+		STUN:       splitLines(p.String(prefSTUN)),
 		TURN:       strings.TrimSpace(p.String(prefTURN)),
 		TURNUser:   p.String(prefTURNUser),
 		TURNPass:   p.String(prefTURNPass),
@@ -103,54 +134,55 @@ func splitLines(s string) []string {
 	return out
 }
 
-func (s settings) iceServers() []webrtc.ICEServer {
-	var servers []webrtc.ICEServer
-	for _, u := range s.STUN {
-		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
-			u = "stun:" + u
-		}
-		servers = append(servers, webrtc.ICEServer{URLs: []string{u}})
-	}
-	if s.TURN != "" {
-		u := s.TURN
-		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-			u = "turn:" + u
-		}
-		servers = append(servers, webrtc.ICEServer{URLs: []string{u}, Username: s.TURNUser, Credential: s.TURNPass})
-	}
-	return servers
-}
-
 // deviceChoice is one entry of a device list.
 type deviceChoice struct{ label, id string }
 
-// cameraChoices lists the cameras mediadevices finds, then the pattern.
-func cameraChoices() []deviceChoice {
-	var out []deviceChoice
+// cameraChoices lists the first camera found, the cameras mediadevices
+// finds, the test pattern and "no camera"; a camera saved earlier that is
+// not connected now is listed too, so the settings show what is saved.
+func cameraChoices(saved string) []deviceChoice {
+	out := []deviceChoice{{label: "First camera found", id: ""}}
 	for _, d := range mediadevices.EnumerateDevices() {
 		if d.Kind == mediadevices.VideoInput {
 			out = append(out, deviceChoice{label: d.Label, id: d.DeviceID})
 		}
 	}
-	return append(out, deviceChoice{label: "Test pattern", id: patternCamera})
+	out = append(out, deviceChoice{label: "Test pattern", id: patternCamera}, deviceChoice{label: "No camera", id: noCamera})
+	return withSaved(out, saved)
 }
 
-// soundChoices lists microphones or speakers, the system default first.
-func soundChoices(list func(*sound.System) ([]sound.Device, error)) []deviceChoice {
+// withSaved adds the saved id to choices when it is not among them (a
+// device unplugged since it was chosen).
+func withSaved(choices []deviceChoice, saved string) []deviceChoice {
+	for _, c := range choices {
+		if c.id == saved {
+			return choices
+		}
+	}
+	return append(choices, deviceChoice{label: "Not connected now (" + shortID(saved) + ")", id: saved})
+}
+
+func shortID(id string) string {
+	if len(id) > 16 {
+		return id[:16] + "…"
+	}
+	return id
+}
+
+// soundChoices lists microphones or speakers, the system default first,
+// and the saved one when it is not connected now.
+func soundChoices(list func(*sound.System) ([]sound.Device, error), saved string) []deviceChoice {
 	out := []deviceChoice{{label: "System default", id: ""}}
-	sys, err := sound.Open()
-	if err != nil {
-		return out
+	if sys, err := sound.Open(); err == nil {
+		devs, err := list(sys)
+		sys.Close()
+		if err == nil {
+			for _, d := range devs {
+				out = append(out, deviceChoice{label: d.Name, id: d.ID})
+			}
+		}
 	}
-	defer sys.Close()
-	devs, err := list(sys)
-	if err != nil {
-		return out
-	}
-	for _, d := range devs {
-		out = append(out, deviceChoice{label: d.Name, id: d.ID})
-	}
-	return out
+	return withSaved(out, saved)
 }
 
 // choiceSelect makes a select over choices with the one whose id is cur
@@ -165,6 +197,7 @@ func choiceSelect(choices []deviceChoice, cur string) (*widget.Select, func() st
 	for _, c := range choices {
 		if c.id == cur {
 			sel.SetSelected(c.label)
+			break
 		}
 	}
 	return sel, func() string {
@@ -180,15 +213,15 @@ func choiceSelect(choices []deviceChoice, cur string) (*widget.Select, func() st
 // showSettings opens the settings dialog; changes apply to the next call.
 func (u *UI) showSettings() {
 	cur := loadSettings(u.app.Preferences())
-	camera, cameraID := choiceSelect(cameraChoices(), cur.Camera)
+	camera, cameraID := choiceSelect(cameraChoices(cur.Camera), cur.Camera)
 	picture, pictureID := choiceSelect(pictureChoices, cur.Picture)
-	mic, micID := choiceSelect(soundChoices((*sound.System).Microphones), cur.Microphone)
-	speaker, speakerID := choiceSelect(soundChoices((*sound.System).Speakers), cur.Speaker)
+	mic, micID := choiceSelect(soundChoices((*sound.System).Microphones, cur.Microphone), cur.Microphone)
+	speaker, speakerID := choiceSelect(soundChoices((*sound.System).Speakers, cur.Speaker), cur.Speaker)
 	echo := widget.NewCheck("Cancel echo, suppress noise, level the voice", nil)
 	echo.SetChecked(cur.EchoCancel)
 	stun := widget.NewMultiLineEntry()
 	stun.SetText(strings.Join(cur.STUN, "\n"))
-	stun.SetPlaceHolder("stun:host:3478, one a line")
+	stun.SetPlaceHolder(call.DefaultSTUN + " (when empty)")
 	stun.SetMinRowsVisible(2)
 	turn := widget.NewEntry()
 	turn.SetText(cur.TURN)

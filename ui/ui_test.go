@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"peercall/call"
+	"peercall/media"
 	"peercall/media/sound"
 	"peercall/rtc"
 	"peercall/rtc/invite"
@@ -242,10 +244,17 @@ func TestStartScreenAfterARefusedReply(t *testing.T) {
 
 func TestCallScreenStates(t *testing.T) {
 	u := newTestUI(t)
-	s := rtctest.Session(t)
-	a := &attempt{sess: s, remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
-	a.source = nil
-	a.noMic = sound.ErrNoSoundSystem // as on a machine with no sound server
+	// A machine with no camera and no sound server.
+	c0, err := call.Open(call.Options{
+		STUN:       []string{call.NoSTUN},
+		Interfaces: []string{"lo"},
+		OpenCamera: func(string, int, int, int) (media.VideoSource, error) { return nil, media.ErrNoCamera },
+		OpenSound:  func() (*sound.System, error) { return nil, sound.ErrNoSoundSystem },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &attempt{call: c0, sess: c0.Session(), remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
 	u.attempt = a
 	// No bridge here: the states are driven by hand.
 	c := u.showCallFor(a)

@@ -187,15 +187,6 @@ func (p *presenter) flush() {
 	}
 }
 
-// SetPlaceholder changes the text shown while no picture has come, and
-// clears the picture (a stream that ended).
-func (v *VideoView) SetPlaceholder(text string) {
-	v.placeholder.Text = text
-	v.placeholder.Show()
-	v.image.Image = nil
-	v.Refresh()
-}
-
 // CreateRenderer implements fyne.Widget.
 func (v *VideoView) CreateRenderer() fyne.WidgetRenderer {
 	return &videoRenderer{v: v}

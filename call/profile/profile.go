@@ -1,4 +1,7 @@
-package headless
+// Package profile is the --cpuprofile and --memprofile flags both
+// front-ends take: a CPU profile of the whole run and a heap profile at its
+// end, for `go tool pprof`.
+package profile
 
 import (
 	"flag"
@@ -8,22 +11,20 @@ import (
 	"runtime/pprof"
 )
 
-// ProfileFlags are the profiling flags of the call commands and the
-// window: where to write a CPU profile of the whole run and a heap profile
-// taken at its end, for `go tool pprof`.
-type ProfileFlags struct {
+// Flags are where to write the profiles; empty for none.
+type Flags struct {
 	CPU, Heap string
 }
 
 // Register adds --cpuprofile and --memprofile to fs.
-func (p *ProfileFlags) Register(fs *flag.FlagSet) {
+func (p *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&p.CPU, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.StringVar(&p.Heap, "memprofile", "", "write a heap profile to this file at the end of the run")
 }
 
 // Start begins the CPU profile, if asked for; the returned stop ends it
 // and writes the heap profile. stop is never nil.
-func (p *ProfileFlags) Start() (stop func(), err error) {
+func (p *Flags) Start() (stop func(), err error) {
 	var cpu *os.File
 	if p.CPU != "" {
 		if cpu, err = os.Create(p.CPU); err != nil {

@@ -1,0 +1,370 @@
+// Package call is one Peercall call as both front-ends use it: plain
+// options in; the devices — camera, microphone, speaker, sound server —
+// opened, watched and released in one place; the session; and what is
+// missing. A device that is absent, busy or goes away mid-call never stops
+// the call: it goes on with what there is, and Missing says what is not.
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"peercall/media"
+	"peercall/media/aec"
+	"peercall/media/sound"
+	"peercall/rtc"
+)
+
+// Call is one call and the devices behind it.
+//
+// Threading: every method may be called from any goroutine. The call
+// watches its devices on a goroutine of its own and signals on Changed.
+type Call struct {
+	opts Options
+	log  *slog.Logger
+	sess *rtc.Session
+
+	video   *media.SwitchSource
+	speaker *media.Speaker
+	sys     *sound.System
+	aec     *aec.Canceller
+	mic     *media.MicInput  // nil when no microphone is in use
+	input   media.AudioInput // what is sent: the microphone, the tone or nil
+	device  *media.DeviceOutput
+
+	mu      sync.Mutex
+	output  io.Closer // the device, a file, or a pull that drops the sound
+	missing Missing
+	muted   bool
+	camOff  bool
+
+	changed   chan struct{}
+	stop      context.CancelFunc
+	watching  sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens the devices the options ask for, whatever of them there is,
+// and makes the session. It does no networking; it may take a moment (a
+// camera opening), so a window calls it off its UI goroutine. An error
+// means the options are wrong or a file could not be written, never that
+// a device is missing.
+func Open(opts Options) (*Call, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	c := &Call{opts: opts, log: opts.Logger, camOff: opts.CameraOff, changed: make(chan struct{}, 1)}
+	c.openVideo()
+	if err := c.openSound(); err != nil {
+		c.video.Close()
+		return nil, err
+	}
+	sess, err := rtc.New(rtc.Config{
+		ICEServers: ICEServers(opts.STUN, opts.TURN, opts.TURNUser, opts.TURNPass),
+		Interfaces: opts.Interfaces,
+		Logger:     opts.Logger,
+		Video:      c.video,
+		FPS:        opts.FPS,
+		VideoSink:  opts.VideoSink,
+		SelfView:   opts.SelfView,
+		Audio:      c.input,
+		Speaker:    c.speaker,
+	})
+	if err != nil {
+		c.video.Close()
+		if c.input != nil {
+			c.input.Close()
+		}
+		c.closeSound()
+		return nil, err
+	}
+	c.sess = sess
+	for _, name := range c.Missing().Names() {
+		c.log.Warn("the call goes on without a device", "missing", name, "why", c.reason(name))
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	c.watching.Add(1)
+	go func() {
+		defer c.watching.Done()
+		c.watch(ctx)
+	}()
+	return c, nil
+}
+
+// openVideo makes the picture source: the camera or the pattern behind a
+// switch that sends the "camera off" picture whenever there is no live
+// camera.
+func (c *Call) openVideo() {
+	o := c.opts
+	open := func() (media.VideoSource, error) {
+		if o.Video == VideoPattern {
+			return media.NewPatternSource(o.Width, o.Height, o.FPS)
+		}
+		return o.OpenCamera(o.Camera, o.Width, o.Height, o.FPS)
+	}
+	c.video = media.NewSwitchSource(open, o.Width, o.Height, o.CameraOff)
+}
+
+// openSound opens the sound server, the microphone and the speaker as the
+// options ask, recording what is missing. Only a sound file that cannot be
+// written is an error.
+func (c *Call) openSound() error {
+	o := c.opts
+	c.speaker = media.NewSpeaker()
+	needMic, needSpeaker := o.Audio == AudioMic, o.Output == OutputSpeaker
+	if needMic || needSpeaker {
+		sys, err := o.OpenSound()
+		if err != nil {
+			c.missing.SoundServer = err
+			if needMic {
+				c.missing.Microphone = err
+			}
+			if needSpeaker {
+				c.missing.Speaker = err
+			}
+		}
+		c.sys = sys
+	}
+	if c.sys != nil && needMic && o.EchoCancel {
+		canceller, err := media.NewEchoCanceller()
+		if err != nil {
+			c.log.Warn("echo cancellation unavailable", "why", err)
+		} else {
+			c.aec = canceller
+		}
+	}
+	switch o.Audio {
+	case AudioTone:
+		c.input = media.NewToneInput()
+	case AudioMic:
+		if c.sys != nil {
+			mic, err := media.NewMicInput(c.sys, o.Microphone, c.aec)
+			if err != nil {
+				c.missing.Microphone = err
+			} else {
+				c.mic, c.input = mic, mic
+			}
+		}
+	}
+	switch o.Output {
+	case OutputFile:
+		out, err := media.NewFileOutput(o.OutputFile, c.speaker)
+		if err != nil {
+			if c.input != nil {
+				c.input.Close()
+			}
+			c.closeSound()
+			return fmt.Errorf("%w %s: %v", ErrOutputFile, o.OutputFile, err)
+		}
+		c.output = out
+	case OutputSpeaker:
+		if c.sys != nil {
+			out, err := media.NewDeviceOutput(c.sys, o.Speaker, c.speaker, c.aec)
+			if err != nil {
+				c.missing.Speaker = err
+			} else {
+				c.device, c.output = out, out
+			}
+		}
+	}
+	if c.output == nil {
+		// Nothing plays the sound, but it is still received, so the
+		// statistics and the jitter buffer stay true.
+		c.output = media.NewNullOutput(c.speaker)
+	}
+	return nil
+}
+
+// watch follows the devices until the call is closed: a camera that goes
+// live, missing or silent, a microphone or speaker that goes away. Each
+// change is told to the other side (camera off, no sound) and signalled
+// on Changed.
+func (c *Call) watch(ctx context.Context) {
+	var micGone, outGone <-chan struct{}
+	if c.mic != nil {
+		micGone = c.mic.Stopped()
+	}
+	if c.device != nil {
+		outGone = c.device.Stopped()
+	}
+	camera := c.video.Changed()
+	cameraMissing := c.Missing().Camera != nil
+	c.pushMedia()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-camera:
+			camera = c.video.Changed()
+		case <-micGone:
+			micGone = nil
+			c.mu.Lock()
+			c.missing.Microphone = media.ErrMicrophoneStopped
+			c.mu.Unlock()
+			c.log.Warn("the microphone went away; the call goes on without it")
+		case <-outGone:
+			outGone = nil
+			c.speakerGone()
+		}
+		if missing := c.Missing().Camera; (missing != nil) != cameraMissing {
+			cameraMissing = missing != nil
+			if cameraMissing {
+				c.log.Warn("the camera is gone; the other side sees the camera-off picture", "why", missing)
+			} else {
+				c.log.Info("the camera is back")
+			}
+		}
+		c.pushMedia()
+		c.notify()
+	}
+}
+
+// speakerGone records a speaker that went away and keeps the other side's
+// sound flowing through the receive path, played nowhere.
+func (c *Call) speakerGone() {
+	c.log.Warn("the speaker went away; the call goes on without it")
+	c.device.Close()
+	c.mu.Lock()
+	c.missing.Speaker = sound.ErrStopped
+	c.output = media.NewNullOutput(c.speaker)
+	c.mu.Unlock()
+}
+
+// pushMedia tells the other side whether it hears and sees this side.
+func (c *Call) pushMedia() {
+	c.mu.Lock()
+	muted, micMissing := c.muted, c.missing.Microphone != nil
+	c.mu.Unlock()
+	live := c.video.Live()
+	c.sess.SetMuted(muted, live)
+	if micMissing {
+		c.sess.SetLocalMedia(false, live)
+	}
+}
+
+func (c *Call) notify() {
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Session is the call's session: codes, state, statistics.
+func (c *Call) Session() *rtc.Session { return c.sess }
+
+// Changed signals after a device changed (see Missing) or the camera or
+// microphone was switched; several changes may arrive as one signal. One
+// reader only.
+func (c *Call) Changed() <-chan struct{} { return c.changed }
+
+// Missing says what the call lacks now.
+func (c *Call) Missing() Missing {
+	c.mu.Lock()
+	m := c.missing
+	camOff := c.camOff
+	c.mu.Unlock()
+	if !camOff {
+		m.Camera = c.video.Err()
+	}
+	return m
+}
+
+// reason is why the named device is missing, for a log line.
+func (c *Call) reason(name string) error {
+	m := c.Missing()
+	switch name {
+	case MissingCamera:
+		return m.Camera
+	case MissingMicrophone:
+		return m.Microphone
+	case MissingSpeaker:
+		return m.Speaker
+	}
+	return m.SoundServer
+}
+
+// SetMuted sends silence instead of the microphone (true) or the
+// microphone again, and tells the other side.
+func (c *Call) SetMuted(muted bool) {
+	c.mu.Lock()
+	c.muted = muted
+	c.mu.Unlock()
+	c.pushMedia()
+	c.notify()
+}
+
+// Muted reports whether the microphone is muted.
+func (c *Call) Muted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.muted
+}
+
+// SetCameraOff turns the camera off (releasing the device) or on again,
+// and tells the other side. Opening a camera can take a moment. It
+// reports whether the camera's picture is sent afterwards.
+func (c *Call) SetCameraOff(off bool) (live bool) {
+	c.mu.Lock()
+	c.camOff = off
+	c.mu.Unlock()
+	live, _ = c.video.SetOff(off)
+	c.pushMedia()
+	c.notify()
+	return live
+}
+
+// CameraOff reports whether the person turned the camera off.
+func (c *Call) CameraOff() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.camOff
+}
+
+// CameraLive reports whether the camera's (or the pattern's) picture is
+// being sent.
+func (c *Call) CameraLive() bool { return c.video.Live() }
+
+// Close hangs up, then releases everything in one order: the session and
+// its send loops (which close the camera and the microphone), the device
+// watch, the speaker or file, the echo canceller and the sound server. It
+// blocks until all is released and reports what closing reported; it may
+// be called more than once.
+func (c *Call) Close() error {
+	c.closeOnce.Do(func() {
+		errs := []error{c.sess.Close()}
+		c.stop()
+		c.watching.Wait()
+		errs = append(errs, c.closeSound())
+		c.closeErr = errors.Join(errs...)
+	})
+	return c.closeErr
+}
+
+// closeSound releases the output, the canceller and the sound server; the
+// input is the session's to close.
+func (c *Call) closeSound() error {
+	var errs []error
+	c.mu.Lock()
+	out := c.output
+	c.output = nil
+	c.mu.Unlock()
+	if out != nil {
+		errs = append(errs, out.Close())
+	}
+	if c.aec != nil {
+		c.aec.Close()
+	}
+	if c.sys != nil {
+		errs = append(errs, c.sys.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Logger is where the call logs: the options' logger, or one that discards.
+func (c *Call) Logger() *slog.Logger { return c.log }

@@ -1,0 +1,12 @@
+package call
+
+import "errors"
+
+var (
+	// ErrTURNCredentials refuses a TURN server given without a user name
+	// and password: the server would refuse every allocation.
+	ErrTURNCredentials = errors.New("a TURN server needs a user name and a password")
+	// ErrOutputFile means the WAV file for the other side's sound could not
+	// be written.
+	ErrOutputFile = errors.New("cannot write the sound file")
+)
