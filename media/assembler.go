@@ -95,8 +95,8 @@ func (a *frameAssembler) push(pkt *rtp.Packet, now time.Time) error {
 }
 
 // pop returns the next complete frame, or nil when none is ready. The slice
-// is reused by the next call. keyframe tells whether it starts a keyframe;
-// skipped tells that frames were given up on since the last call, so a
+// is reused by the next call. keyframe tells whether it starts a keyframe.
+// Frames given up on are not reported here: takeKeyframeNeed says when a
 // keyframe should be requested.
 func (a *frameAssembler) pop(now time.Time) (frame []byte, keyframe bool) {
 	for {

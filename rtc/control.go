@@ -39,7 +39,9 @@ func (s *Session) PeerMedia() PeerMedia {
 }
 
 // SetLocalMedia tells the other side whether this side's microphone and
-// camera are live. It does not change what is sent; see SetCameraOff.
+// camera are live. It does not change what is sent: SetMuted silences the
+// microphone, and a camera is turned off at the video source the session
+// was given (media.SwitchSource sends its "camera off" picture then).
 func (s *Session) SetLocalMedia(audio, video bool) {
 	s.mu.Lock()
 	s.localMedia = controlMessage{Type: controlMedia, Audio: &audio, Video: &video}

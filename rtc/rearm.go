@@ -56,7 +56,9 @@ func (s *Session) rearm(gen uint64) {
 		if err := old.Close(); err != nil {
 			s.log.Debug("closing the refused connection", "err", err)
 		}
-		closeMux(oldMux)
+		if err := closeMux(oldMux); err != nil {
+			s.log.Debug("closing the refused connection's sockets", "err", err)
+		}
 		s.paths.reset()
 		pc, err := s.build()
 		if err != nil {

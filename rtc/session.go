@@ -42,6 +42,7 @@ type Session struct {
 	changed   chan struct{}
 	endOnce   sync.Once
 	endErr    error
+	closeErr  error // what releasing the connection reported; set before done closes
 
 	// mu guards the fields below it. pc, mux, control and neg belong to
 	// one connection and are replaced together when a refused reply has
@@ -281,7 +282,7 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	kept := false
 	defer func() {
 		if !kept {
-			closeMux(mux)
+			_ = closeMux(mux)
 		}
 	}()
 	se := webrtc.SettingEngine{}
@@ -525,8 +526,10 @@ func (s *Session) Err() error {
 	return s.endErr
 }
 
-// Hangup tells the other side and ends the call. It returns at once; Done
-// closes when everything is released.
+// Hangup tells the other side and ends the call. While the control channel
+// is open it waits for the hang-up message to leave, up to about 320 ms,
+// so the other side hears of it rather than seeing the connection drop;
+// Done closes when everything is released.
 func (s *Session) Hangup() {
 	s.mu.Lock()
 	control := s.control
@@ -548,11 +551,14 @@ func (s *Session) Hangup() {
 	s.end(nil)
 }
 
-// Close hangs up and waits until everything is released.
+// Close hangs up, if the call is still on, and waits until everything is
+// released. It returns what releasing the connection and its sockets
+// reported, nil when all closed cleanly. Why the call ended is Err's to
+// say: a hang-up on either side is a normal end, not an error of Close.
 func (s *Session) Close() error {
 	s.Hangup()
 	<-s.done
-	return nil
+	return s.closeErr
 }
 
 func (s *Session) fail(err error) error {
@@ -584,15 +590,22 @@ func (s *Session) end(reason error) {
 		s.cancel()
 		go func() {
 			s.closeMedia()
+			var errs []error
 			if pc != nil {
 				if err := pc.Close(); err != nil {
-					s.log.Debug("closing the peer connection", "err", err)
+					errs = append(errs, fmt.Errorf("rtc: closing the connection: %w", err))
 				}
 			}
 			// A peer connection being rebuilt after a refused reply
 			// closes itself (build sees the end).
 			s.wg.Wait()
-			closeMux(mux)
+			if err := closeMux(mux); err != nil {
+				errs = append(errs, fmt.Errorf("rtc: closing the sockets: %w", err))
+			}
+			s.closeErr = errors.Join(errs...)
+			if s.closeErr != nil {
+				s.log.Warn("releasing the call", "err", s.closeErr)
+			}
 			close(s.done)
 		}()
 	})

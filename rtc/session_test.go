@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/logging"
 	"github.com/pion/transport/v5/test"
 	"github.com/pion/transport/v5/vnet"
@@ -40,9 +42,13 @@ func newHarness(t *testing.T) (*harness, func()) {
 	}
 }
 
+// close closes every session; releasing a call must go cleanly whatever
+// ended it.
 func (h *harness) close() {
 	for _, s := range h.sessions {
-		s.Close()
+		if err := s.Close(); err != nil {
+			h.t.Errorf("closing a session: %v", err)
+		}
 	}
 	for _, r := range h.routers {
 		_ = r.Stop()
@@ -199,6 +205,50 @@ func TestCallCarriesVideoAndAudioBothWays(t *testing.T) {
 	}
 	if inviter.Err() != nil {
 		t.Errorf("inviter ended with %v, want nil", inviter.Err())
+	}
+}
+
+// stuckMux is a session's sockets whose closing reports a failure.
+type stuckMux struct{ ice.UDPMux }
+
+var errStuck = errors.New("the sockets would not close")
+
+func (m stuckMux) Close() error {
+	_ = m.UDPMux.Close()
+	return errStuck
+}
+
+// What goes wrong while a call is released reaches whoever closes it, and
+// only that: hanging up stays a normal end on both sides.
+func TestCloseReportsWhatReleasingReported(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(60 * time.Second).Stop()
+	ca, cb := h.vnetConfigs()
+	inviter, joiner := h.callPair(ca, cb)
+	// The hang-up travels on the control channel, open by the time
+	// pictures arrive.
+	eventually(t, 15*time.Second, "video at the joiner", func() bool { return joiner.Stats().FramesDecoded > 0 })
+	inviter.mu.Lock()
+	inviter.mux = stuckMux{inviter.mux}
+	inviter.mu.Unlock()
+	h.sessions = slices.DeleteFunc(h.sessions, func(s *Session) bool { return s == inviter })
+	if err := inviter.Close(); !errors.Is(err, errStuck) {
+		t.Errorf("Close returned %v, want the sockets' failure", err)
+	}
+	if err := inviter.Err(); err != nil {
+		t.Errorf("the call ended with %v on the side that hung up, want nil", err)
+	}
+	select {
+	case <-joiner.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the joiner did not see the hang-up")
+	}
+	if err := joiner.Err(); !errors.Is(err, ErrPeerHungUp) {
+		t.Errorf("the joiner's call ended with %v, want %v", err, ErrPeerHungUp)
+	}
+	if err := joiner.Close(); err != nil {
+		t.Errorf("closing the joiner's ended call: %v", err)
 	}
 }
 

@@ -153,8 +153,9 @@ func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 }
 
 // closeMux closes a peer connection's UDP mux, if any.
-func closeMux(m ice.UDPMux) {
-	if m != nil {
-		_ = m.Close()
+func closeMux(m ice.UDPMux) error {
+	if m == nil {
+		return nil
 	}
+	return m.Close()
 }
