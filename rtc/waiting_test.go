@@ -11,9 +11,7 @@ import (
 // Slow hands, the other way round: the invite sits in a chat for ten
 // minutes before the other person opens it, joins and sends the reply; the
 // call still connects. (The reply pasted five minutes late is
-// TestReplyPastedFiveMinutesLaterConnects.) This file sorts after every
-// file whose tests check for goroutines: a paused parallel test must not be
-// running while they check.
+// TestReplyPastedFiveMinutesLaterConnects.)
 func TestInviteJoinedTenMinutesLaterConnects(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes ten minutes")
