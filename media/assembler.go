@@ -1,7 +1,6 @@
 package media
 
 import (
-	"errors"
 	"time"
 
 	"github.com/pion/rtp"
@@ -21,8 +20,6 @@ const gapPatience = 150 * time.Millisecond
 // slotBytes is the payload room each slot owns: a whole datagram, so no
 // packet that arrived over UDP needs more.
 const slotBytes = 1500
-
-var errNotVP8 = errors.New("media: malformed VP8 RTP payload")
 
 type slot struct {
 	used      bool

@@ -3,10 +3,7 @@ package media
 import (
 	"image"
 	"image/color"
-	"io"
 )
-
-var errEOF = io.EOF
 
 // i420Converter turns pictures of any layout into even-sized 4:2:0 YCbCr,
 // reusing its buffer. 4:2:0 input passes through untouched.

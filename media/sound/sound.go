@@ -6,7 +6,6 @@ package sound
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -18,17 +17,6 @@ import (
 const (
 	SampleRate   = 48000
 	FrameSamples = SampleRate / 100
-)
-
-var (
-	// ErrNoSoundSystem means neither PulseAudio nor ALSA could be used.
-	ErrNoSoundSystem = errors.New("no sound system: neither PulseAudio nor ALSA is available")
-	// ErrNoMicrophone and ErrNoSpeaker mean the device could not be opened.
-	ErrNoMicrophone = errors.New("no microphone could be opened")
-	ErrNoSpeaker    = errors.New("no speaker could be opened")
-	// ErrStopped is reported when a device stops by itself (unplugged,
-	// the sound server went away).
-	ErrStopped = errors.New("the sound device stopped")
 )
 
 // Device describes one microphone or speaker.

@@ -3,7 +3,9 @@
 // Headless calls (bots, soak tests, CI) have no microphone, so they send a
 // Generator's sine tone instead; the receiving side and the tests then use
 // Level and DominantFrequency to check that the audio survived the trip
-// through the codec and the network. All audio is 16-bit PCM at 48 kHz.
+// through the codec and the network. Marked adds a latency marker at each
+// wall-clock second, which HasMarker finds again at the other end. All
+// audio is 16-bit PCM at 48 kHz.
 package tone
 
 import (
