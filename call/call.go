@@ -330,17 +330,19 @@ func (c *Call) CameraOff() bool {
 // being sent.
 func (c *Call) CameraLive() bool { return c.video.Live() }
 
-// Close hangs up, then releases everything in one order: the session and
-// its send loops (which close the camera and the microphone), the device
-// watch, the speaker or file, the echo canceller and the sound server. It
+// Close hangs up, then releases everything in one order: the device
+// watch, the session and its send loops (which close the camera and the
+// microphone), the speaker or file, the echo canceller and the sound
+// server. It
 // blocks until all is released and reports what closing reported; it may
 // be called more than once.
 func (c *Call) Close() error {
 	c.closeOnce.Do(func() {
-		errs := []error{c.sess.Close()}
+		// The watch goes first: the session closing the microphone is
+		// not a microphone going away.
 		c.stop()
 		c.watching.Wait()
-		errs = append(errs, c.closeSound())
+		errs := []error{c.sess.Close(), c.closeSound()}
 		c.closeErr = errors.Join(errs...)
 	})
 	return c.closeErr

@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gen2brain/malgo"
 )
@@ -79,10 +81,24 @@ func (s *System) devices(kind malgo.DeviceType) ([]Device, error) {
 	return out, nil
 }
 
+// silentAfter is how long a running device may go without asking for or
+// delivering sound before its stream counts as stopped. PulseAudio's
+// client does not report a server that died: the device simply never
+// calls back again. A device calls back every 10 ms; two seconds leave
+// room for a machine under heavy load.
+const silentAfter = 2 * time.Second
+
+// firstCallbackWithin is how long a device may take to call back for the
+// first time: PulseAudio takes about two seconds to start a stream on a
+// null sink here.
+const firstCallbackWithin = 15 * time.Second
+
 // Stream is an open microphone or speaker.
 type Stream struct {
 	dev     *malgo.Device
 	stopped chan struct{}
+	closed  chan struct{} // closed by Close: ends the watchdog
+	last    atomic.Int64  // when the device last called back, in Unix nanoseconds; 0 before the first time
 	once    sync.Once
 	closing sync.Once
 	mu      sync.Mutex // guards rest between callbacks
@@ -91,12 +107,41 @@ type Stream struct {
 	pcm     []int16
 }
 
-// Stopped is closed when the device stops by itself.
+// Stopped is closed when the device stops by itself, or goes silent for
+// silentAfter (its sound server died), and when the stream is closed.
 func (st *Stream) Stopped() <-chan struct{} { return st.stopped }
+
+// alive records a callback from the device.
+func (st *Stream) alive() { st.last.Store(time.Now().UnixNano()) }
+
+// watch closes stopped when the device has not called back for
+// silentAfter, or not at all within firstCallbackWithin; it ends when the
+// stream stops or is closed.
+func (st *Stream) watch() {
+	started := time.Now()
+	tick := time.NewTicker(silentAfter / 8)
+	defer tick.Stop()
+	for {
+		select {
+		case <-st.closed:
+			return
+		case <-st.stopped:
+			return
+		case now := <-tick.C:
+			last := st.last.Load()
+			if last == 0 && now.Sub(started) > firstCallbackWithin ||
+				last != 0 && now.Sub(time.Unix(0, last)) > silentAfter {
+				st.once.Do(func() { close(st.stopped) })
+				return
+			}
+		}
+	}
+}
 
 // Close stops the device and releases it.
 func (st *Stream) Close() error {
 	st.closing.Do(func() {
+		close(st.closed)
 		_ = st.dev.Stop()
 		st.dev.Uninit()
 		st.once.Do(func() { close(st.stopped) })
@@ -135,9 +180,10 @@ func (s *System) config(kind malgo.DeviceType, id string, channels int) (malgo.D
 // every 10 ms mono frame on the device's thread; it must return quickly,
 // and the slice is reused after it returns.
 func (s *System) OpenCapture(id string, onFrame func(frame []int16)) (*Stream, error) {
-	st := &Stream{stopped: make(chan struct{}), frame: make([]int16, 0, FrameSamples)}
+	st := &Stream{stopped: make(chan struct{}), closed: make(chan struct{}), frame: make([]int16, 0, FrameSamples)}
 	err := s.open(malgo.Capture, id, 1, st, malgo.DeviceCallbacks{
 		Data: func(_, input []byte, frames uint32) {
+			st.alive()
 			samples := bytesToInt16(input, int(frames))
 			for len(samples) > 0 {
 				n := min(FrameSamples-len(st.frame), len(samples))
@@ -160,9 +206,10 @@ func (s *System) OpenCapture(id string, onFrame func(frame []int16)) (*Stream, e
 // channel count. fill is asked for 10 ms frames (interleaved) on the
 // device's thread; it must return quickly.
 func (s *System) OpenPlayback(id string, channels int, fill func(frame []int16)) (*Stream, error) {
-	st := &Stream{stopped: make(chan struct{}), pcm: make([]int16, FrameSamples*channels)}
+	st := &Stream{stopped: make(chan struct{}), closed: make(chan struct{}), pcm: make([]int16, FrameSamples*channels)}
 	err := s.open(malgo.Playback, id, channels, st, malgo.DeviceCallbacks{
 		Data: func(output, _ []byte, frames uint32) {
+			st.alive()
 			out := bytesToInt16(output, int(frames)*channels)
 			for len(out) > 0 {
 				if len(st.rest) == 0 {
@@ -206,5 +253,6 @@ func (s *System) open(kind malgo.DeviceType, id string, channels int, st *Stream
 		dev.Uninit()
 		return err
 	}
+	go st.watch()
 	return nil
 }

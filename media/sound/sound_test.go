@@ -4,9 +4,11 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"peercall/media/sound/soundtest"
 	"peercall/media/tone"
 )
 
@@ -95,5 +97,55 @@ func TestBadDeviceIsAnErrorNotACrash(t *testing.T) {
 	sys.Close()
 	if _, err := sys.OpenPlayback("", 1, func([]int16) {}); !errors.Is(err, ErrNoSpeaker) {
 		t.Errorf("closed system: %v", err)
+	}
+}
+
+// The sound server dies while a microphone and a speaker are open: both
+// streams report that they stopped, within a few seconds, though the
+// server's client library says nothing.
+func TestStreamsStopWhenTheServerDies(t *testing.T) {
+	srv := soundtest.Start(t, soundtest.NullSink)
+	srv.Use(t)
+	sys, err := Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	var captured atomic.Int64
+	mic, err := sys.OpenCapture("", func([]int16) { captured.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mic.Close()
+	speaker, err := sys.OpenPlayback("", 1, func(pcm []int16) { clear(pcm) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer speaker.Close()
+	// Running: sound flows (the server takes a moment to start a stream)
+	// and nothing has stopped.
+	deadline := time.Now().Add(firstCallbackWithin)
+	for captured.Load() < 100 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the microphone delivered %d frames in %v", captured.Load(), firstCallbackWithin)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, st := range []*Stream{mic, speaker} {
+		select {
+		case <-st.Stopped():
+			t.Fatal("a stream stopped while its server runs")
+		default:
+		}
+	}
+	srv.Kill()
+	killed := time.Now()
+	for name, st := range map[string]*Stream{"microphone": mic, "speaker": speaker} {
+		select {
+		case <-st.Stopped():
+			t.Logf("%s reported stopped %v after the server died", name, time.Since(killed).Round(10*time.Millisecond))
+		case <-time.After(silentAfter + 10*time.Second):
+			t.Errorf("the %s did not report that it stopped", name)
+		}
 	}
 }
