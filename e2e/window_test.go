@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,140 +15,206 @@ import (
 	"testing"
 	"time"
 
+	"peercall/media"
 	"peercall/media/pattern"
 	"peercall/media/yuv"
 )
 
-// windowCall is the real app in a real window under Xvfb, in a call with a
-// headless peer, everything in a network namespace holding only lo.
-type windowCall struct {
-	run    func(name string, args ...string) string
+// window is the real app in a real window under Xvfb, in a network
+// namespace holding only lo, started as a person starts it: fresh settings
+// (an empty home), the locale many servers and containers have
+// (C.UTF-8), and no flags unless a benchmark gives some. On this machine
+// there is no camera.
+type window struct {
+	t      testing.TB
+	ns     string
+	env    []string // what the app and its peer get added to their environment
 	inNS   func(name string, args ...string) *exec.Cmd
 	win    string
 	app    *exec.Cmd
-	peer   *peer
 	appErr *syncBuffer
 }
 
-// startWindowCall opens the app (with extra flags appArgs) and, driving it
-// as a person would (keys with xdotool, the clipboard with xclip), starts
-// a call, hands the invite to a headless peer (with peerArgs) and pastes
-// the reply. Everything is stopped when the test ends.
-func startWindowCall(t testing.TB, appArgs, peerArgs []string) *windowCall {
+// startWindow opens the app (with appArgs) and waits for its window.
+// Everything is stopped when the test ends.
+func startWindow(t testing.TB, appArgs ...string) *window {
 	t.Helper()
 	for _, tool := range []string{"Xvfb", "xdotool", "xclip", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("needs %s (make test installs it)", tool)
 		}
 	}
-	ns := newNamespace(t, "win")
+	w := &window{t: t, ns: newNamespace(t, "win"), appErr: &syncBuffer{}}
 	home := t.TempDir()
 	display := fmt.Sprintf(":%d", 50+os.Getpid()%40)
-	extraEnv := []string{"DISPLAY=" + display, "LANG=en_US.UTF-8", "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
-	env := append(os.Environ(), extraEnv...)
-	c := &windowCall{appErr: &syncBuffer{}}
-	c.inNS = func(name string, args ...string) *exec.Cmd {
-		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, name}, args...)...)
+	w.env = []string{"DISPLAY=" + display, "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=", "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	env := append(os.Environ(), w.env...)
+	w.inNS = func(name string, args ...string) *exec.Cmd {
+		cmd := exec.Command("ip", append([]string{"netns", "exec", w.ns, name}, args...)...)
 		cmd.Env = env
 		return cmd
-	}
-	c.run = func(name string, args ...string) string {
-		out, _ := c.inNS(name, args...).Output()
-		return strings.TrimSpace(string(out))
 	}
 	stop := func(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	}
-
-	xvfb := c.inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	xvfb := w.inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stop(xvfb) })
-	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return c.inNS("xdotool", "getdisplaygeometry").Run() == nil })
+	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return w.inNS("xdotool", "getdisplaygeometry").Run() == nil })
 
-	c.app = c.inNS(peercallBin, append([]string{"--source", "pattern"}, appArgs...)...)
-	c.app.Stderr = c.appErr
-	if err := c.app.Start(); err != nil {
+	w.app = w.inNS(peercallBin, appArgs...)
+	w.app.Stderr = w.appErr
+	if err := w.app.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stop(c.app) })
+	t.Cleanup(func() {
+		stop(w.app)
+		if t.Failed() {
+			t.Logf("app stderr:\n%s", w.appErr.String())
+		}
+	})
 	waitUntil(t, "the window", 20*time.Second, func() bool {
-		c.win = c.run("xdotool", "search", "--name", "^Peercall$")
-		return c.win != ""
+		w.win = w.run("xdotool", "search", "--name", "^Peercall$")
+		return w.win != ""
 	})
-	c.win = strings.Fields(c.win)[0]
-	c.run("xdotool", "windowfocus", "--sync", c.win)
-
-	// Start a call and copy the invite, as a person would.
-	c.run("xdotool", "key", "--window", c.win, "ctrl+n")
-	var inviteCode string
-	waitUntil(t, "the invite on the clipboard", 20*time.Second, func() bool {
-		c.run("xdotool", "key", "--window", c.win, "ctrl+shift+c")
-		inviteCode = c.run("xclip", "-o", "-selection", "clipboard")
-		return strings.HasPrefix(inviteCode, "PC")
-	})
-
-	// The other side: a headless peer sending its test pattern.
-	c.peer = startPeer(t, peerOptions{name: "peer", prefix: nsExec(ns), env: extraEnv},
-		"join", append(append([]string{"--source", "pattern", "--stun", "none"}, peerArgs...), inviteCode)...)
-	reply := c.peer.code
-
-	// Paste the reply into the focused field: the call starts by itself.
-	paste := c.inNS("xclip", "-i", "-selection", "clipboard")
-	paste.Stdin = strings.NewReader(reply)
-	if err := paste.Run(); err != nil {
-		t.Fatal(err)
-	}
-	c.run("xdotool", "key", "--window", c.win, "ctrl+v")
-	return c
+	w.win = strings.Fields(w.win)[0]
+	w.run("xdotool", "windowfocus", "--sync", w.win)
+	return w
 }
 
-// The real app in a real window: it starts a call with a headless peer and
-// the screenshot's pixels show the peer's picture filling the window and
-// the local picture in the self-view; the hang-up shortcut ends the call
-// on both sides.
-func TestWindowCallUnderXvfb(t *testing.T) {
-	c := startWindowCall(t, nil, []string{"--seconds", "60"})
-	run, inNS, win, peer := c.run, c.inNS, c.win, c.peer
-	appErr, peerErr := c.appErr, c.peer.stderr
+// run runs a command in the window's namespace and display, returning its
+// output.
+func (w *window) run(name string, args ...string) string {
+	out, _ := w.inNS(name, args...).Output()
+	return strings.TrimSpace(string(out))
+}
 
-	// The peer's pattern in the remote view, ours mirrored in the corner.
-	geom := run("xdotool", "getwindowgeometry", "--shell", win)
-	w, h := geomValue(geom, "WIDTH"), geomValue(geom, "HEIGHT")
+// key presses keys in the window, as a person does.
+func (w *window) key(keys string) { w.run("xdotool", "key", "--window", w.win, keys) }
+
+// setClipboard puts text on the clipboard, as copying it in a chat app does.
+func (w *window) setClipboard(text string) {
+	w.t.Helper()
+	cmd := w.inNS("xclip", "-i", "-selection", "clipboard")
+	cmd.Stdin = strings.NewReader(text)
+	if err := cmd.Run(); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// copyCode presses the copy shortcut until the clipboard holds a code
+// other than not, and returns it.
+func (w *window) copyCode(what, not string) string {
+	w.t.Helper()
+	var code string
+	waitUntil(w.t, what+" on the clipboard", 20*time.Second, func() bool {
+		w.key("ctrl+shift+c")
+		code = w.run("xclip", "-o", "-selection", "clipboard")
+		return strings.HasPrefix(code, "PC") && code != not
+	})
+	return code
+}
+
+// peer starts a headless peer in the window's namespace, sending its test
+// pattern and keeping the last picture it receives.
+func (w *window) peer(sub string, args ...string) (*peer, string) {
+	w.t.Helper()
+	picture := filepath.Join(w.t.TempDir(), "peer-saw.png")
+	p := startPeer(w.t, peerOptions{name: "peer", prefix: nsExec(w.ns), env: w.env}, sub,
+		append([]string{"--source", "pattern", "--stun", "none", "--last-picture", picture}, args...)...)
+	return p, picture
+}
+
+// startCall starts a call from the window, hands the invite to a headless
+// peer (with peerArgs) and pastes its reply into the window.
+func (w *window) startCall(peerArgs ...string) (*peer, string) {
+	w.t.Helper()
+	w.key("ctrl+n")
+	inviteCode := w.copyCode("the invite", "")
+	p, picture := w.peer("join", append(peerArgs, inviteCode)...)
+	// Paste the reply into the focused field: the call starts by itself.
+	w.setClipboard(p.code)
+	w.key("ctrl+v")
+	return p, picture
+}
+
+// joinCall joins a headless peer's call from the window: the invite is
+// pasted into the window, the reply copied from it into the peer.
+func (w *window) joinCall(peerArgs ...string) (*peer, string) {
+	w.t.Helper()
+	p, picture := w.peer("invite", peerArgs...)
+	w.key("ctrl+j")
+	w.setClipboard(p.code)
+	w.key("ctrl+v")
+	reply := w.copyCode("the reply", p.code)
+	p.paste(reply)
+	return p, picture
+}
+
+// geometry is the window's place and size on the screen.
+func (w *window) geometry() image.Rectangle {
+	geom := w.run("xdotool", "getwindowgeometry", "--shell", w.win)
 	x0, y0 := geomValue(geom, "X"), geomValue(geom, "Y")
-	ref := referencePattern(640, 480)
+	return image.Rect(x0, y0, x0+geomValue(geom, "WIDTH"), y0+geomValue(geom, "HEIGHT"))
+}
+
+// screenshot is the whole screen now, or nil.
+func (w *window) screenshot() image.Image {
+	data, err := w.inNS("import", "-window", "root", "png:-").Output()
+	if err != nil {
+		return nil
+	}
+	shot, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	return shot
+}
+
+// onScreen is what the window should show: the remote picture filling it
+// (letterboxed, as sent), the self-view (mirrored, bottom right above the
+// controls), and what the self-view must clearly not be.
+type onScreen struct {
+	remote, self reference
+	notSelf      reference
+	notMirrored  bool // notSelf as sent rather than mirrored
+}
+
+// showsPictures waits until the screenshot shows what s says, each match
+// far better than the picture it could be mistaken for; it fails the test
+// otherwise.
+func (w *window) showsPictures(s onScreen) {
+	remote, self := s.remote, s.self
+	w.t.Helper()
+	g := w.geometry()
 	var shot image.Image
-	var remoteScore, selfScore, remoteFlipped, selfFlipped float64
+	var remoteScore, selfScore, remoteFlipped, selfOther float64
 	ok := false
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-		data, err := inNS("import", "-window", "root", "png:-").Output()
-		if err != nil {
+		if shot = w.screenshot(); shot == nil {
 			continue
 		}
-		if shot, err = png.Decode(bytes.NewReader(data)); err != nil {
-			continue
-		}
-		// Remote: letterboxed over the whole window.
-		rw, rh := yuv.Fit(640, 480, w, h)
-		remote := image.Rect(x0+(w-rw)/2, y0+(h-rh)/2, x0+(w-rw)/2+rw, y0+(h-rh)/2+rh)
-		remoteScore = barsMatch(shot, remote, ref, false)
-		remoteFlipped = barsMatch(shot, remote, ref, true)
-		// Self-view: a quarter of the width, bottom right, above the controls.
-		sw := max(160, w/4)
+		rw, rh := yuv.Fit(remote.img.Rect.Dx(), remote.img.Rect.Dy(), g.Dx(), g.Dy())
+		r := image.Rect(g.Min.X+(g.Dx()-rw)/2, g.Min.Y+(g.Dy()-rh)/2, g.Min.X+(g.Dx()-rw)/2+rw, g.Min.Y+(g.Dy()-rh)/2+rh)
+		remoteScore, remoteFlipped = pictureMatch(shot, r, remote, false), pictureMatch(shot, r, remote, true)
+		// The self-view: a quarter of the width, 4:3, bottom right, above
+		// the controls.
+		sw := max(160, g.Dx()/4)
 		sh := sw * 3 / 4
-		self := image.Rect(x0+w-sw-12, 0, x0+w-12, 0)
-		selfScore, selfFlipped = 0, 0
-		for bottom := y0 + h - 40; bottom > y0+h-120; bottom -= 4 {
-			self.Min.Y, self.Max.Y = bottom-sh, bottom
-			if m := barsMatch(shot, self, ref, true); m > selfScore {
-				selfScore, selfFlipped = m, barsMatch(shot, self, ref, false)
+		sv := image.Rect(g.Max.X-sw-12, 0, g.Max.X-12, 0)
+		selfScore, selfOther = 0, 0
+		for bottom := g.Max.Y - 40; bottom > g.Max.Y-120; bottom -= 4 {
+			sv.Min.Y, sv.Max.Y = bottom-sh, bottom
+			if m := pictureMatch(shot, sv, self, true); m > selfScore {
+				selfScore, selfOther = m, pictureMatch(shot, sv, s.notSelf, !s.notMirrored)
 			}
 		}
 		// Overlays and the pattern's moving square cover part of the
-		// bars; the other orientation must match far worse.
-		if remoteScore > 0.7 && remoteScore > remoteFlipped+0.3 && selfScore > 0.7 && selfScore > selfFlipped+0.3 {
+		// pictures; the other orientation must match far worse.
+		if remoteScore > 0.7 && remoteScore > remoteFlipped+0.3 && selfScore > 0.7 && selfScore > selfOther+0.3 {
 			ok = true
 			break
 		}
@@ -159,25 +226,139 @@ func TestWindowCallUnderXvfb(t *testing.T) {
 		}
 	}
 	if !ok {
-		t.Fatalf("remote view matches the peer's pattern at %.0f %% (mirrored %.0f %%), self-view ours mirrored at %.0f %% (unmirrored %.0f %%); want 70 %% and 30 points between\napp:\n%s\npeer:\n%s",
-			100*remoteScore, 100*remoteFlipped, 100*selfScore, 100*selfFlipped, appErr.String(), peerErr.String())
+		w.t.Fatalf("remote view matches the peer's picture at %.0f %% (mirrored %.0f %%), self-view ours mirrored at %.0f %% (what it must not be %.0f %%); want 70 %% and 30 points between (screenshot in %s)",
+			100*remoteScore, 100*remoteFlipped, 100*selfScore, 100*selfOther, filepath.Join(os.TempDir(), "peercall-window.png"))
 	}
-	t.Logf("remote view %.0f %% (mirrored %.0f %%), self-view %.0f %% (unmirrored %.0f %%) of sampled pattern pixels match",
-		100*remoteScore, 100*remoteFlipped, 100*selfScore, 100*selfFlipped)
+	w.t.Logf("remote view %.0f %% (mirrored %.0f %%), self-view %.0f %% (what it must not be %.0f %%) of sampled pixels match",
+		100*remoteScore, 100*remoteFlipped, 100*selfScore, 100*selfOther)
+}
 
-	// Hang up with the shortcut: back home, and the peer sees it.
-	run("xdotool", "key", "--window", win, "ctrl+w")
-	switch err := peer.wait(15 * time.Second); {
+// hangUp ends the call with the shortcut, once the peer has decoded a few
+// seconds of pictures, and checks that the peer hears of it and ends by
+// itself.
+func (w *window) hangUp(p *peer) {
+	w.t.Helper()
+	p.waitStats(30*time.Second, "pictures for a while", func(l statsLine) bool {
+		return l.FramesDecoded >= 20 && l.State == "connected"
+	})
+	w.key("ctrl+w")
+	switch err := p.wait(15 * time.Second); {
 	case errors.Is(err, errStillRunning):
-		t.Error("the peer did not end after the hang-up")
+		w.t.Error("the peer did not end after the hang-up")
 	case err != nil:
-		t.Errorf("the peer ended with %v after the hang-up:\n%s", err, peerErr.String())
+		w.t.Errorf("the peer ended with %v after the hang-up", err)
 		fallthrough
 	default:
-		if !strings.Contains(peerErr.String(), "hung up") {
-			t.Errorf("the peer did not hear of the hang-up:\n%s", peerErr.String())
+		if !strings.Contains(p.stderr.String(), "hung up") {
+			w.t.Errorf("the peer did not hear of the hang-up:\n%s", p.stderr.String())
 		}
 	}
+}
+
+// quiet checks that the app wrote nothing a person would take for a fault
+// on its terminal: no toolkit locale error, no sound library noise, no
+// engine error after a normal hang-up.
+func (w *window) quiet() {
+	w.t.Helper()
+	for _, noise := range []string{"Fyne error", "ALSA lib", "ERROR", "panic"} {
+		if strings.Contains(w.appErr.String(), noise) {
+			w.t.Errorf("the app's terminal shows %q:\n%s", noise, w.appErr.String())
+		}
+	}
+}
+
+// sawCameraOff checks that the peer's last picture was the camera-off
+// picture this computer sends, having no camera.
+func sawCameraOff(t *testing.T, file string) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("the peer kept no picture: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	// Both through the same colour conversion: the file was written from
+	// the decoded picture with Go's own.
+	ref := media.OffPicture(b.Dx(), b.Dy())
+	var sum float64
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			got := color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y
+			want := color.GrayModel.Convert(ref.At(x-b.Min.X, y-b.Min.Y)).(color.Gray).Y
+			d := float64(got) - float64(want)
+			sum += d * d
+		}
+	}
+	psnr := 10 * math.Log10(255*255*float64(b.Dx()*b.Dy())/math.Max(sum, 1))
+	if psnr < 30 {
+		t.Errorf("the peer's last picture is %.1f dB from the camera-off picture, want at least 30 dB", psnr)
+	}
+	t.Logf("the peer saw the camera-off picture (%.1f dB PSNR, %dx%d)", psnr, b.Dx(), b.Dy())
+}
+
+// noCamera is the window in a call with a peer sending its pattern, on a
+// computer with no camera: the peer's pattern, and the camera-off picture
+// where the self-view would show the camera.
+var noCamera = onScreen{
+	remote: referencePattern(640, 480), self: referenceCameraOff(640, 480),
+	notSelf: referencePattern(640, 480),
+}
+
+// Peercall as double-clicked on a computer with no camera: fresh settings,
+// no flags. It starts a call with a headless peer; the screenshot shows
+// the peer's picture filling the window and the camera-off picture in the
+// self-view; the peer receives the camera-off picture; the hang-up
+// shortcut ends the call on both sides; nothing crashes and the terminal
+// stays quiet.
+func TestWindowStartsACallWithNoCamera(t *testing.T) {
+	w := startWindow(t)
+	p, picture := w.startCall("--seconds", "60")
+	w.showsPictures(noCamera)
+	w.hangUp(p)
+	sawCameraOff(t, picture)
+	w.quiet()
+}
+
+// The same computer joining a call: the invite pasted into the window, the
+// reply copied out of it.
+func TestWindowJoinsACallWithNoCamera(t *testing.T) {
+	w := startWindow(t)
+	p, picture := w.joinCall("--seconds", "60")
+	w.showsPictures(noCamera)
+	w.hangUp(p)
+	sawCameraOff(t, picture)
+	w.quiet()
+}
+
+// The test pattern sent from the window (--source pattern, for
+// demonstrations): the peer's pattern fills the window, ours is mirrored in
+// the self-view, as a mirror shows a person.
+func TestWindowSelfViewIsMirrored(t *testing.T) {
+	w := startWindow(t, "--source", "pattern")
+	p, _ := w.startCall("--seconds", "60")
+	pat := referencePattern(640, 480)
+	w.showsPictures(onScreen{remote: pat, self: pat, notSelf: pat, notMirrored: true})
+	w.hangUp(p)
+}
+
+// windowCall is the window in a call it started with a headless peer, for
+// the benchmarks.
+type windowCall struct {
+	*window
+	peer *peer
+}
+
+// startWindowCall opens the app with appArgs and starts a call with a
+// headless peer (with peerArgs).
+func startWindowCall(t testing.TB, appArgs, peerArgs []string) *windowCall {
+	t.Helper()
+	w := startWindow(t, appArgs...)
+	p, _ := w.startCall(peerArgs...)
+	return &windowCall{window: w, peer: p}
 }
 
 func waitUntil(t testing.TB, what string, within time.Duration, cond func() bool) {
@@ -200,23 +381,39 @@ func geomValue(shell, key string) int {
 	return 0
 }
 
-// referencePattern is the test pattern as it is sent, in RGBA.
-func referencePattern(w, h int) *image.RGBA {
-	img := pattern.NewGenerator(w, h).Next(time.Now())
-	var c yuv.Converter
-	return c.Convert(img, w, h, false)
+// reference is a picture as it is sent, in RGBA, and the band of rows
+// (as parts of the height) where nothing in it moves.
+type reference struct {
+	img         *image.RGBA
+	top, bottom float64
 }
 
-// barsMatch samples the colour-bar part of the pattern (a fifth to a half
-// of the height down, where nothing moves) inside rect of the screenshot and
-// returns the share of samples within a tolerance of the reference.
-func barsMatch(shot image.Image, rect image.Rectangle, ref *image.RGBA, mirrored bool) float64 {
+// referencePattern is the test pattern as it is sent: its colour bars, a
+// fifth to a half of the height down, never move.
+func referencePattern(w, h int) reference {
+	return reference{img: toRGBA(pattern.NewGenerator(w, h).Next(time.Now())), top: 0.22, bottom: 0.48}
+}
+
+// referenceCameraOff is the camera-off picture as it is sent: still.
+func referenceCameraOff(w, h int) reference {
+	return reference{img: toRGBA(media.OffPicture(w, h)), top: 0.1, bottom: 0.9}
+}
+
+func toRGBA(img *image.YCbCr) *image.RGBA {
+	var c yuv.Converter
+	return c.Convert(img, img.Rect.Dx(), img.Rect.Dy(), false)
+}
+
+// pictureMatch samples the still band of the reference inside rect of the
+// screenshot and returns the share of samples within a tolerance of it.
+func pictureMatch(shot image.Image, rect image.Rectangle, r reference, mirrored bool) float64 {
 	if !rect.In(shot.Bounds()) || rect.Dx() < 40 || rect.Dy() < 40 {
 		return 0
 	}
+	ref := r.img
 	rb := ref.Bounds()
 	match, total := 0, 0
-	for fy := 0.22; fy < 0.48; fy += 0.04 {
+	for fy := r.top; fy < r.bottom; fy += 0.04 {
 		for fx := 0.04; fx < 0.96; fx += 0.03 {
 			rx := fx
 			if mirrored {

@@ -299,6 +299,9 @@ func (u *UI) showJoin() {
 		}
 		started = true
 		field.entry.Disable()
+		// A disabled entry keeps the focus but takes no shortcut: let
+		// the screen's own (copy the reply) reach the window.
+		u.win.Canvas().Unfocus()
 		status.SetText("Preparing your reply code…")
 		go u.join(text, remote, self, func(a *attempt, reply string, err error) {
 			if u.parts.field != field {
