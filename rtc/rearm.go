@@ -41,6 +41,8 @@ func (s *Session) rearm(gen uint64) {
 	}
 	s.gen++
 	old, oldMux := s.pc, s.mux
+	s.pionLogs.closed()
+	s.pcClosing = true
 	if s.pending != nil {
 		s.refused = append(s.refused, *s.pending)
 		s.pending = nil
@@ -53,6 +55,9 @@ func (s *Session) rearm(gen uint64) {
 	s.goRun(func() {
 		// The old connection and its sockets go first, so the new ones
 		// can bind the same ports.
+		// Statistics reads under way finish before the close.
+		s.statsMu.Lock()
+		s.statsMu.Unlock()
 		if err := old.Close(); err != nil {
 			s.log.Debug("closing the refused connection", "err", err)
 		}

@@ -56,12 +56,15 @@ type Session struct {
 	peerMedia     PeerMedia
 	localMedia    controlMessage
 	pc            *webrtc.PeerConnection
-	gen           uint64     // counts peer connections; callbacks of older ones are ignored
-	mux           ice.UDPMux // the host sockets of pc
-	hosts         sockets    // their addresses, kept for the next pc
-	pending       *replyKey  // the reply applied to pc
-	refused       []replyKey // replies refused after they were applied
-	refusal       error      // why the last reply was refused, until another is applied
+	pionLogs      *pionLogs         // pion's logging for pc
+	pcClosing     bool              // pc is being closed: no more statistics from it
+	lastTransport *transportFigures // pc's figures as last read, for after the end
+	gen           uint64            // counts peer connections; callbacks of older ones are ignored
+	mux           ice.UDPMux        // the host sockets of pc
+	hosts         sockets           // their addresses, kept for the next pc
+	pending       *replyKey         // the reply applied to pc
+	refused       []replyKey        // replies refused after they were applied
+	refusal       error             // why the last reply was refused, until another is applied
 	control       *webrtc.DataChannel
 	neg           *negotiator
 	codeAppliedAt time.Time
@@ -76,6 +79,13 @@ type Session struct {
 	paths   pathWatch
 
 	controlRefused refusals // control messages refused, by reason
+
+	// statsMu keeps Stats from asking a peer connection for its figures
+	// while the session closes it: pion's Close clears what its GetStats
+	// reads, without a lock. Stats reads under it, and only while
+	// pcClosing (under mu) is false; whoever closes pc sets pcClosing,
+	// then takes statsMu once to let reads under way finish.
+	statsMu sync.RWMutex
 }
 
 // New makes a session and its DTLS certificate. It does no networking.
@@ -270,9 +280,10 @@ func (s *Session) current() (*webrtc.PeerConnection, *negotiator) {
 // bound to the session's host addresses (the same ones each time), and
 // makes it the session's, retiring the negotiator of the one it replaces.
 func (s *Session) build() (*webrtc.PeerConnection, error) {
+	plog := newPionLogs(s.log)
 	s.mu.Lock()
 	polite, gen := s.polite, s.gen
-	mux, err := s.hosts.mux(s.cfg.Net, s.cfg.Interfaces)
+	mux, err := s.hosts.mux(s.cfg.Net, s.cfg.Interfaces, plog)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
@@ -285,7 +296,7 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 			_ = closeMux(mux)
 		}
 	}()
-	se := webrtc.SettingEngine{}
+	se := webrtc.SettingEngine{LoggerFactory: plog}
 	se.SetICEUDPMux(mux)
 	if srflxPort > 0 && srflxPort <= 0xffff {
 		// Only the STUN sockets take ports from this range (host
@@ -350,11 +361,13 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	if s.state == StateEnded || gen != s.gen {
 		// The call ended (or moved on) while this was being built.
 		s.mu.Unlock()
+		plog.closed()
 		pc.Close()
 		return nil, ErrClosed
 	}
 	replaced := s.neg
-	s.pc, s.mux, s.control, s.neg = pc, mux, control, neg
+	s.pc, s.pionLogs, s.mux, s.control, s.neg = pc, plog, mux, control, neg
+	s.pcClosing = false
 	kept = true
 	s.mu.Unlock()
 	if replaced != nil {
@@ -581,6 +594,10 @@ func (s *Session) end(reason error) {
 			s.lostTimer.Stop()
 		}
 		pc, mux := s.pc, s.mux
+		if s.pionLogs != nil {
+			s.pionLogs.closed()
+		}
+		s.pcClosing = true
 		s.mu.Unlock()
 		if reason != nil {
 			s.log.Info("call ended", "reason", reason.Error())
@@ -589,6 +606,9 @@ func (s *Session) end(reason error) {
 		}
 		s.cancel()
 		go func() {
+			// Statistics reads under way finish before the close.
+			s.statsMu.Lock()
+			s.statsMu.Unlock()
 			s.closeMedia()
 			var errs []error
 			if pc != nil {

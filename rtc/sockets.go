@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/logging"
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
 )
@@ -57,8 +58,9 @@ func (k *sockets) noteSrflx(sdp string) {
 // filters let through, on a port the system picks; after that, on the same
 // addresses and ports. An address that cannot be bound (one being removed,
 // or an IPv6 address still being checked for duplicates) is left out, as
-// pion leaves out its own host candidates then.
-func (k *sockets) mux(cfgNet transport.Net, interfaces []string) (ice.UDPMux, error) {
+// pion leaves out its own host candidates then. The sockets' complaints go
+// to logs, with the rest of the connection's.
+func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.LoggerFactory) (ice.UDPMux, error) {
 	if k.net == nil {
 		k.net = cfgNet
 		if k.net == nil {
@@ -90,7 +92,7 @@ func (k *sockets) mux(cfgNet transport.Net, interfaces []string) (ice.UDPMux, er
 			continue
 		}
 		bound = append(bound, local)
-		muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Net: k.net}))
+		muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Net: k.net, Logger: logs.NewLogger("ice")}))
 	}
 	if len(muxes) == 0 {
 		return nil, fmt.Errorf("rtc: no UDP socket could be opened on %v", want)

@@ -72,7 +72,6 @@ func (s *Session) Stats() Stats {
 		Codec:       "",
 	}
 	applied := s.codeAppliedAt
-	pc := s.pc
 	s.mu.Unlock()
 
 	vr := s.media.remoteVideo()
@@ -120,10 +119,28 @@ func (s *Session) Stats() Stats {
 		st.AudioPacketsSent = as.PacketsSent()
 	}
 	st.PathSwitches = s.PathSwitches()
-	if pc != nil {
-		s.transportStats(pc, &st)
+	if f := s.transport(); f != nil {
+		f.fill(&st)
 	}
 	return st
+}
+
+// transport returns the connection's figures: read now while it is open,
+// else as last read (nil if never).
+func (s *Session) transport() *transportFigures {
+	s.statsMu.RLock()
+	defer s.statsMu.RUnlock()
+	s.mu.Lock()
+	pc, closing, last := s.pc, s.pcClosing, s.lastTransport
+	s.mu.Unlock()
+	if pc == nil || closing {
+		return last
+	}
+	f := readTransport(pc)
+	s.mu.Lock()
+	s.lastTransport = f
+	s.mu.Unlock()
+	return f
 }
 
 // RateSince fills FPS from an earlier snapshot taken at prevAt.
@@ -133,17 +150,36 @@ func (st *Stats) RateSince(prev Stats, prevAt, now time.Time) {
 	}
 }
 
-func (s *Session) transportStats(pc *webrtc.PeerConnection, st *Stats) {
+// transportFigures are the statistics only the peer connection knows.
+type transportFigures struct {
+	packetsReceived       uint64
+	packetsLost           int64
+	bytesSent, bytesRecvd uint64
+	rttMs                 float64
+	localCand, remoteCand string
+}
+
+func (f *transportFigures) fill(st *Stats) {
+	st.PacketsReceived, st.PacketsLost = f.packetsReceived, f.packetsLost
+	st.BytesSent, st.BytesReceived = f.bytesSent, f.bytesRecvd
+	st.RTTMs = f.rttMs
+	st.LocalCandidate, st.RemoteCandidate = f.localCand, f.remoteCand
+}
+
+// readTransport asks pc for its figures. Never while pc is being closed:
+// pion's Close clears what GetStats reads without a lock (see statsMu).
+func readTransport(pc *webrtc.PeerConnection) *transportFigures {
+	var f transportFigures
 	report := pc.GetStats()
 	var pairID string
 	for _, v := range report {
 		if in, ok := v.(webrtc.InboundRTPStreamStats); ok && in.Kind == "video" {
-			st.PacketsReceived += uint64(in.PacketsReceived)
-			st.PacketsLost += int64(in.PacketsLost)
+			f.packetsReceived += uint64(in.PacketsReceived)
+			f.packetsLost += int64(in.PacketsLost)
 		}
 		if t, ok := v.(webrtc.TransportStats); ok {
-			st.BytesSent += t.BytesSent
-			st.BytesReceived += t.BytesReceived
+			f.bytesSent += t.BytesSent
+			f.bytesRecvd += t.BytesReceived
 			if t.SelectedCandidatePairID != "" {
 				pairID = t.SelectedCandidatePairID
 			}
@@ -154,15 +190,16 @@ func (s *Session) transportStats(pc *webrtc.PeerConnection, st *Stats) {
 		if !ok || (pairID != "" && p.ID != pairID) || (pairID == "" && !p.Nominated) {
 			continue
 		}
-		st.RTTMs = p.CurrentRoundTripTime * 1000
+		f.rttMs = p.CurrentRoundTripTime * 1000
 		if c, ok := report[p.LocalCandidateID].(webrtc.ICECandidateStats); ok {
-			st.LocalCandidate = c.CandidateType.String()
+			f.localCand = c.CandidateType.String()
 		}
 		if c, ok := report[p.RemoteCandidateID].(webrtc.ICECandidateStats); ok {
-			st.RemoteCandidate = c.CandidateType.String()
+			f.remoteCand = c.CandidateType.String()
 		}
 		break
 	}
+	return &f
 }
 
 // FirstFrameAt is when the first remote frame was decoded (zero before).
