@@ -36,6 +36,7 @@ type System struct {
 
 // Open connects to PulseAudio, or else ALSA.
 func Open() (sys *System, err error) {
+	quietALSA()
 	defer func() {
 		if r := recover(); r != nil {
 			sys, err = nil, fmt.Errorf("%w: %v", ErrNoSoundSystem, r)
