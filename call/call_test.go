@@ -15,6 +15,7 @@ import (
 	"github.com/pion/transport/v5/test"
 
 	"peercall/media"
+	"peercall/media/mediatest"
 	"peercall/media/pattern"
 	"peercall/media/sound"
 	"peercall/media/sound/soundtest"
@@ -113,6 +114,15 @@ func open(t *testing.T, o Options) *Call {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// openPeer opens the other side: the pattern and a tone, recording the
+// pictures it receives.
+func openPeer(t *testing.T) (*Call, *pictures) {
+	got := &pictures{}
+	o := baseOptions(t, "peer")
+	o.Audio, o.VideoSink = AudioTone, got
+	return open(t, o), got
 }
 
 // connect carries the codes between two calls, as two people would, and
@@ -214,10 +224,7 @@ func TestCameraMissingOrBusy(t *testing.T) {
 			o := baseOptions(t, "no-camera")
 			o.Video, o.OpenCamera = VideoCamera, noCameraOpener(tc.err)
 			a := open(t, o)
-			got := &pictures{}
-			bo := baseOptions(t, "peer")
-			bo.VideoSink = got
-			b := open(t, bo)
+			b, got := openPeer(t)
 			if m := a.Missing(); !errors.Is(m.Camera, media.ErrNoCamera) || !slices.Equal(m.Names(), []string{MissingCamera}) {
 				t.Errorf("missing %v (%v), want the camera", m.Names(), m.Camera)
 			}
@@ -242,68 +249,26 @@ func closeBoth(t *testing.T, calls ...*Call) {
 	}
 }
 
-// testCamera sends the pattern until it is told to fail or to hang.
-type testCamera struct {
-	src    *media.PatternSource
-	fail   chan struct{}
-	hang   chan struct{}
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newTestCamera(t *testing.T) *testCamera {
-	src, err := media.NewPatternSource(testW, testH, testFPS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCamera{src: src, fail: make(chan struct{}), hang: make(chan struct{}), closed: make(chan struct{})}
-}
-
-func (c *testCamera) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, error) {
-	select {
-	case <-c.fail:
-		return nil, time.Time{}, errors.New("the camera was unplugged")
-	case <-c.hang:
-		select {
-		case <-c.closed:
-		case <-ctx.Done():
-		}
-		return nil, time.Time{}, errors.New("closed")
-	default:
-	}
-	return c.src.ReadFrame(ctx)
-}
-
-func (c *testCamera) Close() error {
-	c.once.Do(func() { close(c.closed); c.src.Close() })
-	return nil
-}
-
-func (c *testCamera) Name() string { return "camera" }
-
 // A camera that fails mid-call (unplugged) and one that stops delivering
 // (a driver that hangs): the other side first sees the camera's picture,
 // then the camera-off picture; the call goes on; this side is told.
 func TestCameraGoesAwayMidCall(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		stop func(*testCamera)
+		stop func(*mediatest.Camera)
 		want error
 	}{
-		{"fails", func(c *testCamera) { close(c.fail) }, media.ErrNoCamera},
-		{"stops delivering", func(c *testCamera) { close(c.hang) }, media.ErrCameraSilent},
+		{"fails", (*mediatest.Camera).Fail, media.ErrNoCamera},
+		{"stops delivering", (*mediatest.Camera).Hang, media.ErrCameraSilent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer test.CheckRoutines(t)()
-			cam := newTestCamera(t)
+			cam := mediatest.NewCamera(testW, testH, testFPS)
 			o := baseOptions(t, "camera")
 			o.Video = VideoCamera
 			o.OpenCamera = func(string, int, int, int) (media.VideoSource, error) { return cam, nil }
 			a := open(t, o)
-			got := &pictures{}
-			bo := baseOptions(t, "peer")
-			bo.VideoSink = got
-			b := open(t, bo)
+			b, got := openPeer(t)
 			connect(t, a, b)
 			eventually(t, "the camera's picture on the other side", waitLong, func() bool {
 				_, img := got.snapshot()
@@ -335,10 +300,7 @@ func TestNoSoundServer(t *testing.T) {
 	if got := a.Missing().Names(); !slices.Equal(got, want) {
 		t.Errorf("missing %v, want %v", got, want)
 	}
-	got := &pictures{}
-	bo := baseOptions(t, "peer")
-	bo.VideoSink = got
-	b := open(t, bo)
+	b, got := openPeer(t)
 	connect(t, a, b)
 	keepsReceiving(t, got, b)
 	eventually(t, "the other side told no sound comes", waitLong, func() bool {
@@ -367,11 +329,7 @@ func TestSoundServerDiesMidCall(t *testing.T) {
 	if m := a.Missing(); len(m.Names()) != 0 {
 		t.Fatalf("missing %v with a working sound server: %v %v", m.Names(), m.Microphone, m.Speaker)
 	}
-	got := &pictures{}
-	bo := baseOptions(t, "peer")
-	bo.Audio = AudioTone
-	bo.VideoSink = got
-	b := open(t, bo)
+	b, got := openPeer(t)
 	connect(t, a, b)
 	// Sound opened and flows: the microphone's packets reach the other
 	// side, and nothing is missing after the first seconds.
@@ -409,10 +367,7 @@ func TestNoMicrophoneNoSpeaker(t *testing.T) {
 	if !errors.Is(m.Microphone, sound.ErrNoMicrophone) || !errors.Is(m.Speaker, sound.ErrNoSpeaker) || m.SoundServer != nil {
 		t.Errorf("missing %v: microphone %v, speaker %v, server %v", m.Names(), m.Microphone, m.Speaker, m.SoundServer)
 	}
-	got := &pictures{}
-	bo := baseOptions(t, "peer")
-	bo.VideoSink = got
-	b := open(t, bo)
+	b, got := openPeer(t)
 	connect(t, a, b)
 	keepsReceiving(t, got, b)
 	closeBoth(t, a, b)
@@ -496,7 +451,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // the camera on during the call sends its picture.
 func TestCameraOffByChoice(t *testing.T) {
 	defer test.CheckRoutines(t)()
-	cam := newTestCamera(t)
+	cam := mediatest.NewCamera(testW, testH, testFPS)
 	opened := 0
 	o := baseOptions(t, "camera-off")
 	o.Video, o.CameraOff = VideoCamera, true
@@ -508,10 +463,7 @@ func TestCameraOffByChoice(t *testing.T) {
 	if opened != 0 || len(a.Missing().Names()) != 0 || !a.CameraOff() {
 		t.Fatalf("camera opened %d times, missing %v, off %v: want it off and nothing missing", opened, a.Missing().Names(), a.CameraOff())
 	}
-	got := &pictures{}
-	bo := baseOptions(t, "peer")
-	bo.VideoSink = got
-	b := open(t, bo)
+	b, got := openPeer(t)
 	connect(t, a, b)
 	seesCameraOff(t, b, got)
 	if !a.SetCameraOff(false) || opened != 1 {

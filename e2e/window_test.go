@@ -309,29 +309,29 @@ var noCamera = onScreen{
 }
 
 // Peercall as double-clicked on a computer with no camera: fresh settings,
-// no flags. It starts a call with a headless peer; the screenshot shows
-// the peer's picture filling the window and the camera-off picture in the
-// self-view; the peer receives the camera-off picture; the hang-up
-// shortcut ends the call on both sides; nothing crashes and the terminal
-// stays quiet.
-func TestWindowStartsACallWithNoCamera(t *testing.T) {
-	w := startWindow(t)
-	p, picture := w.startCall("--seconds", "60")
-	w.showsPictures(noCamera)
-	w.hangUp(p)
-	sawCameraOff(t, picture)
-	w.quiet()
-}
-
-// The same computer joining a call: the invite pasted into the window, the
-// reply copied out of it.
-func TestWindowJoinsACallWithNoCamera(t *testing.T) {
-	w := startWindow(t)
-	p, picture := w.joinCall("--seconds", "60")
-	w.showsPictures(noCamera)
-	w.hangUp(p)
-	sawCameraOff(t, picture)
-	w.quiet()
+// no flags. It starts a call with a headless peer, and joins one (the
+// invite pasted into the window, the reply copied out of it); the
+// screenshot shows the peer's picture filling the window and the
+// camera-off picture in the self-view; the peer receives the camera-off
+// picture; the hang-up shortcut ends the call on both sides; nothing
+// crashes and the terminal stays quiet.
+func TestWindowWithNoCamera(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		call func(*window, ...string) (*peer, string)
+	}{
+		{"starts a call", (*window).startCall},
+		{"joins a call", (*window).joinCall},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := startWindow(t)
+			p, picture := tc.call(w, "--seconds", "60")
+			w.showsPictures(noCamera)
+			w.hangUp(p)
+			sawCameraOff(t, picture)
+			w.quiet()
+		})
+	}
 }
 
 // The test pattern sent from the window (--source pattern, for

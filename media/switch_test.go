@@ -3,12 +3,11 @@ package media
 import (
 	"context"
 	"errors"
-	"image"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
+	"peercall/media/mediatest"
 	"peercall/media/pattern"
 )
 
@@ -63,47 +62,6 @@ func TestSwitchSourceWithoutCamera(t *testing.T) {
 	}
 }
 
-// fakeCamera delivers the test pattern until told to fail or to hang, as
-// a camera that is unplugged or whose driver stops delivering does.
-type fakeCamera struct {
-	pat    *PatternSource
-	fail   chan struct{} // closed: every read fails
-	hang   chan struct{} // closed: reads block until the camera is closed
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newFakeCamera(t *testing.T) *fakeCamera {
-	pat, err := NewPatternSource(320, 240, 30)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fakeCamera{pat: pat, fail: make(chan struct{}), hang: make(chan struct{}), closed: make(chan struct{})}
-}
-
-func (c *fakeCamera) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, error) {
-	select {
-	case <-c.fail:
-		return nil, time.Time{}, errors.New("device unplugged")
-	case <-c.hang:
-		select {
-		case <-c.closed:
-			return nil, time.Time{}, errSourceClosed
-		case <-ctx.Done():
-			return nil, time.Time{}, ctx.Err()
-		}
-	default:
-	}
-	return c.pat.ReadFrame(ctx)
-}
-
-func (c *fakeCamera) Close() error {
-	c.once.Do(func() { close(c.closed); c.pat.Close() })
-	return nil
-}
-
-func (c *fakeCamera) Name() string { return "camera" }
-
 // readKind reads one picture and tells whether it is the camera's (the
 // pattern's stamp) rather than the "camera off" picture.
 func readKind(t *testing.T, s *SwitchSource) (camera bool) {
@@ -148,14 +106,14 @@ func TestSwitchSourceOpenerReturnsTypedNil(t *testing.T) {
 // A camera that fails mid-call is dropped for the "camera off" picture,
 // and Changed tells of it.
 func TestSwitchSourceCameraFailsMidCall(t *testing.T) {
-	cam := newFakeCamera(t)
+	cam := mediatest.NewCamera(320, 240, 30)
 	s := NewSwitchSource(func() (VideoSource, error) { return cam, nil }, 320, 240, false)
 	defer s.Close()
 	if !readKind(t, s) || !s.Live() {
 		t.Fatal("the camera's picture is not sent")
 	}
 	changed := s.Changed()
-	close(cam.fail)
+	cam.Fail()
 	for i := 0; i < 3; i++ {
 		if readKind(t, s) {
 			t.Fatal("the failed camera's picture is still sent")
@@ -169,9 +127,7 @@ func TestSwitchSourceCameraFailsMidCall(t *testing.T) {
 	if s.Live() || !errors.Is(s.Err(), ErrNoCamera) {
 		t.Errorf("live %v, err %v after the failure", s.Live(), s.Err())
 	}
-	select {
-	case <-cam.closed:
-	default:
+	if !cam.Closed() {
 		t.Error("the failed camera was not released")
 	}
 }
@@ -180,22 +136,19 @@ func TestSwitchSourceCameraFailsMidCall(t *testing.T) {
 // after the stall time the "camera off" picture goes out at its own rate,
 // and when the camera delivers again its picture comes back.
 func TestSwitchSourceCameraStallsMidCall(t *testing.T) {
-	cam := newFakeCamera(t)
-	gate := make(chan struct{})
-	resume := make(chan struct{})
-	stalling := &stallingCamera{fakeCamera: cam, gate: gate, resume: resume}
-	s := NewSwitchSource(func() (VideoSource, error) { return stalling, nil }, 320, 240, false)
+	cam := mediatest.NewCamera(320, 240, 30)
+	s := NewSwitchSource(func() (VideoSource, error) { return cam, nil }, 320, 240, false)
 	s.SetStallAfter(200 * time.Millisecond)
 	defer s.Close()
 	if !readKind(t, s) {
 		t.Fatal("the camera's picture is not sent")
 	}
-	close(gate) // reads now block until resume
+	cam.Hang()
 	start := time.Now()
 	offPictures := 0
 	for offPictures < 3 {
 		if readKind(t, s) {
-			continue // a picture read before the stall began
+			continue // a picture read before the hang began
 		}
 		offPictures++
 	}
@@ -205,7 +158,7 @@ func TestSwitchSourceCameraStallsMidCall(t *testing.T) {
 	if s.Live() || !errors.Is(s.Err(), ErrCameraSilent) || s.Name() != "camera-off" {
 		t.Errorf("live %v, err %v, name %q while the camera is silent", s.Live(), s.Err(), s.Name())
 	}
-	close(resume)
+	cam.Resume()
 	deadline := time.Now().Add(5 * time.Second)
 	for !readKind(t, s) {
 		if time.Now().After(deadline) {
@@ -217,34 +170,15 @@ func TestSwitchSourceCameraStallsMidCall(t *testing.T) {
 	}
 }
 
-// stallingCamera blocks its reads between gate and resume.
-type stallingCamera struct {
-	*fakeCamera
-	gate, resume chan struct{}
-}
-
-func (c *stallingCamera) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, error) {
-	select {
-	case <-c.gate:
-		select {
-		case <-c.resume:
-		case <-c.closed:
-			return nil, time.Time{}, errSourceClosed
-		}
-	default:
-	}
-	return c.fakeCamera.ReadFrame(ctx)
-}
-
 // Closing the source while a camera read hangs returns promptly and leaves
 // no goroutine behind.
 func TestSwitchSourceClosesAHangingCamera(t *testing.T) {
 	before := runtime.NumGoroutine()
-	cam := newFakeCamera(t)
+	cam := mediatest.NewCamera(320, 240, 30)
 	s := NewSwitchSource(func() (VideoSource, error) { return cam, nil }, 320, 240, false)
 	s.SetStallAfter(100 * time.Millisecond)
 	readKind(t, s)
-	close(cam.hang)
+	cam.Hang()
 	for readKind(t, s) {
 	}
 	start := time.Now()
