@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"errors"
 	"io"
 	"os"
 	"sync"
@@ -24,8 +23,6 @@ func NewEchoCanceller() (*aec.Canceller, error) {
 	})
 }
 
-// ErrMicrophoneStopped means the microphone went away during the call.
-var ErrMicrophoneStopped = errors.New("media: the microphone stopped")
 
 // MicInput is the microphone, cleaned by the echo canceller when there is
 // one, cut into 20 ms frames.
@@ -274,7 +271,7 @@ func ReadWAV(path string) ([]int16, error) {
 		return nil, err
 	}
 	if len(data) < 44 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return nil, errors.New("media: not a WAV file")
+		return nil, ErrNotWAV
 	}
 	body := data[44:]
 	out := make([]int16, len(body)/2)

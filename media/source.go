@@ -2,7 +2,6 @@ package media
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"time"
@@ -14,14 +13,6 @@ import (
 	"peercall/media/pattern"
 )
 
-// ErrNoCamera means no camera could be opened, or the one in use failed:
-// the call sends the "camera off" picture instead.
-var ErrNoCamera = errors.New("no camera")
-
-// ErrCameraSilent means the camera is open but has sent no picture for a
-// while (a driver that hangs): the call sends the "camera off" picture
-// until it delivers again.
-var ErrCameraSilent = errors.New("the camera stopped sending pictures")
 
 // VideoSource produces the pictures the call sends.
 type VideoSource interface {
@@ -73,7 +64,6 @@ func (p *PatternSource) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time,
 	return p.gen.Next(now), now, nil
 }
 
-var errSourceClosed = fmt.Errorf("media: source closed: %w", errEOF)
 
 // Close stops the ticker.
 func (p *PatternSource) Close() error {
