@@ -23,7 +23,6 @@ func NewEchoCanceller() (*aec.Canceller, error) {
 	})
 }
 
-
 // MicInput is the microphone, cleaned by the echo canceller when there is
 // one, cut into 20 ms frames.
 type MicInput struct {

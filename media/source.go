@@ -13,7 +13,6 @@ import (
 	"peercall/media/pattern"
 )
 
-
 // VideoSource produces the pictures the call sends.
 type VideoSource interface {
 	// ReadFrame blocks until the next picture and returns it as 4:2:0
@@ -63,7 +62,6 @@ func (p *PatternSource) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time,
 	now := time.Now()
 	return p.gen.Next(now), now, nil
 }
-
 
 // Close stops the ticker.
 func (p *PatternSource) Close() error {
