@@ -44,10 +44,11 @@ type Session struct {
 	endErr    error
 	closeErr  error // what releasing the connection reported; set before done closes
 
-	// mu guards the fields below it. pc, mux, control and neg belong to
-	// one connection and are replaced together when a refused reply has
-	// the invite made ready again (rearm.go): read them under mu, once,
-	// and use what was read.
+	// mu guards the fields from here to estimator. pc, mux, control and
+	// neg belong to one connection and are replaced together when a
+	// refused reply has the invite made ready again (rearm.go): read them
+	// under mu, once, and use what was read. The fields after estimator
+	// keep their own locks.
 	mu            sync.Mutex
 	state         State
 	polite        bool
@@ -343,11 +344,13 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	signalID, controlID := uint16(SignalID), uint16(ControlID)
 	signal, err := pc.CreateDataChannel(SignalLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &signalID})
 	if err != nil {
+		plog.closed()
 		pc.Close()
 		return nil, err
 	}
 	control, err := pc.CreateDataChannel(ControlLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &controlID})
 	if err != nil {
+		plog.closed()
 		pc.Close()
 		return nil, err
 	}
