@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 	"peercall/media/pattern"
 	"peercall/media/yuv"
 )
+
+var displaySerial atomic.Int32
 
 // window is the real app in a real window under Xvfb, in a network
 // namespace holding only lo, started as a person starts it: fresh settings
@@ -46,7 +50,9 @@ func startWindow(t testing.TB, appArgs ...string) *window {
 	}
 	w := &window{t: t, ns: newNamespace(t, "win"), appErr: &syncBuffer{}}
 	home := t.TempDir()
-	display := fmt.Sprintf(":%d", 50+os.Getpid()%40)
+	// A display of its own: a server killed before it removed its lock
+	// file would keep the next one off the same number.
+	display := fmt.Sprintf(":%d", 100+(os.Getpid()%100)*10+int(displaySerial.Add(1)%10))
 	w.env = []string{"DISPLAY=" + display, "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=", "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
 	env := append(os.Environ(), w.env...)
 	w.inNS = func(name string, args ...string) *exec.Cmd {
@@ -62,7 +68,17 @@ func startWindow(t testing.TB, appArgs ...string) *window {
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stop(xvfb) })
+	t.Cleanup(func() {
+		// Asked to end, the server removes its lock file.
+		xvfb.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { xvfb.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			stop(xvfb)
+		}
+	})
 	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return w.inNS("xdotool", "getdisplaygeometry").Run() == nil })
 
 	w.app = w.inNS(peercallBin, appArgs...)
