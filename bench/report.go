@@ -488,7 +488,7 @@ func benchMarkdown(r *Report) string {
 
 	if len(r.Window) > 0 {
 		b.WriteString("\n## The window\n\n")
-		b.WriteString("`go test -bench WindowCall -benchtime 1x .`: the app under Xvfb (Mesa llvmpipe\n")
+		b.WriteString("`go test -bench WindowCall -benchtime 1x ./e2e`: the app under Xvfb (Mesa llvmpipe\n")
 		b.WriteString("software GL), window 960×640, in a two-way call with a headless peer, both\n")
 		b.WriteString("views visible, measured over 20 s of the steady call. Drawing is the main\n")
 		b.WriteString("thread (Fyne's painter and GL calls) plus the software GL's own threads.\n\n")

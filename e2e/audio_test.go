@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"peercall/media"
+	"peercall/media/sound/soundtest"
 	"peercall/media/tone"
 )
 
@@ -83,25 +83,9 @@ func TestEchoCancellation(t *testing.T) {
 // normally). The sound server is the test's own, so the others keep
 // theirs.
 func TestSoundServerDiesMidCall(t *testing.T) {
-	if _, err := exec.LookPath("pulseaudio"); err != nil {
-		t.Skip("needs pulseaudio (make test installs it)")
-	}
-	dir := t.TempDir()
-	os.Chmod(dir, 0o700)
-	env := []string{"XDG_RUNTIME_DIR=" + dir}
-	pulse := func(args ...string) *exec.Cmd {
-		cmd := exec.Command("pulseaudio", args...)
-		cmd.Env = append(os.Environ(), env...)
-		return cmd
-	}
-	if out, err := pulse("--start", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
-		"--load=module-null-sink sink_name=nullsink", "--load=module-always-sink").CombinedOutput(); err != nil {
-		t.Skipf("pulseaudio did not start: %v %s", err, out)
-	}
-	t.Cleanup(func() { pulse("--kill").Run() })
-
+	srv := soundtest.Start(t, soundtest.NullSink)
 	const seconds = 15
-	inviter, joiner := startCall(t, callOptions{seconds: seconds, env: env,
+	inviter, joiner := startCall(t, callOptions{seconds: seconds, env: srv.Env(),
 		inviterFlags: []string{"--audio-source", "tone"},
 		joinerFlags:  []string{"--audio-source", "mic", "--audio-out", "default"}})
 	sound := func(l statsLine) string {
@@ -115,9 +99,7 @@ func TestSoundServerDiesMidCall(t *testing.T) {
 	}
 	t.Logf("before: %d frames, %s", before.FramesDecoded, sound(before))
 
-	if out, err := pulse("--kill").CombinedOutput(); err != nil {
-		t.Fatalf("pulseaudio --kill: %v %s", err, out)
-	}
+	srv.Kill()
 	killed := time.Now()
 	gone := joiner.waitStats(10*time.Second, "microphone and speaker missing after the sound server died", func(l statsLine) bool {
 		return l.At.After(killed) && l.lacks("microphone") && l.lacks("speaker")
@@ -133,7 +115,9 @@ func TestSoundServerDiesMidCall(t *testing.T) {
 			t.Errorf("%s: %v", p.name, err)
 		}
 	}
-	if min := uint64(25 * seconds * 9 / 10); joiner.final().FramesDecoded < min {
+	// A third of the frame rate over the whole call: a margin a loaded
+	// machine cannot trip, where a call that stopped would.
+	if min := uint64(10 * seconds); joiner.final().FramesDecoded < min {
 		t.Errorf("the joiner decoded %d frames, want at least %d: the call did not go on", joiner.final().FramesDecoded, min)
 	}
 }
