@@ -217,7 +217,7 @@ const impSeconds = 60
 // the jitter reordering packets as netem's does: the picture keeps its
 // full size and never freezes for long. A packet that arrives after the
 // feedback covering it is first reported lost, then reported again with
-// everything after it; the feedback normaliser (rtc/feedback.go) gives the
+// everything after it; the feedback normaliser (rtc/twccnorm) gives the
 // estimator each packet once, with its final fate. Without it the
 // estimate sank and the sender stepped down (one run: 320x240@15, 24.7 fps
 // decoded; another: 480x360, 158 kbit/s at the end). The frame rate

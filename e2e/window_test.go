@@ -64,7 +64,9 @@ func startWindow(t testing.TB, appArgs ...string) *window {
 		cmd.Process.Kill()
 		cmd.Wait()
 	}
-	xvfb := w.inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	// -noreset: a server resets when its last client leaves, and a window
+	// opening during that reset finds no display.
+	xvfb := w.inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
 	}

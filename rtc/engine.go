@@ -8,7 +8,10 @@ import (
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -83,23 +86,31 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 		}
 	}
 
+	// The interceptors log through the session's logger too: each takes
+	// its own factory, and pion's default writes errors seen while a
+	// connection closes ("read/write on closed pipe") to the terminal.
+	logs := se.LoggerFactory
+	if logs == nil {
+		logs = logging.NewDefaultLoggerFactory()
+	}
 	reg := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(20 * time.Millisecond))
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(20*time.Millisecond), nack.WithGeneratorLoggerFactory(logs))
 	if err != nil {
 		return nil, err
 	}
-	resp, err := nack.NewResponderInterceptor()
+	resp, err := nack.NewResponderInterceptor(nack.WithResponderLoggerFactory(logs))
 	if err != nil {
 		return nil, err
 	}
 	reg.Add(resp)
 	reg.Add(gen)
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+	if err := webrtc.ConfigureRTCPReportsWithOptions(reg, []report.ReceiverOption{report.WithReceiverLoggerFactory(logs)},
+		report.WithSenderLoggerFactory(logs)); err != nil {
 		return nil, err
 	}
 	// Without it GetStats has no inbound or outbound RTP figures, and the
 	// statistics always showed 0 video packets received and lost.
-	if err := webrtc.ConfigureStatsInterceptor(reg); err != nil {
+	if err := webrtc.ConfigureStatsInterceptorWithOptions(reg, stats.WithLoggerFactory(logs)); err != nil {
 		return nil, err
 	}
 	// The feedback normaliser (package twccnorm) must rewrite transport-cc
@@ -124,7 +135,7 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 		return nil, err
 	}
 	reg.Add(twccExt)
-	twccFeedback, err := twcc.NewSenderInterceptor(twcc.SendInterval(50 * time.Millisecond))
+	twccFeedback, err := twcc.NewSenderInterceptor(twcc.SendInterval(50*time.Millisecond), twcc.WithLoggerFactory(logs))
 	if err != nil {
 		return nil, err
 	}
