@@ -6,7 +6,6 @@ package vp8
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"runtime"
@@ -21,11 +20,6 @@ type Decoder struct {
 	cleanup runtime.Cleanup
 	img     image.YCbCr // views libvpx's output buffers
 }
-
-// ErrNoPicture is returned by Decode for a valid frame that is not meant to
-// be shown (VP8 hidden frames, which Peercall's encoder never produces);
-// the caller skips it.
-var ErrNoPicture = errors.New("vp8: frame has no picture to show")
 
 // maxFrameBytes bounds the size of one frame handed to libvpx.
 const maxFrameBytes = 1 << 26

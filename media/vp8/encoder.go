@@ -6,7 +6,6 @@ package vp8
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -267,21 +266,21 @@ func (e *Encoder) Encode(img *image.YCbCr, forceKeyframe bool) (frame []byte, ke
 // and that its planes hold every byte libvpx will read.
 func (e *Encoder) checkPicture(img *image.YCbCr) error {
 	if img == nil {
-		return errors.New("vp8: nil picture")
+		return fmt.Errorf("%w: none given", ErrBadPicture)
 	}
 	if img.SubsampleRatio != image.YCbCrSubsampleRatio420 {
-		return fmt.Errorf("vp8: picture chroma is %v, want 4:2:0", img.SubsampleRatio)
+		return fmt.Errorf("%w: chroma is %v, want 4:2:0", ErrBadPicture, img.SubsampleRatio)
 	}
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w != e.cfg.Width || h != e.cfg.Height {
-		return fmt.Errorf("vp8: picture is %d×%d, encoder is %d×%d", w, h, e.cfg.Width, e.cfg.Height)
+		return fmt.Errorf("%w: %d×%d, the encoder's is %d×%d", ErrBadPicture, w, h, e.cfg.Width, e.cfg.Height)
 	}
 	cw, ch := (w+1)/2, (h+1)/2
 	if img.YStride < w || img.CStride < cw ||
 		len(img.Y) < img.YStride*(h-1)+w ||
 		len(img.Cb) < img.CStride*(ch-1)+cw ||
 		len(img.Cr) < img.CStride*(ch-1)+cw {
-		return errors.New("vp8: picture planes are smaller than its size")
+		return fmt.Errorf("%w: its planes are smaller than its size", ErrBadPicture)
 	}
 	return nil
 }

@@ -18,17 +18,8 @@ package vp8
 import "C"
 
 import (
-	"errors"
 	"fmt"
 )
-
-// ErrClosed is returned by calls on a closed Encoder or Decoder.
-var ErrClosed = errors.New("vp8: codec is closed")
-
-// ErrCorrupt wraps every error Decode returns for a frame it could not turn
-// into a trustworthy picture; the caller should ask the sender for a
-// keyframe.
-var ErrCorrupt = errors.New("vp8: corrupt or undecodable frame")
 
 // vpxError describes a libvpx status code and, when present, the codec's
 // detail message.
