@@ -18,8 +18,6 @@ import (
 	"peercall/rtc"
 )
 
-var errNotReady = errors.New("wait a moment: your invite code is still being prepared")
-
 // Keyboard shortcuts of the call screen.
 var (
 	shortcutMute   = &desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}

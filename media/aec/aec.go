@@ -129,9 +129,6 @@ type Stats struct {
 	Dropped uint64
 }
 
-// ErrConfig is wrapped by New's errors about an invalid Config.
-var ErrConfig = errors.New("aec: invalid config")
-
 // Canceller is one echo canceller with its preprocessor, for one mono
 // microphone and the mono signal sent to the speaker. Playback and Capture
 // may be called from different threads at the same time; every method is

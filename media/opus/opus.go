@@ -25,7 +25,6 @@ package opus
 import "C"
 
 import (
-	"errors"
 	"math"
 )
 
@@ -78,9 +77,6 @@ func (e *Error) Error() string {
 
 // Unwrap returns the libopus code so errors.Is(err, ErrInvalidPacket) works.
 func (e *Error) Unwrap() error { return e.Code }
-
-// ErrClosed is returned by methods called after Close.
-var ErrClosed = errors.New("opus: use of closed codec")
 
 // opusErr converts a negative libopus return value into an error.
 func opusErr(op string, ret C.int) error {

@@ -24,7 +24,6 @@
 package yuv
 
 import (
-	"errors"
 	"fmt"
 	"image"
 )
@@ -32,11 +31,6 @@ import (
 // MaxSize is the largest width or height, in pixels, of a source picture or
 // a destination image that a Converter accepts.
 const MaxSize = 1 << 14
-
-// ErrInvalid is wrapped by every error ConvertInto returns for a source
-// picture or destination image it cannot use (nil, empty, too large, or
-// with planes shorter than its rectangle and strides require).
-var ErrInvalid = errors.New("yuv: unusable picture")
 
 // subsampling is the chroma layout of a planar picture libyuv can process.
 type subsampling uint8
