@@ -123,29 +123,33 @@ func Run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	inv := exec.Command(exe, append(append(append([]string{"invite"}, common...), profile("inviter")...), "--stats", filepath.Join(dir, "a.jsonl"))...)
-	inv.Stderr = io.Discard
-	invIn, _ := inv.StdinPipe()
-	invOut, _ := inv.StdoutPipe()
-	if err := inv.Start(); err != nil {
+	// start runs one side and reads the code it prints.
+	start := func(sub, who, stats string, extra ...string) (*exec.Cmd, io.Writer, string, error) {
+		args := append(append(append([]string{sub}, common...), profile(who)...), "--stats", filepath.Join(dir, stats))
+		cmd := exec.Command(exe, append(args, extra...)...)
+		cmd.Stderr = io.Discard
+		in, _ := cmd.StdinPipe()
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			return nil, nil, "", err
+		}
+		code, err := firstLine(out)
+		if err != nil {
+			cmd.Process.Kill()
+			return nil, nil, "", fmt.Errorf("bench: the %s printed no code: %w", who, err)
+		}
+		return cmd, in, code, nil
+	}
+	inv, invIn, inviteCode, err := start("invite", "inviter", "a.jsonl")
+	if err != nil {
 		return err
 	}
 	defer inv.Process.Kill()
-	inviteCode, err := firstLine(invOut)
+	join, _, reply, err := start("join", "joiner", "b.jsonl", inviteCode)
 	if err != nil {
-		return fmt.Errorf("bench: no invite: %w", err)
-	}
-	join := exec.Command(exe, append(append(append([]string{"join"}, common...), profile("joiner")...), "--stats", filepath.Join(dir, "b.jsonl"), inviteCode)...)
-	join.Stderr = io.Discard
-	joinOut, _ := join.StdoutPipe()
-	if err := join.Start(); err != nil {
 		return err
 	}
 	defer join.Process.Kill()
-	reply, err := firstLine(joinOut)
-	if err != nil {
-		return fmt.Errorf("bench: no reply: %w", err)
-	}
 	fmt.Fprintln(invIn, reply)
 
 	// Sample CPU time and memory once a second; CPU is taken over the
