@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"peercall/call"
 	"peercall/media"
+	"peercall/media/mediatest"
 	"peercall/media/sound"
 	"peercall/rtc"
 	"peercall/rtc/invite"
@@ -280,4 +282,55 @@ func swap(c byte) string {
 		return "y"
 	}
 	return "z"
+}
+
+// A camera that goes away during a call is named on the call screen, and
+// the notice goes when it comes back.
+func TestCallScreenNamesACameraThatGoesAway(t *testing.T) {
+	u := newTestUI(t)
+	cam := mediatest.NewCamera(320, 240, 15)
+	quiet := func(o call.Options) call.Options {
+		o.Width, o.Height, o.FPS = 320, 240, 15
+		o.Audio, o.Output = call.AudioNone, call.OutputNone
+		o.STUN, o.Interfaces = []string{call.NoSTUN}, []string{"lo"}
+		return o
+	}
+	mine, err := call.Open(quiet(call.Options{
+		Video:      call.VideoCamera,
+		OpenCamera: func(string, int, int, int) (media.VideoSource, error) { return cam, nil },
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := call.Open(quiet(call.Options{Video: call.VideoPattern}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	a := &attempt{call: mine, sess: mine.Session(), remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
+	u.attempt = a
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	inv, err := a.sess.Invite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := peer.Session().Join(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.sess.AcceptReply(reply); err != nil {
+		t.Fatal(err)
+	}
+	u.showCall(a)
+	waitFor(t, "connected", func() bool { return u.call != nil && u.call.status.Text == "Connected" })
+	if u.call.notice.Visible() {
+		t.Fatalf("a notice with the camera working: %q", u.call.notice.Text)
+	}
+	cam.Hang()
+	waitFor(t, "the notice", func() bool {
+		return u.call.notice.Visible() && strings.Contains(u.call.notice.Text, "camera stopped")
+	})
+	cam.Resume()
+	waitFor(t, "the notice gone", func() bool { return !u.call.notice.Visible() })
 }
