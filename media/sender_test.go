@@ -117,3 +117,24 @@ func TestVideoSenderStepsDownWhenBandwidthIsLow(t *testing.T) {
 		t.Errorf("%d keyframes, want 4 (start and three steps)", st.Keyframes)
 	}
 }
+
+// The encoder may use what a browser gives VP8 for the size sent, and
+// never less than a tenth of the nominal rate.
+func TestBitrateRange(t *testing.T) {
+	for _, tc := range []struct {
+		w, h, fps        int
+		wantMin, wantMax int
+	}{
+		{640, 480, 30, 73_728, 1_700_000},
+		{1280, 720, 30, 221_184, 2_500_000},
+		{480, 360, 30, 60_000, 1_700_000},
+		{320, 240, 30, 60_000, 600_000},
+		{320, 240, 15, 60_000, 300_000},
+		{160, 120, 15, 60_000, 300_000},
+	} {
+		lo, hi := BitrateRange(tc.w, tc.h, tc.fps)
+		if lo != tc.wantMin || hi != tc.wantMax {
+			t.Errorf("%dx%d@%d: %d..%d bit/s, want %d..%d", tc.w, tc.h, tc.fps, lo, hi, tc.wantMin, tc.wantMax)
+		}
+	}
+}
