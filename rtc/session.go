@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 
@@ -61,7 +60,7 @@ type Session struct {
 	pcClosing     bool              // pc is being closed: no more statistics from it
 	lastTransport *transportFigures // pc's figures as last read, for after the end
 	gen           uint64            // counts peer connections; callbacks of older ones are ignored
-	mux           ice.UDPMux        // the host sockets of pc
+	mux           hostSockets       // the host sockets of pc
 	hosts         sockets           // their addresses, kept for the next pc
 	pending       *replyKey         // the reply applied to pc
 	refused       []replyKey        // replies refused after they were applied

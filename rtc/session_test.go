@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/logging"
 	"github.com/pion/transport/v5/test"
 	"github.com/pion/transport/v5/vnet"
@@ -209,12 +208,12 @@ func TestCallCarriesVideoAndAudioBothWays(t *testing.T) {
 }
 
 // stuckMux is a session's sockets whose closing reports a failure.
-type stuckMux struct{ ice.UDPMux }
+type stuckMux struct{ hostSockets }
 
 var errStuck = errors.New("the sockets would not close")
 
 func (m stuckMux) Close() error {
-	_ = m.UDPMux.Close()
+	_ = m.hostSockets.Close()
 	return errStuck
 }
 

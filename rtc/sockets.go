@@ -1,11 +1,13 @@
 package rtc
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/logging"
@@ -60,7 +62,7 @@ func (k *sockets) noteSrflx(sdp string) {
 // or an IPv6 address still being checked for duplicates) is left out, as
 // pion leaves out its own host candidates then. The sockets' complaints go
 // to logs, with the rest of the connection's.
-func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.LoggerFactory) (ice.UDPMux, error) {
+func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.LoggerFactory) (hostSockets, error) {
 	if k.net == nil {
 		k.net = cfgNet
 		if k.net == nil {
@@ -79,28 +81,152 @@ func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.Lo
 			return nil, err
 		}
 	}
-	var muxes []ice.UDPMux
-	var bound []*net.UDPAddr
+	m := &hostMux{net: k.net, logs: logs, interfaces: interfaces}
 	for _, a := range want {
-		conn, err := k.net.ListenUDP("udp", a)
-		if err != nil {
-			continue
-		}
-		local, ok := conn.LocalAddr().(*net.UDPAddr)
-		if !ok {
-			_ = conn.Close()
-			continue
-		}
-		bound = append(bound, local)
-		muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Net: k.net, Logger: logs.NewLogger("ice")}))
+		m.bind(a)
 	}
-	if len(muxes) == 0 {
+	if len(m.muxes) == 0 {
 		return nil, fmt.Errorf("rtc: no UDP socket could be opened on %v", want)
 	}
 	if first {
-		k.addrs = bound
+		k.addrs = m.bound()
 	}
-	return ice.NewMultiUDPMuxDefault(muxes...), nil
+	return m, nil
+}
+
+// hostMux is a connection's host sockets as pion's ICE agent takes them
+// (an ice.UDPMux): one socket per local address. Unlike pion's own
+// MultiUDPMuxDefault it follows the machine's addresses: refresh binds
+// sockets on addresses that appeared and closes those whose address went
+// away, so that candidates gathered again after a network change come
+// from where the machine is now.
+type hostMux struct {
+	net        transport.Net
+	logs       logging.LoggerFactory
+	interfaces []string
+
+	mu    sync.Mutex
+	muxes []*boundMux
+}
+
+// boundMux is one host socket and pion's mux over it.
+type boundMux struct {
+	addr *net.UDPAddr
+	mux  *ice.UDPMuxDefault
+}
+
+// bind opens a socket on a and adds it; false when it cannot be bound.
+func (m *hostMux) bind(a *net.UDPAddr) bool {
+	conn, err := m.net.ListenUDP("udp", a)
+	if err != nil {
+		return false
+	}
+	local, ok := conn.LocalAddr().(*net.UDPAddr)
+	if !ok {
+		_ = conn.Close()
+		return false
+	}
+	um := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Net: m.net, Logger: m.logs.NewLogger("ice")})
+	m.mu.Lock()
+	m.muxes = append(m.muxes, &boundMux{addr: local, mux: um})
+	m.mu.Unlock()
+	return true
+}
+
+// bound lists the addresses and ports the sockets are bound to.
+func (m *hostMux) bound() []*net.UDPAddr {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*net.UDPAddr, 0, len(m.muxes))
+	for _, b := range m.muxes {
+		out = append(out, b.addr)
+	}
+	return out
+}
+
+// refresh brings the sockets in line with the machine's addresses now and
+// reports whether anything changed.
+func (m *hostMux) refresh() (changed bool, err error) {
+	now, err := hostAddresses(m.net, m.interfaces)
+	if err != nil {
+		return false, err
+	}
+	m.mu.Lock()
+	var keep, gone []*boundMux
+	for _, b := range m.muxes {
+		if slices.ContainsFunc(now, func(a *net.UDPAddr) bool { return a.IP.Equal(b.addr.IP) && a.Zone == b.addr.Zone }) {
+			keep = append(keep, b)
+		} else {
+			gone = append(gone, b)
+		}
+	}
+	var fresh []*net.UDPAddr
+	for _, a := range now {
+		if !slices.ContainsFunc(keep, func(b *boundMux) bool { return a.IP.Equal(b.addr.IP) && a.Zone == b.addr.Zone }) {
+			fresh = append(fresh, a)
+		}
+	}
+	m.muxes = keep
+	m.mu.Unlock()
+	for _, b := range gone {
+		_ = b.mux.Close()
+	}
+	for _, a := range fresh {
+		m.bind(a)
+	}
+	return len(gone) > 0 || len(fresh) > 0, nil
+}
+
+// GetConn implements ice.UDPMux: the connection for ufrag on the socket
+// bound to addr.
+func (m *hostMux) GetConn(ufrag string, addr net.Addr) (net.PacketConn, error) {
+	m.mu.Lock()
+	var found *ice.UDPMuxDefault
+	for _, b := range m.muxes {
+		if b.addr.String() == addr.String() {
+			found = b.mux
+			break
+		}
+	}
+	m.mu.Unlock()
+	if found == nil {
+		return nil, fmt.Errorf("rtc: no host socket on %s", addr)
+	}
+	return found.GetConn(ufrag, addr)
+}
+
+// RemoveConnByUfrag implements ice.UDPMux.
+func (m *hostMux) RemoveConnByUfrag(ufrag string) {
+	m.mu.Lock()
+	muxes := slices.Clone(m.muxes)
+	m.mu.Unlock()
+	for _, b := range muxes {
+		b.mux.RemoveConnByUfrag(ufrag)
+	}
+}
+
+// GetListenAddresses implements ice.UDPMux: where host candidates are.
+func (m *hostMux) GetListenAddresses() []net.Addr {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]net.Addr, 0, len(m.muxes))
+	for _, b := range m.muxes {
+		out = append(out, b.addr)
+	}
+	return out
+}
+
+// Close implements ice.UDPMux: it closes every socket.
+func (m *hostMux) Close() error {
+	m.mu.Lock()
+	muxes := m.muxes
+	m.muxes = nil
+	m.mu.Unlock()
+	var errs []error
+	for _, b := range muxes {
+		errs = append(errs, b.mux.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // hostAddresses lists the addresses host candidates come from: every
@@ -154,8 +280,16 @@ func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 	return out, nil
 }
 
-// closeMux closes a peer connection's UDP mux, if any.
-func closeMux(m ice.UDPMux) error {
+// hostSockets is what the session holds of a connection's host sockets:
+// pion's ICE agent takes them as an ice.UDPMux, the session refreshes them
+// when the machine's addresses change.
+type hostSockets interface {
+	ice.UDPMux
+	refresh() (changed bool, err error)
+}
+
+// closeMux closes a peer connection's host sockets, if any.
+func closeMux(m hostSockets) error {
 	if m == nil {
 		return nil
 	}
