@@ -51,6 +51,9 @@ type negotiator struct {
 	beforeAnswer func()
 	// onStable runs on the loop goroutine after each completed round.
 	onStable func()
+	// onCandidate runs on the loop goroutine for each candidate the other
+	// side trickles, once it is added.
+	onCandidate func(webrtc.ICECandidateInit)
 
 	mu    sync.Mutex
 	inbox [][]byte
@@ -222,6 +225,8 @@ func (n *negotiator) handle(data []byte) {
 	case m.Candidate != nil:
 		if err := n.pc.AddICECandidate(*m.Candidate); err != nil {
 			n.log.Debug("remote candidate not added", "err", err)
+		} else if n.onCandidate != nil {
+			n.onCandidate(*m.Candidate)
 		}
 	}
 }

@@ -71,12 +71,19 @@ type Session struct {
 	connectedAt   time.Time
 	lostTimer     *time.Timer
 	hangingUp     bool
-	estimator     cc.BandwidthEstimator
+	// peerCandidates is every candidate the other side gave, in its code
+	// and trickled in band: where to look for it after this side's
+	// network changed (netchange.go).
+	peerCandidates []webrtc.ICECandidateInit
+	regatheredAt   time.Time // when candidates were last gathered again
+	estimator      cc.BandwidthEstimator
 
 	media   mediaState
 	speaker *media.Speaker
 	muted   atomic.Bool
 	paths   pathWatch
+
+	regathers atomic.Uint64 // gatherings again after a network change
 
 	controlRefused refusals // control messages refused, by reason
 
@@ -204,6 +211,7 @@ func (s *Session) AcceptReply(text string) error {
 	s.peerFP = &code.Fingerprint
 	s.pending = &replyKey{code.Fingerprint, code.Ufrag}
 	s.refusal = nil
+	s.peerCandidates = candidatesIn(code.Description())
 	s.mu.Unlock()
 	s.setState(StateConnecting)
 	return nil
@@ -246,6 +254,7 @@ func (s *Session) Join(ctx context.Context, inviteText string) (string, error) {
 	s.own = reply
 	s.peerFP = &code.Fingerprint
 	s.codeAppliedAt = time.Now()
+	s.peerCandidates = candidatesIn(code.Description())
 	s.mu.Unlock()
 	s.setState(StateConnecting)
 	return text, nil
@@ -358,6 +367,7 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	neg := newNegotiator(pc, polite, s.log.With("part", "negotiation"), func(b []byte) error { return signal.SendText(string(b)) })
 	neg.beforeAnswer = func() { s.attachTracks(neg) }
 	neg.onStable = s.media.requestKeyframe
+	neg.onCandidate = s.notePeerCandidate
 
 	s.mu.Lock()
 	if s.state == StateEnded || gen != s.gen {
@@ -461,15 +471,21 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 		s.mu.Unlock()
 		if first {
 			close(s.connected)
+			s.goRun(func() { s.watchNetwork(s.ctx) })
 		}
 		s.setState(StateConnected)
 	case webrtc.PeerConnectionStateDisconnected:
 		s.mu.Lock()
-		if s.lostTimer == nil && !s.connectedAt.IsZero() {
+		wasConnected := !s.connectedAt.IsZero()
+		if s.lostTimer == nil && wasConnected {
 			s.lostTimer = time.AfterFunc(s.cfg.LostAfter, func() { s.end(ErrConnectionLost) })
 		}
 		s.mu.Unlock()
 		s.setState(StateReconnecting)
+		if wasConnected {
+			// Perhaps this side's router got a new public address.
+			s.goRun(func() { s.checkPublicAddress(s.ctx) })
+		}
 	case webrtc.PeerConnectionStateFailed:
 		s.mu.Lock()
 		everConnected := !s.connectedAt.IsZero()

@@ -145,8 +145,16 @@ func (m *hostMux) bound() []*net.UDPAddr {
 }
 
 // refresh brings the sockets in line with the machine's addresses now and
-// reports whether anything changed.
+// reports whether anything changed: a socket closed, or one bound. (An
+// address that cannot be bound yet, such as an IPv6 address still being
+// checked for duplicates, is tried again next time.)
 func (m *hostMux) refresh() (changed bool, err error) {
+	if u, ok := m.net.(interface{ UpdateInterfaces() error }); ok {
+		// pion's network keeps the list it read when it was made.
+		if err := u.UpdateInterfaces(); err != nil {
+			return false, err
+		}
+	}
 	now, err := hostAddresses(m.net, m.interfaces)
 	if err != nil {
 		return false, err
@@ -171,10 +179,13 @@ func (m *hostMux) refresh() (changed bool, err error) {
 	for _, b := range gone {
 		_ = b.mux.Close()
 	}
+	changed = len(gone) > 0
 	for _, a := range fresh {
-		m.bind(a)
+		if m.bind(a) {
+			changed = true
+		}
 	}
-	return len(gone) > 0 || len(fresh) > 0, nil
+	return changed, nil
 }
 
 // GetConn implements ice.UDPMux: the connection for ufrag on the socket
