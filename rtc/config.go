@@ -18,6 +18,8 @@ const (
 	// DefaultReplyWait is how long a joiner keeps its side of the
 	// connection open for the inviter to paste the reply.
 	DefaultReplyWait = 15 * time.Minute
+	// DefaultResumeWait is how long a lost call waits for new codes.
+	DefaultResumeWait = 15 * time.Minute
 )
 
 // Config sets up a Session. Zero fields take the defaults above.
@@ -43,6 +45,14 @@ type Config struct {
 	// ReplyWait is how long the joiner's side waits for the inviter to
 	// apply the reply before giving up.
 	ReplyWait time.Duration
+	// Resumable keeps a call whose connection was lost for LostAfter
+	// open, in StateLost, for ResumeWait: a new pair of codes made with
+	// Resume and Rejoin then resumes it. Without it the call ends with
+	// ErrConnectionLost.
+	Resumable bool
+	// ResumeWait is how long a lost call waits for new codes before it
+	// ends.
+	ResumeWait time.Duration
 
 	// Video is the local picture source; nil sends no video. The session
 	// closes it when the call ends.
@@ -70,6 +80,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.ReplyWait <= 0 {
 		c.ReplyWait = DefaultReplyWait
+	}
+	if c.ResumeWait <= 0 {
+		c.ResumeWait = DefaultResumeWait
 	}
 	if c.FPS <= 0 {
 		c.FPS = DefaultFPS

@@ -175,13 +175,18 @@ func (s *Session) CheckReply(text string) error {
 }
 
 // refusedBefore returns ErrReplyNotVerified for a reply from the same sender
-// as one refused already.
+// as one refused already, and ErrNotThePeer for one, to the invite that
+// resumes a lost call, from someone else than the person the call was
+// with.
 func (s *Session) refusedBefore(code *invite.Code) error {
 	key := replyKey{code.Fingerprint, code.Ufrag}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if slices.Contains(s.refused, key) {
 		return ErrReplyNotVerified
+	}
+	if s.peerFP != nil && code.Fingerprint != *s.peerFP {
+		return ErrNotThePeer
 	}
 	return nil
 }
@@ -478,7 +483,7 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 		s.mu.Lock()
 		wasConnected := !s.connectedAt.IsZero()
 		if s.lostTimer == nil && wasConnected {
-			s.lostTimer = time.AfterFunc(s.cfg.LostAfter, func() { s.end(ErrConnectionLost) })
+			s.lostTimer = time.AfterFunc(s.cfg.LostAfter, func() { s.loseOrEnd(gen) })
 		}
 		s.mu.Unlock()
 		s.setState(StateReconnecting)
@@ -491,7 +496,7 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 		everConnected := !s.connectedAt.IsZero()
 		s.mu.Unlock()
 		if everConnected {
-			s.end(ErrConnectionLost)
+			s.loseOrEnd(gen)
 		} else {
 			s.refuseOrEnd(gen, s.verifyFailure(ErrConnectFailed))
 		}

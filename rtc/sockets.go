@@ -58,7 +58,8 @@ func (k *sockets) noteSrflx(sdp string) {
 
 // mux binds the host sockets: on the first call, one per local address the
 // filters let through, on a port the system picks; after that, on the same
-// addresses and ports. An address that cannot be bound (one being removed,
+// addresses and ports where the addresses are still there, and on new
+// ports for addresses that appeared since. An address that cannot be bound (one being removed,
 // or an IPv6 address still being checked for duplicates) is left out, as
 // pion leaves out its own host candidates then. The sockets' complaints go
 // to logs, with the rest of the connection's.
@@ -74,11 +75,19 @@ func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.Lo
 		}
 	}
 	first := k.addrs == nil
-	want := k.addrs
-	if first {
-		var err error
-		if want, err = hostAddresses(k.net, interfaces); err != nil {
-			return nil, err
+	if u, ok := k.net.(interface{ UpdateInterfaces() error }); ok && !first {
+		_ = u.UpdateInterfaces() // the machine's addresses may have changed since
+	}
+	now, err := hostAddresses(k.net, interfaces)
+	if err != nil {
+		return nil, err
+	}
+	// The ports used before, on the addresses that are still there; new
+	// addresses on ports the system picks.
+	want := slices.Clone(k.addrs)
+	for _, a := range now {
+		if !slices.ContainsFunc(want, func(b *net.UDPAddr) bool { return a.IP.Equal(b.IP) && a.Zone == b.Zone }) {
+			want = append(want, a)
 		}
 	}
 	m := &hostMux{net: k.net, logs: logs, interfaces: interfaces}

@@ -13,9 +13,12 @@ const (
 	StateConnected          // the call is on
 	StateReconnecting       // the network path broke; trying to get it back
 	StateEnded              // over, for good
+	// StateLost: no way back came by itself; a new pair of codes can
+	// resume the call (Session.Resume, Session.Rejoin).
+	StateLost
 )
 
-var stateNames = [...]string{"unknown", "new", "gathering", "waiting", "connecting", "connected", "reconnecting", "ended"}
+var stateNames = [...]string{"unknown", "new", "gathering", "waiting", "connecting", "connected", "reconnecting", "ended", "lost"}
 
 func (s State) String() string {
 	if s < 0 || int(s) >= len(stateNames) {

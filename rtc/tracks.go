@@ -35,6 +35,8 @@ const joinerAttachDelay = time.Second
 // Session.removeTrack.
 type localTrack struct {
 	Kind   string // "video" or "audio"
+	track  webrtc.TrackLocal
+	neg    *negotiator // of the connection it is sent on
 	sender *webrtc.RTPSender
 	stop   context.CancelFunc
 	done   chan struct{}
@@ -176,9 +178,37 @@ func (s *Session) goAttachTracks(neg *negotiator, delay time.Duration) {
 // on neg's loop: on the joiner inside the answer to the first offer, so
 // the tracks take the offered transceivers.
 func (s *Session) attachTracks(neg *negotiator) {
+	select {
+	case <-neg.retired:
+		return // its connection was replaced: the new one attaches them
+	default:
+	}
 	s.media.mu.Lock()
-	if s.media.attached || s.media.closed {
+	if s.media.closed {
 		s.media.mu.Unlock()
+		return
+	}
+	if s.media.attached {
+		// A resumed call's new connection: the tracks being sent go on
+		// over it.
+		var local []*localTrack
+		for _, t := range s.media.local {
+			if t.neg != neg {
+				local = append(local, t)
+			}
+		}
+		s.media.mu.Unlock()
+		for _, t := range local {
+			sender, err := neg.addTrack(t.track)
+			if err != nil {
+				s.log.Warn("track not sent on the new connection", "kind", t.Kind, "err", err)
+				continue
+			}
+			s.media.mu.Lock()
+			t.sender, t.neg = sender, neg
+			s.media.mu.Unlock()
+			s.goRun(func() { s.readSenderRTCP(sender, t.video) })
+		}
 		return
 	}
 	s.media.attached = true
@@ -291,7 +321,7 @@ func (s *Session) startLocal(neg *negotiator, t *localTrack, track webrtc.TrackL
 		return err
 	}
 	ctx, stop := context.WithCancel(s.ctx)
-	t.sender, t.stop, t.done = sender, stop, make(chan struct{})
+	t.track, t.neg, t.sender, t.stop, t.done = track, neg, sender, stop, make(chan struct{})
 	s.media.mu.Lock()
 	s.media.local = append(s.media.local, t)
 	s.media.mu.Unlock()
