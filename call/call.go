@@ -65,6 +65,9 @@ func Open(opts Options) (*Call, error) {
 		return nil, err
 	}
 	sess, err := rtc.New(rtc.Config{
+		// A lost call waits for a new pair of codes rather than ending:
+		// both front-ends offer them.
+		Resumable:  true,
 		ICEServers: ICEServers(opts.STUN, opts.TURN, opts.TURNUser, opts.TURNPass),
 		Interfaces: opts.Interfaces,
 		Logger:     opts.Logger,

@@ -103,8 +103,27 @@ func Invite(args []string, std Streams) error {
 	s.log.Info("invite ready; paste the reply code on stdin")
 
 	lines := readLines(ctx, std.Stdin)
-	// A code wrapped over several lines arrives in pieces: a piece that is
-	// only cut short waits for the next line.
+	for {
+		err := s.takeReply(ctx, lines, std)
+		if !errors.Is(err, errLost) {
+			return err
+		}
+		// The same contract as the first pair: a new invite on stdout,
+		// its reply on stdin.
+		code, err := s.sess.Resume(ctx)
+		if err != nil {
+			return s.endLost(fmt.Errorf("making a new invite: %w", err))
+		}
+		fmt.Fprintln(std.Stdout, code)
+		s.log.Info("the connection was lost; send this new invite to the other side and paste its reply on stdin to resume the call")
+	}
+}
+
+// takeReply reads the reply to the invite shown from stdin and runs the
+// call. A code wrapped over several lines arrives in pieces: a piece that
+// is only cut short waits for the next line. A reply refused after it was
+// applied leaves the invite standing for the next line.
+func (s *session) takeReply(ctx context.Context, lines <-chan string, std Streams) error {
 	var partial string
 	for {
 		select {
@@ -114,6 +133,9 @@ func Invite(args []string, std Streams) error {
 			return s.endError()
 		case line, ok := <-lines:
 			if !ok {
+				if s.resuming() {
+					return s.endLost(nil)
+				}
 				return &exitError{code: 1, msg: "no reply code came on stdin"}
 			}
 			if strings.TrimSpace(line) == "" {
@@ -143,6 +165,25 @@ func Invite(args []string, std Streams) error {
 	}
 }
 
+// errLost is what run returns when the connection was lost and a new pair
+// of codes can resume the call.
+var errLost = errors.New("the connection was lost")
+
+// resuming tells whether the call was lost and is being resumed.
+func (s *session) resuming() bool { return s.lostOnce }
+
+// endLost ends a lost call nobody resumed: the statistics' summary, and
+// the reason as the exit status.
+func (s *session) endLost(why error) error {
+	s.call.Close()
+	s.writeFinal(rtc.ErrConnectionLost)
+	msg := rtc.ErrConnectionLost.Error()
+	if why != nil {
+		msg += ": " + why.Error()
+	}
+	return &exitError{code: 1, msg: msg}
+}
+
 // Join runs `peercall join CODE`: print the reply, run the call.
 func Join(args []string, std Streams) error {
 	f, opts, rest, stopProfile, err := prepare("join", args, std)
@@ -159,8 +200,9 @@ func Join(args []string, std Streams) error {
 	if len(rest) == 1 {
 		inviteText = rest[0]
 	}
+	var lines <-chan string
 	if inviteText == "" || inviteText == "-" {
-		lines := readLines(ctx, std.Stdin)
+		lines = readLines(ctx, std.Stdin)
 		line, ok := <-lines
 		for ok && strings.TrimSpace(line) == "" {
 			line, ok = <-lines
@@ -185,7 +227,47 @@ func Join(args []string, std Streams) error {
 	}
 	fmt.Fprintln(std.Stdout, reply)
 	s.log.Info("reply ready; the call starts when the other side pastes it")
-	return s.run(ctx)
+	for {
+		err := s.run(ctx)
+		if !errors.Is(err, errLost) {
+			return err
+		}
+		s.log.Info("the connection was lost; paste the other side's new invite on stdin to resume the call")
+		if lines == nil {
+			lines = readLines(ctx, std.Stdin)
+		}
+		if err := s.rejoin(ctx, lines, std); err != nil {
+			return err
+		}
+	}
+}
+
+// rejoin reads the other side's new invite from stdin, answers it and
+// prints the reply.
+func (s *session) rejoin(ctx context.Context, lines <-chan string, std Streams) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.sess.Done():
+			return s.endError()
+		case line, ok := <-lines:
+			if !ok {
+				return s.endLost(nil)
+			}
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			reply, err := s.sess.Rejoin(ctx, line)
+			if err != nil {
+				fmt.Fprintf(std.Stderr, "peercall: %v\n", err)
+				continue
+			}
+			fmt.Fprintln(std.Stdout, reply)
+			s.log.Info("reply ready; the call resumes when the other side pastes it")
+			return nil
+		}
+	}
 }
 
 // readLines delivers stdin line by line until EOF or ctx ends.
@@ -219,6 +301,8 @@ type session struct {
 	// named: the summary line, written once the connection is closed,
 	// names it too.
 	pair [2]string
+	// lostOnce: the connection was lost and new codes were offered.
+	lostOnce bool
 }
 
 func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) {
@@ -306,6 +390,11 @@ func (s *session) run(ctx context.Context) error {
 		case <-s.sess.Changed():
 			if err := s.sess.RefusedReply(); err != nil && s.sess.State() == rtc.StateWaiting {
 				return replyRefused{err}
+			}
+			if s.sess.State() == rtc.StateLost {
+				writeNow()
+				s.lostOnce = true
+				return errLost
 			}
 			// A new state is written at once, not at the next tick, so a
 			// dead peer shows in the file when the session notices it.

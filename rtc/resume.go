@@ -49,12 +49,15 @@ func (s *Session) loseOrEnd(gen uint64) {
 	s.lostTimer = time.AfterFunc(s.cfg.ResumeWait, func() { s.end(ErrConnectionLost) })
 	s.own = nil
 	s.state = StateLost
+	released := make(chan struct{})
+	s.lostReleased = released
 	s.notify()
 	s.mu.Unlock()
 	s.log.Info("call state", "state", StateLost.String())
 	s.log.Warn("the connection was lost and no way back came by itself; a new pair of codes resumes the call")
 	oldNeg.retire()
 	s.goRun(func() {
+		defer close(released)
 		s.statsMu.Lock()
 		s.statsMu.Unlock()
 		if err := old.Close(); err != nil {
@@ -68,16 +71,26 @@ func (s *Session) loseOrEnd(gen uint64) {
 }
 
 // resumeStep checks that the session is lost and on the side that may take
-// this step, and marks it as gathering.
-func (s *Session) resumeStep(polite bool) error {
+// this step, marks it as gathering, and waits until the lost connection
+// has let go of its sockets, so that the new one can bind the same ports.
+func (s *Session) resumeStep(ctx context.Context, polite bool) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.state != StateLost || s.polite != polite {
+		s.mu.Unlock()
 		return ErrWrongStep
 	}
 	s.state = StateGathering
+	released := s.lostReleased
 	s.notify()
-	return nil
+	s.mu.Unlock()
+	select {
+	case <-released:
+		return nil
+	case <-ctx.Done():
+		return s.backToLost(ctx.Err())
+	case <-s.done:
+		return ErrClosed
+	}
 }
 
 // backToLost returns a session whose resume step failed to StateLost, so
@@ -95,7 +108,7 @@ func (s *Session) backToLost(err error) error {
 // Resume makes a new invite code for a lost call, on the inviting side;
 // AcceptReply takes the reply to it.
 func (s *Session) Resume(ctx context.Context) (string, error) {
-	if err := s.resumeStep(false); err != nil {
+	if err := s.resumeStep(ctx, false); err != nil {
 		return "", err
 	}
 	pc, err := s.build()
@@ -142,7 +155,7 @@ func (s *Session) Rejoin(ctx context.Context, inviteText string) (string, error)
 		}
 		return "", ErrNotThePeer
 	}
-	if err := s.resumeStep(true); err != nil {
+	if err := s.resumeStep(ctx, true); err != nil {
 		return "", err
 	}
 	pc, err := s.build()

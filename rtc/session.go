@@ -76,7 +76,10 @@ type Session struct {
 	// network changed (netchange.go).
 	peerCandidates []webrtc.ICECandidateInit
 	regatheredAt   time.Time // when candidates were last gathered again
-	estimator      cc.BandwidthEstimator
+	// lostReleased is closed once the connection lost last has let go
+	// of its sockets (resume.go).
+	lostReleased chan struct{}
+	estimator    cc.BandwidthEstimator
 
 	media   mediaState
 	speaker *media.Speaker
