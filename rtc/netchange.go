@@ -69,9 +69,11 @@ func (s *Session) watchNetwork(ctx context.Context) {
 		case <-tick.C:
 		}
 		s.mu.Lock()
-		mux := s.mux
+		mux, ready := s.mux, s.pcConnected
 		s.mu.Unlock()
-		if mux == nil {
+		if mux == nil || !ready {
+			// A connection that has not connected yet is reached at the
+			// sockets its code named: they stay as they are.
 			continue
 		}
 		changed, err := mux.refresh()
@@ -206,7 +208,7 @@ var errNotStable = errors.New("rtc: a negotiation is under way")
 func (s *Session) regather(ctx context.Context) {
 	s.mu.Lock()
 	neg, last := s.neg, s.regatheredAt
-	if neg == nil || s.connectedAt.IsZero() || time.Since(last) < regatherEvery {
+	if neg == nil || !s.pcConnected || time.Since(last) < regatherEvery {
 		s.mu.Unlock()
 		return
 	}

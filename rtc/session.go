@@ -58,6 +58,7 @@ type Session struct {
 	pc            *webrtc.PeerConnection
 	pionLogs      *pionLogs         // pion's logging for pc
 	pcClosing     bool              // pc is being closed: no more statistics from it
+	pcConnected   bool              // pc has connected (its negotiator runs; its candidates may change)
 	lastTransport *transportFigures // pc's figures as last read, for after the end
 	gen           uint64            // counts peer connections; callbacks of older ones are ignored
 	mux           hostSockets       // the host sockets of pc
@@ -388,6 +389,7 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	replaced := s.neg
 	s.pc, s.pionLogs, s.mux, s.control, s.neg = pc, plog, mux, control, neg
 	s.pcClosing = false
+	s.pcConnected = false
 	kept = true
 	s.mu.Unlock()
 	if replaced != nil {
@@ -476,14 +478,22 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 		if first {
 			s.connectedAt = time.Now()
 		}
+		s.pcConnected = true
 		s.mu.Unlock()
 		if first {
 			close(s.connected)
 			s.goRun(func() { s.watchNetwork(s.ctx) })
 		}
 		s.setState(StateConnected)
-	case webrtc.PeerConnectionStateDisconnected:
+	case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateConnecting:
+		// Connecting again after a connection means candidates were
+		// gathered again (netchange.go) and are being checked: as good
+		// as disconnected until a pair works.
 		s.mu.Lock()
+		if st == webrtc.PeerConnectionStateConnecting && !s.pcConnected {
+			s.mu.Unlock()
+			return
+		}
 		wasConnected := !s.connectedAt.IsZero()
 		if s.lostTimer == nil && wasConnected {
 			s.lostTimer = time.AfterFunc(s.cfg.LostAfter, func() { s.loseOrEnd(gen) })
@@ -504,6 +514,15 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 			s.refuseOrEnd(gen, s.verifyFailure(ErrConnectFailed))
 		}
 	case webrtc.PeerConnectionStateClosed:
+		s.mu.Lock()
+		// Closed by pion, not by this side: its transport gave up (all
+		// its sockets gone with the network, say).
+		byItself := !s.connectedAt.IsZero() && !s.hangingUp && s.state != StateEnded
+		s.mu.Unlock()
+		if byItself {
+			s.loseOrEnd(gen)
+			return
+		}
 		s.refuseOrEnd(gen, s.verifyFailure(ErrConnectionLost))
 	}
 }

@@ -3,11 +3,13 @@ package rtc
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/logging"
@@ -212,7 +214,72 @@ func (m *hostMux) GetConn(ufrag string, addr net.Addr) (net.PacketConn, error) {
 	if found == nil {
 		return nil, fmt.Errorf("rtc: no host socket on %s", addr)
 	}
-	return found.GetConn(ufrag, addr)
+	conn, err := found.GetConn(ufrag, addr)
+	if err != nil {
+		return nil, err
+	}
+	return newHostConn(conn), nil
+}
+
+// errSocketGone is what a write to a host socket closed under its
+// candidate reports: a packet lost, as on a path that died.
+var errSocketGone = errors.New("rtc: the socket of this address was closed")
+
+// hostConn is a host candidate's connection as pion's agent gets it. Its
+// socket is closed under it when the machine's address goes away, and
+// pion's agent passes a write's "closed pipe" error on to DTLS, which
+// takes it as fatal and ends the whole call. hostConn reports such a write
+// as a failed send instead — a lost packet — so the call lives on while it
+// moves to another path.
+type hostConn struct {
+	net.PacketConn
+	addrPort ice.AddrPortReaderWriter // the connection's own, when it has one
+}
+
+func newHostConn(conn net.PacketConn) net.PacketConn {
+	c := &hostConn{PacketConn: conn}
+	c.addrPort, _ = conn.(ice.AddrPortReaderWriter)
+	if c.addrPort == nil {
+		return &plainHostConn{c}
+	}
+	return c
+}
+
+// WriteTo implements net.PacketConn.
+func (c *hostConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	n, err := c.PacketConn.WriteTo(p, addr)
+	return n, quietClosed(err)
+}
+
+// WriteToAddrPort implements ice.AddrPortReaderWriter, pion's
+// allocation-free path.
+func (c *hostConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
+	n, err := c.addrPort.WriteToAddrPort(p, addr)
+	return n, quietClosed(err)
+}
+
+// ReadFromAddrPort implements ice.AddrPortReaderWriter.
+func (c *hostConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
+	return c.addrPort.ReadFromAddrPort(p)
+}
+
+// plainHostConn is a hostConn over a connection without the
+// allocation-free path.
+type plainHostConn struct{ c *hostConn }
+
+func (p *plainHostConn) ReadFrom(b []byte) (int, net.Addr, error)  { return p.c.ReadFrom(b) }
+func (p *plainHostConn) WriteTo(b []byte, a net.Addr) (int, error) { return p.c.WriteTo(b, a) }
+func (p *plainHostConn) Close() error                              { return p.c.Close() }
+func (p *plainHostConn) LocalAddr() net.Addr                       { return p.c.LocalAddr() }
+func (p *plainHostConn) SetDeadline(t time.Time) error             { return p.c.SetDeadline(t) }
+func (p *plainHostConn) SetReadDeadline(t time.Time) error         { return p.c.SetReadDeadline(t) }
+func (p *plainHostConn) SetWriteDeadline(t time.Time) error        { return p.c.SetWriteDeadline(t) }
+
+func quietClosed(err error) error {
+	if errors.Is(err, io.ErrClosedPipe) {
+		return errSocketGone
+	}
+	return err
 }
 
 // RemoveConnByUfrag implements ice.UDPMux.
