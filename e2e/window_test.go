@@ -32,6 +32,7 @@ var displaySerial atomic.Int32
 type window struct {
 	t      testing.TB
 	ns     string
+	peerNS string   // where the headless peer runs: ns unless set
 	env    []string // what the app and its peer get added to their environment
 	inNS   func(name string, args ...string) *exec.Cmd
 	win    string
@@ -136,12 +137,16 @@ func (w *window) copyCode(what, not string) string {
 	return code
 }
 
-// peer starts a headless peer in the window's namespace, sending its test
-// pattern and keeping the last picture it receives.
+// peer starts a headless peer in the window's namespace (or peerNS),
+// sending its test pattern and keeping the last picture it receives.
 func (w *window) peer(sub string, args ...string) (*peer, string) {
 	w.t.Helper()
+	ns := w.ns
+	if w.peerNS != "" {
+		ns = w.peerNS
+	}
 	picture := filepath.Join(w.t.TempDir(), "peer-saw.png")
-	p := startPeer(w.t, peerOptions{name: "peer", prefix: nsExec(w.ns), env: w.env}, sub,
+	p := startPeer(w.t, peerOptions{name: "peer", prefix: nsExec(ns), env: w.env}, sub,
 		append([]string{"--source", "pattern", "--stun", "none", "--last-picture", picture}, args...)...)
 	return p, picture
 }
@@ -361,6 +366,71 @@ func TestWindowSelfViewIsMirrored(t *testing.T) {
 	pat := referencePattern(640, 480)
 	w.showsPictures(onScreen{remote: pat, self: pat, notSelf: pat, notMirrored: true})
 	w.hangUp(p)
+}
+
+// The window's call is lost — the link to the other computer dead for
+// longer than a call waits — and the window offers to reconnect (Ctrl+R).
+// As the inviting side it makes a new invite (copied with Ctrl+Shift+C)
+// and takes the reply pasted with Ctrl+V; as the joining side it takes the
+// new invite pasted and gives a reply. The call resumes on the same
+// screen and the pictures come back.
+func TestWindowReconnectsALostCall(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		call func(*window, ...string) (*peer, string)
+		swap func(w *window, p *peer)
+	}{
+		{"having started it", (*window).startCall, func(w *window, p *peer) {
+			w.key("ctrl+r")
+			p.paste(w.copyCode("the new invite", p.code))
+			w.setClipboard(p.nextCode(20 * time.Second))
+			w.key("ctrl+v")
+		}},
+		{"having joined it", (*window).joinCall, func(w *window, p *peer) {
+			invite := p.nextCode(20 * time.Second)
+			w.key("ctrl+r")
+			w.setClipboard(invite)
+			w.key("ctrl+v")
+			p.paste(w.copyCode("the new reply", invite))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := startWindow(t)
+			w.peerNS = newNamespace(t, "win-peer")
+			mustRun(t, "ip", "-n", w.ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", w.peerNS)
+			mustRun(t, "ip", "-n", w.ns, "addr", "add", "198.51.100.2/24", "dev", "eth0")
+			mustRun(t, "ip", "-n", w.peerNS, "addr", "add", "198.51.100.3/24", "dev", "eth0")
+			for _, ns := range []string{w.ns, w.peerNS} {
+				mustRun(t, "ip", "-n", ns, "link", "set", "eth0", "up")
+			}
+			p, _ := tc.call(w, "--seconds", "120", "--interface", "eth0")
+			w.showsPictures(noCamera)
+
+			mustRun(t, "ip", "-n", w.peerNS, "link", "set", "eth0", "down")
+			cut := time.Now()
+			p.waitStats(30*time.Second, "the call given up as lost", func(l statsLine) bool { return l.At.After(cut) && l.State == "lost" })
+			mustRun(t, "ip", "-n", w.peerNS, "link", "set", "eth0", "up")
+			// The window gives it up as well (it waits as long); then a
+			// person asks for new codes.
+			time.Sleep(2 * time.Second)
+			tc.swap(w, p)
+			resumed := time.Now()
+			p.waitStats(30*time.Second, "pictures again at the peer", func(l statsLine) bool {
+				if !l.At.After(resumed) || l.State != "connected" {
+					return false
+				}
+				for _, earlier := range p.statsLines() {
+					if earlier.At.After(resumed) && earlier.At.Before(l.At) && earlier.State == "connected" && l.FramesDecoded >= earlier.FramesDecoded+3 {
+						return true
+					}
+				}
+				return false
+			})
+			w.showsPictures(noCamera)
+			w.hangUp(p)
+			w.quiet()
+		})
+	}
 }
 
 // windowCall is the window in a call it started with a headless peer, for

@@ -65,6 +65,7 @@ type callScreen struct {
 	self       fyne.CanvasObject
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
+	reconnect                                     *reconnectPanel
 }
 
 // showCall switches to the call screen for an attempt that has both codes
@@ -106,10 +107,12 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	frame.StrokeColor = color.NRGBA{255, 255, 255, 160}
 	frame.StrokeWidth = 2
 	c.self = container.NewStack(att.self, frame)
-	content := container.New(&callLayout{}, att.remote, c.self, top, c.statsBox, controls)
+	c.reconnect = newReconnectPanel(c)
+	content := container.New(&callLayout{}, att.remote, c.self, top, c.statsBox, controls, c.reconnect.box)
 	u.setScreen(content, map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
+		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
 	})
 	u.win.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
 		if e.Name == fyne.KeyEscape && u.win.FullScreen() {
@@ -178,11 +181,14 @@ func (c *callScreen) showState(state rtc.State, peer rtc.PeerMedia) {
 		}
 		return
 	}
+	c.reconnect.follow(state)
 	switch state {
 	case rtc.StateConnected:
 		c.status.SetText("Connected")
 	case rtc.StateReconnecting:
 		c.status.SetText("Reconnecting…")
+	case rtc.StateLost, rtc.StateGathering, rtc.StateWaiting:
+		c.status.SetText("Connection lost")
 	case rtc.StateEnded:
 		c.status.SetText("Call ended")
 	default:
@@ -282,13 +288,14 @@ func (c *callScreen) toggleSelf() {
 // callLayout places the remote picture over the whole window, the
 // self-view in the bottom-right corner above the controls, the status at
 // the top left, the statistics at the top right and the controls at the
-// bottom centre. Objects: remote, self, status, stats, controls.
+// bottom centre, and the reconnect panel in the middle. Objects: remote,
+// self, status, stats, controls, reconnect panel.
 type callLayout struct{}
 
 const callMargin = 12
 
 func (callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	remote, self, status, stats, controls := objs[0], objs[1], objs[2], objs[3], objs[4]
+	remote, self, status, stats, controls, panel := objs[0], objs[1], objs[2], objs[3], objs[4], objs[5]
 	remote.Move(fyne.NewPos(0, 0))
 	remote.Resize(size)
 
@@ -309,6 +316,12 @@ func (callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	ts := stats.MinSize()
 	stats.Resize(ts)
 	stats.Move(fyne.NewPos(size.Width-ts.Width-callMargin, callMargin))
+
+	// The reconnect panel, when shown, in the middle.
+	pw := min(size.Width-2*callMargin, 520)
+	ph := min(panel.MinSize().Height, size.Height-2*callMargin)
+	panel.Resize(fyne.NewSize(pw, ph))
+	panel.Move(fyne.NewPos((size.Width-pw)/2, (size.Height-ph)/2))
 }
 
 func (callLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
