@@ -12,6 +12,17 @@ package e2e
 //	public  203.0.113.11 and .12 (the routers' wan), 203.0.113.1 and .2
 //	        (coturn: STUN on both, TURN relays on .1), on one bridge
 //
+// A "public" home has no router: its host sits on the public bridge itself,
+// with the home's public address (203.0.113.11 or .12) on its eth0 and no
+// firewall, as a machine with a public address has.
+//
+// The bed can change under a running call, as networks change under people
+// (the operations are at the end of the file): a router's public address
+// moves to 203.0.113.2N with its NAT state flushed (renumberWAN), a host
+// moves to 198.18.N.3 on its network (moveHost), or a host's eth0 goes down
+// and a new link, eth1, comes up on a second subnet its router serves,
+// 198.18.1N.0/24 (swapInterface).
+//
 // A "cone" router masquerades with port preservation: Linux keeps the
 // host's port toward every destination, so the mapping is endpoint
 // independent (TestNATBedMappings checks it with STUN). A "symmetric" router
@@ -40,6 +51,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // natKind is how a home router maps its host's ports.
@@ -48,11 +61,15 @@ type natKind int
 const (
 	natCone      natKind = iota // port preserved, same mapping to every destination
 	natSymmetric                // a new random port for each destination
+	natPublic                   // no router: the host has a public address
 )
 
 func (k natKind) String() string {
-	if k == natSymmetric {
+	switch k {
+	case natSymmetric:
 		return "symmetric"
+	case natPublic:
+		return "public"
 	}
 	return "cone"
 }
@@ -69,12 +86,19 @@ var (
 type natBed struct {
 	t        *testing.T
 	pub      string
-	router   [2]string
+	kind     [2]natKind
+	router   [2]string // "" in a public home
 	host     [2]string
 	dir      string
 	turnUser string
 	turnPass string
 	turnLog  string
+	// What the changes below move: each home's public address (its
+	// router's wan, or its public host's), and each host's address and the
+	// link that carries it.
+	wan      [2]netip.Addr
+	hostAddr [2]netip.Addr
+	hostDev  [2]string
 }
 
 // bedNeedRoot skips the test when it cannot build the bed.
@@ -96,12 +120,18 @@ func bedNeedRoot(t *testing.T) {
 func bedNew(t *testing.T, home1, home2 natKind) *natBed {
 	t.Helper()
 	bedNeedRoot(t)
-	b := &natBed{t: t, pub: newNamespace(t, "nat-pub"), dir: t.TempDir()}
-	for i := range 2 {
-		b.router[i] = newNamespace(t, fmt.Sprintf("nat-r%d", i+1))
+	b := &natBed{t: t, pub: newNamespace(t, "nat-pub"), dir: t.TempDir(), kind: [2]natKind{home1, home2}, wan: bedWAN}
+	for i, kind := range b.kind {
+		if kind != natPublic {
+			b.router[i] = newNamespace(t, fmt.Sprintf("nat-r%d", i+1))
+		}
 		b.host[i] = newNamespace(t, fmt.Sprintf("nat-h%d", i+1))
+		b.hostAddr[i], b.hostDev[i] = bedHost[i], "eth0"
 	}
 	ip := func(ns string, args ...string) { t.Helper(); mustRun(t, append([]string{"ip", "-n", ns}, args...)...) }
+	// Addresses are renumbered mid-call (below): removing a primary
+	// address must leave the secondaries in place.
+	sysctl := func(ns, setting string) { t.Helper(); mustRun(t, append(nsExec(ns), "sysctl", "-qw", setting)...) }
 	// The public network: one bridge, the STUN/TURN server's two addresses.
 	ip(b.pub, "link", "add", "br0", "type", "bridge")
 	ip(b.pub, "addr", "add", bedSTUN1.Addr().String()+"/24", "dev", "br0")
@@ -117,9 +147,21 @@ func bedNew(t *testing.T, home1, home2 natKind) *natBed {
 	ip(b.pub, "link", "set", "internet", "up")
 	ip(b.pub, "neigh", "add", "203.0.113.254", "lladdr", "00:00:5e:00:53:01", "dev", "internet", "nud", "permanent")
 	ip(b.pub, "route", "add", "default", "via", "203.0.113.254", "dev", "internet", "onlink")
-	for i, kind := range []natKind{home1, home2} {
+	for i, kind := range b.kind {
 		r, h := b.router[i], b.host[i]
 		up := fmt.Sprintf("up%d", i+1)
+		sysctl(h, "net.ipv4.conf.all.promote_secondaries=1")
+		if kind == natPublic {
+			// The host on the bridge, with the home's public address.
+			b.hostAddr[i] = bedWAN[i]
+			ip(h, "link", "add", "eth0", "type", "veth", "peer", "name", up, "netns", b.pub)
+			ip(b.pub, "link", "set", up, "master", "br0", "up")
+			ip(h, "addr", "add", bedWAN[i].String()+"/24", "dev", "eth0")
+			ip(h, "link", "set", "eth0", "up")
+			ip(h, "route", "add", "default", "via", bedSTUN1.Addr().String())
+			continue
+		}
+		sysctl(r, "net.ipv4.conf.all.promote_secondaries=1")
 		lan := fmt.Sprintf("198.18.%d.1", i+1)
 		// Router wan ↔ the bridge; host eth0 ↔ router lan. The links are
 		// made inside the namespaces, so no name ever exists in the
@@ -144,7 +186,8 @@ func bedNew(t *testing.T, home1, home2 natKind) *natBed {
 
 // natRules is a home router's nftables rule set: masquerade on the wan
 // side, and a stateful firewall (nothing comes in from the wan that is not
-// an answer to what went out).
+// an answer to what went out). Every link whose name starts with "lan" is
+// the home's side: lan, and lan1 once swapInterface adds it.
 func natRules(kind natKind) string {
 	masquerade := "masquerade"
 	if kind == natSymmetric {
@@ -160,12 +203,13 @@ table inet filter {
 	chain input {
 		type filter hook input priority filter; policy drop;
 		ct state established,related accept
-		iifname { "lo", "lan" } accept
+		iifname "lo" accept
+		iifname "lan*" accept
 	}
 	chain forward {
 		type filter hook forward priority filter; policy drop;
 		ct state established,related accept
-		iifname "lan" oifname "wan" accept
+		iifname "lan*" oifname "wan" accept
 	}
 }
 `
@@ -404,6 +448,43 @@ func TestNATBedMappings(t *testing.T) {
 	}
 }
 
+// TestNATBedChanges checks the bed's changes themselves, without a call:
+// after each the host reaches the public network, seen at the address the
+// change gave it (each change checks that), and a router given a new
+// address has forgotten every connection it tracked, not only those it
+// masqueraded.
+func TestNATBedChanges(t *testing.T) {
+	b := bedNew(t, natCone, natCone)
+	// A connection the router tracks without NAT: from the host to the
+	// router's own lan address, where nothing answers.
+	lan := netip.MustParseAddrPort("198.18.1.1:3478")
+	if _, err := natMappings(b.host[0], []netip.AddrPort{lan}, 200*time.Millisecond); err == nil {
+		t.Fatalf("something answers STUN at %s", lan)
+	}
+	tracked := "dst=" + lan.Addr().String() + " "
+	if !strings.Contains(bedConntrack(t, b.router[0]), tracked) {
+		t.Fatalf("router 1 does not track the host's packets to %s", lan)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(int)
+		home   int
+	}{
+		{"renumberWAN", b.renumberWAN, 0},
+		{"moveHost", b.moveHost, 1},
+		{"swapInterface", b.swapInterface, 1},
+		{"swapInterface", b.swapInterface, 0},
+	} {
+		start := time.Now()
+		c.change(c.home)
+		t.Logf("%s on home %d: %v; the host %s on %s, seen as %s", c.name, c.home+1,
+			time.Since(start).Round(time.Millisecond), b.hostAddr[c.home], b.hostDev[c.home], b.wan[c.home])
+	}
+	if strings.Contains(bedConntrack(t, b.router[0]), tracked) {
+		t.Errorf("router 1 still tracks the host's packets to %s after its renumbering", lan)
+	}
+}
+
 // Two homes behind cone NATs, with STUN only: the call goes straight
 // between the two routers' public addresses.
 func TestNATConeSTUN(t *testing.T) {
@@ -517,4 +598,176 @@ func TestNATForgedReplyThenGenuine(t *testing.T) {
 		l := p.waitStats(time.Until(refusedAt.Add(30*time.Second)), "video after the genuine reply", func(l statsLine) bool { return l.FramesDecoded > 15 })
 		t.Logf("%s: %d frames decoded %.1f s after the genuine reply", p.name, l.FramesDecoded, time.Since(refusedAt).Seconds())
 	}
+}
+
+// Changes to a running bed: what happens to people's networks mid-call.
+// Each is done by a handful of commands in the namespaces concerned, the
+// first of which starts the change, and each checks its result with STUN
+// from the host: the host reaches the public network again, and its NAT
+// shows the address the change gave it.
+
+// renumberWAN gives home's router a new public address (203.0.113.21 for
+// home 1, .22 for home 2) and forgets its NAT mappings and firewall state,
+// as a router restart or a carrier's NAT rebinding does: the new address is
+// added, the old one removed (its masqueraded connections go with it), the
+// default route kept, and then the whole connection-tracking table is
+// flushed. Packets to the old address find no one.
+func (b *natBed) renumberWAN(home int) {
+	t := b.t
+	t.Helper()
+	r, old := b.router[home], b.wan[home]
+	if r == "" || old != bedWAN[home] {
+		t.Fatalf("home %d: renumberWAN needs a router still on its first address", home+1)
+	}
+	to := netip.AddrFrom4([4]byte{203, 0, 113, byte(21 + home)})
+	mustRunWith(t, strings.NewReader(fmt.Sprintf(
+		"addr add %s/24 dev wan\naddr del %s/24 dev wan\nroute replace default via %s dev wan\n",
+		to, old, bedSTUN1.Addr())), "ip", "-n", r, "-batch", "-")
+	if err := bedFlushConntrack(r); err != nil {
+		t.Fatalf("flushing the connection tracking of router %d: %v", home+1, err)
+	}
+	b.wan[home] = to
+	if table := bedConntrack(t, r); strings.Contains(table, "="+old.String()+" ") {
+		t.Fatalf("router %d still tracks connections of %s after the flush:\n%s", home+1, old, table)
+	}
+	b.checkMapped(home)
+}
+
+// moveHost moves home's host to a new address on its network, as a laptop
+// roaming to another access point of the same network does: the new
+// address (.3 on the same subnet) is added, the old one removed, and the
+// default route kept. The router keeps its state.
+func (b *natBed) moveHost(home int) {
+	t := b.t
+	t.Helper()
+	old := b.hostAddr[home]
+	moved := old.As4()
+	moved[3] = 3
+	to := netip.AddrFrom4(moved)
+	mustRunWith(t, strings.NewReader(fmt.Sprintf(
+		"addr add %[1]s/24 dev %[2]s\naddr del %[3]s/24 dev %[2]s\nroute replace default via %[4]s dev %[2]s\n",
+		to, b.hostDev[home], old, b.gateway(home, to))), "ip", "-n", b.host[home], "-batch", "-")
+	b.hostAddr[home] = to
+	b.checkMapped(home)
+}
+
+// swapInterface takes home's host off its network by its only link and
+// puts it back by another, as turning Wi-Fi off and plugging in a cable
+// does: eth0 loses its address and goes down, and a new link, eth1, to a
+// new port of the router (lan1, serving 198.18.1N.0/24) comes up with
+// 198.18.1N.2 and the default route.
+func (b *natBed) swapInterface(home int) {
+	t := b.t
+	t.Helper()
+	h, r := b.host[home], b.router[home]
+	if r == "" || b.hostDev[home] != "eth0" {
+		t.Fatalf("home %d: swapInterface needs a router and a host still on eth0", home+1)
+	}
+	gw := netip.AddrFrom4([4]byte{198, 18, byte(11 + home), 1})
+	to := netip.AddrFrom4([4]byte{198, 18, byte(11 + home), 2})
+	mustRunWith(t, strings.NewReader("addr flush dev eth0\nlink set eth0 down\n"), "ip", "-n", h, "-batch", "-")
+	mustRun(t, "ip", "-n", h, "link", "add", "eth1", "type", "veth", "peer", "name", "lan1", "netns", r)
+	mustRunWith(t, strings.NewReader(fmt.Sprintf("addr add %s/24 dev lan1\nlink set lan1 up\n", gw)), "ip", "-n", r, "-batch", "-")
+	mustRunWith(t, strings.NewReader(fmt.Sprintf(
+		"addr add %s/24 dev eth1\nlink set eth1 up\nroute replace default via %s dev eth1\n", to, gw)), "ip", "-n", h, "-batch", "-")
+	b.hostAddr[home], b.hostDev[home] = to, "eth1"
+	b.checkMapped(home)
+}
+
+// gateway is the router's address on the subnet of a host address.
+func (b *natBed) gateway(home int, host netip.Addr) netip.Addr {
+	if b.kind[home] == natPublic {
+		return bedSTUN1.Addr()
+	}
+	a := host.As4()
+	a[3] = 1
+	return netip.AddrFrom4(a)
+}
+
+// checkMapped checks with STUN, from a new socket of home's host, that the
+// host reaches the public network and is seen there at its home's public
+// address. The test fails if not: the change did not give what it meant
+// to.
+func (b *natBed) checkMapped(home int) {
+	t := b.t
+	t.Helper()
+	m, err := natMappings(b.host[home], []netip.AddrPort{bedSTUN2}, 3*time.Second)
+	if err != nil {
+		t.Fatalf("home %d after the change: %v", home+1, err)
+	}
+	if m[0].Addr() != b.wan[home] {
+		t.Fatalf("home %d after the change: seen from the public network as %s, want %s", home+1, m[0], b.wan[home])
+	}
+}
+
+// bedConntrack is the connection-tracking table of the namespace ns, as
+// /proc/net/nf_conntrack lists it.
+func bedConntrack(t *testing.T, ns string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "cat", "/proc/net/nf_conntrack").CombinedOutput()
+	if err != nil {
+		t.Fatalf("reading the connection tracking of %s: %v: %s", ns, err, out)
+	}
+	return string(out)
+}
+
+// bedFlushConntrack empties the IPv4 connection-tracking table of the
+// network namespace ns, as `conntrack -F` does (the conntrack tool is not
+// among the machine's dependencies): one ctnetlink delete request with no
+// tuple, and its acknowledgement.
+func bedFlushConntrack(ns string) error {
+	const ipctnlMsgCtDelete = 2 // IPCTNL_MSG_CT_DELETE, linux/netfilter/nfnetlink_conntrack.h
+	return inNamespace(ns, func() error {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+		if err != nil {
+			return fmt.Errorf("netfilter netlink socket: %w", err)
+		}
+		defer unix.Close(fd)
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 5}); err != nil {
+			return err
+		}
+		kernel := &unix.SockaddrNetlink{Family: unix.AF_NETLINK}
+		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			return err
+		}
+		const seq = 1
+		req := make([]byte, unix.NLMSG_HDRLEN+4) // header, struct nfgenmsg
+		binary.NativeEndian.PutUint32(req[0:], uint32(len(req)))
+		binary.NativeEndian.PutUint16(req[4:], unix.NFNL_SUBSYS_CTNETLINK<<8|ipctnlMsgCtDelete)
+		binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_ACK)
+		binary.NativeEndian.PutUint32(req[8:], seq)
+		req[unix.NLMSG_HDRLEN] = unix.AF_INET
+		req[unix.NLMSG_HDRLEN+1] = unix.NFNETLINK_V0
+		if err := unix.Sendto(fd, req, 0, kernel); err != nil {
+			return fmt.Errorf("conntrack flush request: %w", err)
+		}
+		buf := make([]byte, 4096)
+		for range 16 { // the acknowledgement comes first; a few stray messages at most
+			n, _, err := unix.Recvfrom(fd, buf, 0)
+			if err != nil {
+				return fmt.Errorf("conntrack flush: no answer: %w", err)
+			}
+			for m := buf[:n]; len(m) >= unix.NLMSG_HDRLEN; {
+				l := int(binary.NativeEndian.Uint32(m[0:]))
+				if l < unix.NLMSG_HDRLEN || l > len(m) {
+					return fmt.Errorf("conntrack flush: malformed answer")
+				}
+				typ, gotSeq := binary.NativeEndian.Uint16(m[4:]), binary.NativeEndian.Uint32(m[8:])
+				if typ == unix.NLMSG_ERROR && gotSeq == seq && l >= unix.NLMSG_HDRLEN+4 {
+					if code := int32(binary.NativeEndian.Uint32(m[unix.NLMSG_HDRLEN:])); code != 0 {
+						return fmt.Errorf("conntrack flush: %w", unix.Errno(-code))
+					}
+					return nil
+				}
+				if next := (l + 3) &^ 3; next < len(m) {
+					m = m[next:]
+				} else {
+					break
+				}
+			}
+		}
+		return errors.New("conntrack flush: no acknowledgement")
+	})
 }
