@@ -47,16 +47,6 @@ const (
 // that a failure's log (each side's stderr) says what ICE did.
 var netChangeFlags = []string{"--source", "pattern", "--size", "320x240", "--fps", "15", "--verbose"}
 
-// netChangePending skips a test of a change the call does not survive yet.
-// The switch is for the time the recovery mechanism is being written; it
-// goes when the mechanism lands.
-func netChangePending(t *testing.T) {
-	t.Helper()
-	if os.Getenv("PEERCALL_NETCHANGE") != "1" {
-		t.Skip("the call does not survive this network change yet (issue 12, point 3): set PEERCALL_NETCHANGE=1 to run it")
-	}
-}
-
 // bedChange is one of the bed's changes, applied to a home.
 type bedChange func(b *natBed, home int)
 
@@ -70,7 +60,6 @@ type bedChange func(b *natBed, home int)
 // address (its old allocation is gone with the mapping) and check from
 // there toward the joiner's relay.
 func TestNetChangeRouterAddressTURN(t *testing.T) {
-	netChangePending(t)
 	netChangeTest(t, natCone, true, (*natBed).renumberWAN)
 }
 

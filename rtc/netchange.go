@@ -76,14 +76,26 @@ func (s *Session) watchNetwork(ctx context.Context) {
 			// sockets its code named: they stay as they are.
 			continue
 		}
-		changed, err := mux.refresh()
+		change, err := mux.refresh()
 		if err != nil {
 			s.log.Debug("reading the machine's addresses", "err", err)
 			continue
 		}
-		if changed {
+		switch {
+		case change.gone > 0:
+			// The path in use may have been on it.
 			s.log.Info("this computer's network changed; gathering candidates again")
 			s.regather(ctx)
+		case change.came > 0 && s.State() != StateConnected:
+			s.log.Info("this computer has a new address; gathering candidates again")
+			s.regather(ctx)
+		case change.came > 0:
+			// A working call is left alone (a virtual machine's bridge
+			// or a VPN coming up needs nothing); the new address is
+			// gathered if the call ever needs a way back.
+			s.mu.Lock()
+			s.newAddresses = true
+			s.mu.Unlock()
 		}
 	}
 }
@@ -97,6 +109,14 @@ func (s *Session) checkPublicAddress(ctx context.Context) {
 	pc, hosts := s.pc, s.hosts.net
 	s.mu.Unlock()
 	if pc == nil || hosts == nil {
+		return
+	}
+	s.mu.Lock()
+	pending := s.newAddresses
+	s.mu.Unlock()
+	if pending {
+		s.log.Info("reconnecting with addresses that came since the last gathering; gathering candidates again")
+		s.regather(ctx)
 		return
 	}
 	known := publicAddresses(pc.LocalDescription())
@@ -207,14 +227,20 @@ var errNotStable = errors.New("rtc: a negotiation is under way")
 // once every regatherEvery.
 func (s *Session) regather(ctx context.Context) {
 	s.mu.Lock()
-	neg, last := s.neg, s.regatheredAt
+	neg, pc, last := s.neg, s.pc, s.regatheredAt
 	if neg == nil || !s.pcConnected || time.Since(last) < regatherEvery {
 		s.mu.Unlock()
 		return
 	}
 	s.regatheredAt = time.Now()
+	s.newAddresses = false
 	peer := append([]webrtc.ICECandidateInit(nil), s.peerCandidates...)
 	s.mu.Unlock()
+	// The other side as this side's agent found it (peer-reflexive: the
+	// port its NAT gave the socket that checks), which its codes do not
+	// name: through a NAT that filters, only that address is open to
+	// this side's checks.
+	peer = append(peer, s.learnedCandidates(pc)...)
 	var err error
 	if derr := neg.do(ctx, func() { err = neg.regather(peer) }); derr != nil {
 		err = derr
@@ -308,4 +334,30 @@ func (s *Session) notePeerCandidate(c webrtc.ICECandidateInit) {
 		}
 	}
 	s.peerCandidates = append(s.peerCandidates, webrtc.ICECandidateInit{Candidate: c.Candidate})
+}
+
+// learnedCandidates are the other side's peer-reflexive candidates pc's
+// agent knows, as candidates to add.
+func (s *Session) learnedCandidates(pc *webrtc.PeerConnection) []webrtc.ICECandidateInit {
+	s.statsMu.RLock()
+	defer s.statsMu.RUnlock()
+	s.mu.Lock()
+	closing := s.pcClosing
+	s.mu.Unlock()
+	if closing {
+		return nil
+	}
+	var out []webrtc.ICECandidateInit
+	for _, st := range pc.GetStats() {
+		c, ok := st.(webrtc.ICECandidateStats)
+		if !ok || c.Type != webrtc.StatsTypeRemoteCandidate || c.CandidateType != webrtc.ICECandidateTypePrflx {
+			continue
+		}
+		if _, err := netip.ParseAddr(c.IP); err != nil || c.Port <= 0 {
+			continue
+		}
+		line := fmt.Sprintf("candidate:%d 1 udp %d %s %d typ prflx", c.Priority, c.Priority, c.IP, c.Port)
+		out = append(out, webrtc.ICECandidateInit{Candidate: line})
+	}
+	return out
 }

@@ -45,6 +45,7 @@ const (
 type pathWatch struct {
 	mu    sync.Mutex
 	inUse string             // the selected pair, as pairKey
+	since time.Time          // when it was selected
 	pair  *ice.CandidatePair // the selected pair once a check arrived on it
 	seen  string             // the last pair pion reported
 	moves atomic.Uint64      // pair changes after the first
@@ -67,7 +68,7 @@ func (w *pathWatch) configure(se *webrtc.SettingEngine) error {
 // reset forgets the pairs of a peer connection that is being replaced.
 func (w *pathWatch) reset() {
 	w.mu.Lock()
-	w.inUse, w.pair, w.seen = "", nil, ""
+	w.inUse, w.pair, w.seen, w.since = "", nil, "", time.Time{}
 	w.mu.Unlock()
 }
 
@@ -85,7 +86,7 @@ func (w *pathWatch) watch(pc *webrtc.PeerConnection) {
 		}
 		w.seen = key
 		if w.inUse != key {
-			w.inUse, w.pair = key, nil
+			w.inUse, w.pair, w.since = key, nil, time.Now()
 		}
 	})
 }
@@ -105,12 +106,16 @@ func (w *pathWatch) onBindingRequest(_ *stun.Message, local, remote ice.Candidat
 	case key == w.inUse:
 		w.pair = pair
 		return false
-	case w.pair == nil || pair.LastResponseReceivedAt().IsZero():
-		return false // the pair in use unknown yet, or this one never worked
-	case time.Since(lastHeard(w.pair)) < pathSilentAfter:
+	case pair.LastResponseReceivedAt().IsZero():
+		return false // this one never worked
+	case w.pair == nil && time.Since(w.since) < pathSilentAfter:
+		// The pair in use was selected lately and no check has come on
+		// it yet: silent only once that lasted as long.
+		return false
+	case w.pair != nil && time.Since(lastHeard(w.pair)) < pathSilentAfter:
 		return false
 	}
-	w.inUse, w.pair = key, pair
+	w.inUse, w.pair, w.since = key, pair, time.Now()
 	return true
 }
 

@@ -77,6 +77,7 @@ type Session struct {
 	// network changed (netchange.go).
 	peerCandidates []webrtc.ICECandidateInit
 	regatheredAt   time.Time // when candidates were last gathered again
+	newAddresses   bool      // addresses came since the last gathering
 	// lostReleased is closed once the connection lost last has let go
 	// of its sockets (resume.go).
 	lostReleased chan struct{}

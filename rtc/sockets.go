@@ -155,20 +155,25 @@ func (m *hostMux) bound() []*net.UDPAddr {
 	return out
 }
 
+// addressChange is what refresh found: sockets closed because their
+// address went away, and sockets bound on addresses that came (link-local
+// IPv6 addresses, which come with every interface, not counted).
+type addressChange struct{ gone, came int }
+
 // refresh brings the sockets in line with the machine's addresses now and
-// reports whether anything changed: a socket closed, or one bound. (An
-// address that cannot be bound yet, such as an IPv6 address still being
-// checked for duplicates, is tried again next time.)
-func (m *hostMux) refresh() (changed bool, err error) {
+// reports what changed. (An address that cannot be bound yet, such as an
+// IPv6 address still being checked for duplicates, is tried again next
+// time.)
+func (m *hostMux) refresh() (change addressChange, err error) {
 	if u, ok := m.net.(interface{ UpdateInterfaces() error }); ok {
 		// pion's network keeps the list it read when it was made.
 		if err := u.UpdateInterfaces(); err != nil {
-			return false, err
+			return change, err
 		}
 	}
 	now, err := hostAddresses(m.net, m.interfaces)
 	if err != nil {
-		return false, err
+		return change, err
 	}
 	m.mu.Lock()
 	var keep, gone []*boundMux
@@ -190,13 +195,13 @@ func (m *hostMux) refresh() (changed bool, err error) {
 	for _, b := range gone {
 		_ = b.mux.Close()
 	}
-	changed = len(gone) > 0
+	change.gone = len(gone)
 	for _, a := range fresh {
-		if m.bind(a) {
-			changed = true
+		if m.bind(a) && !a.IP.IsLinkLocalUnicast() {
+			change.came++
 		}
 	}
-	return changed, nil
+	return change, nil
 }
 
 // GetConn implements ice.UDPMux: the connection for ufrag on the socket
@@ -372,7 +377,7 @@ func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 // when the machine's addresses change.
 type hostSockets interface {
 	ice.UDPMux
-	refresh() (changed bool, err error)
+	refresh() (addressChange, error)
 }
 
 // closeMux closes a peer connection's host sockets, if any.
