@@ -74,3 +74,37 @@ func TestLostCallResumesWithNewCodes(t *testing.T) {
 		t.Errorf("the joiner's call ended with %q, want the other side hung up", end)
 	}
 }
+
+// No path remains: both homes behind cone NATs with firewalls, no TURN,
+// and home 1's router comes back with a new public address. Neither side
+// can reach the other by itself: both give the call up as lost, and the new
+// invite and reply — carried by hand, as the first pair — resume it
+// through the routers as they are now.
+func TestNATNoPathResumesWithNewCodes(t *testing.T) {
+	_, inv, join, changed := netChangeNoPath(t)
+	for _, p := range []*peer{inv, join} {
+		l := p.waitStats(25*time.Second, "the call given up as lost", func(l statsLine) bool { return l.At.After(changed) && l.State == "lost" })
+		t.Logf("%s: lost %v after the change", p.name, l.At.Sub(changed).Round(time.Millisecond))
+	}
+	invite := inv.nextCode(15 * time.Second)
+	join.paste(invite)
+	reply := join.nextCode(15 * time.Second)
+	inv.paste(reply)
+	resumed := time.Now()
+	for _, p := range []*peer{inv, join} {
+		l := p.waitStats(20*time.Second, "pictures again", func(l statsLine) bool {
+			if !l.At.After(resumed) || l.State != "connected" {
+				return false
+			}
+			for _, earlier := range p.statsLines() {
+				if earlier.At.After(resumed) && earlier.At.Before(l.At) && earlier.State == "connected" &&
+					l.FramesDecoded >= earlier.FramesDecoded+5 {
+					return true
+				}
+			}
+			return false
+		})
+		t.Logf("%s: pictures again %v after the new reply was pasted, on %s/%s", p.name,
+			l.At.Sub(resumed).Round(time.Millisecond), l.LocalCandidate, l.RemoteCandidate)
+	}
+}
