@@ -63,6 +63,12 @@ func TestNetChangeRouterAddressTURN(t *testing.T) {
 	netChangeTest(t, natCone, true, (*natBed).renumberWAN)
 }
 
+// The same on the joining side, the controlled one in ICE: home 2's router
+// comes back with a new public address.
+func TestNetChangeJoinerRouterAddressTURN(t *testing.T) {
+	netChangeTestAt(t, natCone, true, (*natBed).renumberWAN, 1)
+}
+
 // Home 1's computer moves on its network; its public address stays, so the
 // joiner's relay (whose permissions name addresses, not ports) lets its
 // new mappings in.
@@ -96,6 +102,12 @@ func TestNetChangeInterfacePublicPeer(t *testing.T) {
 // and TURN if turn), changes home 1's network 10 s in, and checks that the
 // call comes back on both sides within 5 s, stays up and ends normally.
 func netChangeTest(t *testing.T, home2 natKind, turn bool, change bedChange) {
+	netChangeTestAt(t, home2, turn, change, 0)
+}
+
+// netChangeTestAt is netChangeTest with the change made to the given home
+// (0: the inviter's, 1: the joiner's).
+func netChangeTestAt(t *testing.T, home2 natKind, turn bool, change bedChange, home int) {
 	b, inv, join := netChangeCall(t, home2, turn)
 	if turn {
 		t.Cleanup(func() {
@@ -104,7 +116,7 @@ func netChangeTest(t *testing.T, home2 natKind, turn bool, change bedChange) {
 			}
 		})
 	}
-	sides := netChangeApply(t, b, change, inv, join)
+	sides := netChangeApply(t, b, change, home, inv, join)
 	for _, s := range sides {
 		switch {
 		case s.back == nil:
@@ -224,7 +236,7 @@ func (s *sideRecovery) outcome() string {
 // their picture is back, the call ended or the watch is over, and logs
 // what each saw: when the picture came back, the states it went through
 // and the pair it ended on.
-func netChangeApply(t *testing.T, b *natBed, change bedChange, inv, join *peer) []*sideRecovery {
+func netChangeApply(t *testing.T, b *natBed, change bedChange, home int, inv, join *peer) []*sideRecovery {
 	sides := []*sideRecovery{{p: inv}, {p: join}}
 	for _, s := range sides {
 		lines := s.p.statsLines()
@@ -234,9 +246,9 @@ func netChangeApply(t *testing.T, b *natBed, change bedChange, inv, join *peer) 
 		s.before = lines[len(lines)-1]
 	}
 	changed := time.Now()
-	change(b, 0)
-	t.Logf("the change took %v and checked out: home 1's host %s on %s, public address %s",
-		time.Since(changed).Round(time.Millisecond), b.hostAddr[0], b.hostDev[0], b.wan[0])
+	change(b, home)
+	t.Logf("the change took %v and checked out: home %d's host %s on %s, public address %s",
+		time.Since(changed).Round(time.Millisecond), home+1, b.hostAddr[home], b.hostDev[home], b.wan[home])
 	for deadline := changed.Add(netChangeWatch); ; {
 		pending := 0
 		for _, s := range sides {
