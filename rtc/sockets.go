@@ -322,10 +322,13 @@ func (m *hostMux) Close() error {
 }
 
 // hostAddresses lists the addresses host candidates come from: every
-// address of every interface that is up (loopback included, for calls on
-// one machine), of the named interfaces only when names are given, with
-// port 0. Deprecated site-local and IPv4-compatible IPv6 addresses are left
-// out.
+// address of every interface that is up, of the named interfaces only when
+// names are given, with port 0. Loopback addresses count only when nothing
+// else is there or the loopback interface is named: two apps on one
+// machine reach each other on its other addresses too, and a loopback
+// candidate offered across a network only draws checks and TURN
+// permission requests that can never work. Deprecated site-local and
+// IPv4-compatible IPv6 addresses are left out.
 func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 	ifaces, err := n.Interfaces()
 	if err != nil {
@@ -335,11 +338,12 @@ func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 	// ::1 along, as pion does.
 	siteLocal := netip.MustParsePrefix("fec0::/10")
 	v4Compatible := netip.MustParsePrefix("::/96")
-	var out []*net.UDPAddr
+	var out, loopback []*net.UDPAddr
 	for _, iface := range ifaces {
 		if iface.Flags&net.FlagUp == 0 || (len(names) > 0 && !slices.Contains(names, iface.Name)) {
 			continue
 		}
+		named := slices.Contains(names, iface.Name)
 		addrs, err := iface.Addrs()
 		if err != nil {
 			continue
@@ -366,8 +370,15 @@ func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 			if addr.Is6() && addr.IsLinkLocalUnicast() {
 				u.Zone = iface.Name
 			}
+			if addr.IsLoopback() && !named {
+				loopback = append(loopback, u)
+				continue
+			}
 			out = append(out, u)
 		}
+	}
+	if len(out) == 0 {
+		out = loopback
 	}
 	return out, nil
 }
