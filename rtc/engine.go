@@ -6,7 +6,6 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/stats"
@@ -15,6 +14,7 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"peercall/rtc/bwe"
 	"peercall/rtc/twccnorm"
 )
 
@@ -35,9 +35,19 @@ const estimatorInitialBps = 800_000
 // estimatorMinBps is the estimate's floor.
 const estimatorMinBps = 60_000
 
+// estimatorMaxBps is its ceiling, above what any picture size is given.
+const estimatorMaxBps = 6_000_000
+
+// nackInterval is how often missing video packets are NACKed. At 5 %
+// random loss with an 80 ms round trip, 10 ms rather than 20 took the
+// longest freeze of minute-long calls (three seeds, both sides) from
+// 177–219 ms to 167–194 ms, for some 20 more small RTCP packets a second.
+const nackInterval = 10 * time.Millisecond
+
 // newAPI builds the WebRTC stack for one session: VP8 and Opus only, NACK,
 // PLI, RTCP reports, transport-wide congestion control feedback both ways,
-// and a GCC bandwidth estimator whose value is sent to onEstimator.
+// and the bandwidth estimator (package bwe), which is handed to
+// onEstimator.
 func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*webrtc.API, error) {
 	// In-band descriptions then advertise the same a=max-message-size as
 	// the codes, and the library closes a channel that receives a larger
@@ -94,7 +104,11 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 		logs = logging.NewDefaultLoggerFactory()
 	}
 	reg := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(20*time.Millisecond), nack.WithGeneratorLoggerFactory(logs))
+	// A missing packet is NACKed every nackInterval until it arrives: the
+	// wait for the first NACK adds to every freeze a lost packet causes
+	// (pion's responder resends a packet at most once a round trip,
+	// whatever the NACKs).
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(nackInterval), nack.WithGeneratorLoggerFactory(logs))
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +138,7 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 	// The estimator wraps the writers of the interceptors added after it,
 	// so it comes first: it must see the transport-cc sequence numbers the
 	// header-extension interceptor writes.
-	ccf, err := cc.NewInterceptor(newBandwidthEstimator)
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) { return newBandwidthEstimator(logs), nil })
 	if err != nil {
 		return nil, err
 	}
@@ -148,14 +162,16 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 	), nil
 }
 
-// newBandwidthEstimator is Peercall's congestion control: pion's GCC,
-// without a pacer — frames leave as soon as they are encoded; the
-// encoder's own rate control keeps them near the target.
-func newBandwidthEstimator() (cc.BandwidthEstimator, error) {
-	return gcc.NewSendSideBWE(
-		gcc.SendSideBWEInitialBitrate(estimatorInitialBps),
-		gcc.SendSideBWEMinBitrate(estimatorMinBps),
-		gcc.SendSideBWEMaxBitrate(6_000_000),
-		gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-	)
+// newBandwidthEstimator is Peercall's congestion control (package bwe):
+// a delay-based estimate bounded by a loss-based one, as GCC's, that
+// holds its rate on links that lose and reorder packets at random without
+// being narrow. There is no pacer: frames leave as soon as they are
+// encoded, and the encoder's own rate control keeps them near the target.
+func newBandwidthEstimator(logs logging.LoggerFactory) cc.BandwidthEstimator {
+	return bwe.New(bwe.Config{
+		InitialBps:    estimatorInitialBps,
+		MinBps:        estimatorMinBps,
+		MaxBps:        estimatorMaxBps,
+		LoggerFactory: logs,
+	})
 }

@@ -723,6 +723,13 @@ func NewInterceptor() *InterceptorFactory {
 	return &InterceptorFactory{window: twccReorderWindow, now: time.Now}
 }
 
+// NewInterceptorWithClock is NewInterceptor reading the time from now
+// instead of the wall clock, for simulated calls that run faster than
+// real time (the bandwidth estimator's tests, rtc/bwe).
+func NewInterceptorWithClock(now func() time.Time) *InterceptorFactory {
+	return &InterceptorFactory{window: twccReorderWindow, now: now}
+}
+
 // NewInterceptor makes the normaliser of one connection.
 func (f *InterceptorFactory) NewInterceptor(_ string) (interceptor.Interceptor, error) {
 	return &normaliserInterceptor{n: newNormaliser(f.window, f.now()), now: f.now}, nil

@@ -890,9 +890,12 @@ func FuzzFeedback(f *testing.F) {
 // 10 ms of uniform jitter that reorders them (as netem does), lost ones
 // are resent a round trip later as pion's NACK responder does, pion's
 // twcc.Recorder reports them every 50 ms over the same kind of link back,
-// and Peercall's estimator (pion's GCC, set up as callEstimator) reads the
-// feedback through the interceptor chain, with and without the normaliser
-// in front. It runs in real time, as GCC reads the wall clock.
+// and pion's GCC (set up as callEstimator, as Peercall's estimator was
+// before rtc/bwe; it reads every feedback on its own, so repeated reports
+// show at once) reads the feedback through the interceptor chain, with
+// and without the normaliser in front. It runs in real time, as GCC reads
+// the wall clock. Peercall's own estimator is tested behind the
+// normaliser in rtc/bwe.
 func TestFeedbackNormaliserKeepsEstimateOnReorderingLink(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs in real time")
@@ -1123,10 +1126,9 @@ func runLossyLink(t *testing.T, normalise bool, d time.Duration, seed uint64) lo
 	return res
 }
 
-// callEstimator is pion's GCC as a Peercall call sets it up (package rtc,
-// newBandwidthEstimator): a first guess of 800 kbit/s, a floor of 60, a
-// ceiling of 6 Mbit/s, and no pacer. The thresholds of the test above
-// follow from the first guess.
+// callEstimator is pion's GCC as a Peercall call set it up before rtc/bwe:
+// a first guess of 800 kbit/s, a floor of 60, a ceiling of 6 Mbit/s, and
+// no pacer. The thresholds of the test above follow from the first guess.
 func callEstimator() (cc.BandwidthEstimator, error) {
 	return gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(800_000),
