@@ -58,8 +58,8 @@ fuzz: deps
 	done
 
 # Measurements, not tests: each figure against its target, written to
-# BENCHMARKS.md and benchmarks.json (about 15 minutes; run as root for the
-# window's figures). A slow machine does not fail anything here.
+# BENCHMARKS.md and benchmarks.json (about 21 minutes; run as root for the
+# window's and the links' figures). A slow machine does not fail anything here.
 bench: deps
 	./scripts/bench.sh
 

@@ -53,6 +53,7 @@ type Report struct {
 	Soak       *BenchResult             `json:"soak,omitempty"`
 	GoBench    []GoBench                `json:"go_benchmarks"`
 	Window     map[string]GoBench       `json:"window,omitempty"`
+	Links      []LinkRun                `json:"links,omitempty"`
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
 	Profiles   map[string][]ProfileLine `json:"profiles,omitempty"`
 }
@@ -174,6 +175,9 @@ func loadReport(dir string) (*Report, error) {
 		for _, b := range wb {
 			r.Window[b.Name] = b
 		}
+	}
+	if err := readJSON(filepath.Join(dir, "links.json"), &r.Links); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	r.Targets = targets(r)
 	return r, nil
@@ -386,6 +390,7 @@ func targets(r *Report) []Target {
 		drift = max(r.Drift.Inviter.RSSDriftPct, r.Drift.Joiner.RSSDriftPct)
 	}
 	add(fmt.Sprintf("memory drift over a %s call", durationWords(r.Drift)), "< 10 %", drift, 10, true, " %", r.Drift != nil)
+	linkTargets(r.Links, add)
 	return out
 }
 
@@ -411,8 +416,8 @@ func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 func benchMarkdown(r *Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Targets (%s)\n\n", r.Date)
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s. Reproduce with `make bench` (about 15 minutes;\n", r.Machine, r.Cores, r.Go)
-	b.WriteString("run it as root so that the window benchmark can make its network namespace).\n")
+	fmt.Fprintf(&b, "Machine: %s, %d cores, %s. Reproduce with `make bench` (about 21 minutes;\n", r.Machine, r.Cores, r.Go)
+	b.WriteString("run it as root so that the window and link benchmarks can make their network namespaces).\n")
 	b.WriteString("Every figure below comes from that one run; `benchmarks.json` holds them all.\n\n")
 	b.WriteString("| target | goal | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.Targets {
@@ -502,6 +507,10 @@ func benchMarkdown(r *Report) string {
 			m := r.Window[n].Metrics
 			fmt.Fprintf(&b, "| %s | %s | %s | %s MB | %s MB |\n", strings.TrimPrefix(n, "BenchmarkWindowCall"), f1(m["cpu-%"]), f1(m["drawing-cpu-%"]), f1(m["rss-MB"]), f1(m["softgl-code-MB"]))
 		}
+	}
+
+	if len(r.Links) > 0 {
+		b.WriteString(linksMarkdown(r.Links))
 	}
 
 	if d := r.Drift; d != nil {

@@ -100,3 +100,58 @@ func deref(b *bool) any {
 	}
 	return *b
 }
+
+// The impaired links' figures: the lossy link judged against the clean
+// one, the capped link against its cap, and the section with the rate and
+// picture size over time.
+func TestBenchReportLinks(t *testing.T) {
+	dir := t.TempDir()
+	side := func(name string, target float64, w, h int, freeze, p95 float64) LinkSide {
+		s := LinkSide{Name: name, DecodedFPS: 29.9, LongestFreezeMs: freeze, LatencyP50Ms: p95 / 2, LatencyP95Ms: p95, LinkKbps: 700}
+		for i := range 30 {
+			s.PerSecond = append(s.PerSecond, LinkSecond{TargetKbps: target, SendWidth: w, SendHeight: h, SendFPS: 30, FPS: 30})
+			if i < 10 {
+				s.PerSecond[i].TargetKbps = 800 // the climb, not judged
+			}
+		}
+		return s
+	}
+	runs := []LinkRun{
+		{Name: "no loss", DelayMs: 40, JitterMs: 5, Seconds: 30, Sides: []LinkSide{side("inviter", 1700, 640, 480, 40, 50), side("joiner", 1650, 640, 480, 45, 50)}},
+		{Name: "5 % loss", LossPct: 5, DelayMs: 40, JitterMs: 5, Seconds: 30, Sides: []LinkSide{side("inviter", 1600, 640, 480, 180, 150), side("joiner", 1300, 640, 480, 230, 160)}},
+		{Name: "500 kbit/s cap", CapKbps: 500, DelayMs: 10, Seconds: 30, Sides: []LinkSide{side("inviter", 300, 480, 360, 90, 60), side("joiner", 320, 480, 360, 80, 70)}},
+	}
+	data, _ := json.Marshal(runs)
+	if err := os.WriteFile(filepath.Join(dir, "links.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md, jsonPath := filepath.Join(dir, "B.md"), filepath.Join(dir, "b.json")
+	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if data, err := os.ReadFile(jsonPath); err != nil || json.Unmarshal(data, &r) != nil {
+		t.Fatalf("reading the JSON: %v", err)
+	}
+	met := map[string]Target{}
+	for _, tg := range r.Targets {
+		met[tg.What] = tg
+	}
+	for what, want := range map[string]bool{
+		"5 % random loss each way, 80 ms round trip, reordering jitter: encoder target against the clean link's": false, // 1300 of 1700: 76 %
+		"5 % random loss: time sending 640×480@30":                                                               true,
+		"5 % random loss: longest freeze":                                                                        false,
+		"500 kbit/s cap: encoder target at the end":                                                              true,
+	} {
+		tg, ok := met[what]
+		if !ok || tg.Met == nil || *tg.Met != want {
+			t.Errorf("%s: %+v, want met=%v", what, tg, want)
+		}
+	}
+	text, _ := os.ReadFile(md)
+	for _, want := range []string{"## Lossy and capped links", "| 5 % loss | 1300 kbit/s | 100 % |", "| 15 | 1700 · 640×480@30 | 1600 · 640×480@30 | 300 · 480×360@30 |"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -8,16 +10,19 @@ import (
 	"testing"
 	"time"
 
+	"peercall/bench"
 	"peercall/e2e/linkemu"
 )
 
 // The impairment tests run calls over links the emulator (e2e/linkemu)
-// spoils. What a slow or busy machine cannot change is asserted: the call
-// lasts and ends normally, video keeps arriving at its full picture size,
-// the picture never freezes for long, the sender adapts to a rate cap. The
-// real-time figures — frame rates, latency — depend on the machine as
-// much as on the code: they are logged (BENCHMARKS.md reports them, from
-// `go test -run TestImpair -v ./e2e`), not asserted.
+// spoils. What a slow or busy machine cannot change is asserted, as a
+// person would see it: the call lasts and ends normally, video keeps
+// arriving, the sender keeps its full picture and its rate on a link that
+// loses at random but is not narrow, the picture never freezes for long,
+// the sender adapts to a rate cap and its queue drains. The tight
+// real-time figures — frame rates, freezes, latency, rates over time —
+// depend on the machine as much as on the code: they are logged, and
+// BENCHMARKS.md reports them from BenchmarkImpairedLinks (make bench).
 
 // impNet is two network namespaces joined only through the emulator: A
 // holds 198.18.1.1 and B 198.18.2.1, each on a TUN device called imp0
@@ -27,7 +32,7 @@ type impNet struct {
 	link     *linkemu.Link
 }
 
-func impNetwork(t *testing.T, name string, ab, ba linkemu.Config) *impNet {
+func impNetwork(t testing.TB, name string, ab, ba linkemu.Config) *impNet {
 	t.Helper()
 	n := &impNet{
 		nsA: newNamespace(t, "imp-"+name+"-a"),
@@ -62,7 +67,7 @@ func impNetwork(t *testing.T, name string, ab, ba linkemu.Config) *impNet {
 // impCall runs a two-way 640×480@30 call between the inviter in A and the
 // joiner in B for the given seconds and returns each side's statistics
 // lines (one a second, then the summary).
-func impCall(t *testing.T, n *impNet, seconds int) (inviter, joiner []statsLine) {
+func impCall(t testing.TB, n *impNet, seconds int) (inviter, joiner []statsLine) {
 	t.Helper()
 	a, b := twoProcessCall(t, callOptions{seconds: seconds,
 		flags:         []string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none", "--interface", "imp0"},
@@ -84,7 +89,12 @@ type impSummary struct {
 	TargetLast         float64
 	TargetMin          float64
 	TargetMax          float64
-	Send               string // last picture size and rate sent
+	// TargetLastMedian is the median encoder target over the last 10 s,
+	// and FullSizeLast how many of those seconds the sender sent
+	// 640×480@30.
+	TargetLastMedian float64
+	FullSizeLast     int
+	Send             string // last picture size and rate sent
 	// LastTenSeconds is how many frames were decoded over the last 10 s
 	// of the call.
 	LastTenSeconds uint64
@@ -122,6 +132,15 @@ func impSummarize(lines []statsLine) impSummary {
 	}
 	if n := len(per); n > 10 {
 		s.LastTenSeconds = per[n-1].FramesDecoded - per[n-11].FramesDecoded
+		var targets []float64
+		for _, l := range per[n-10:] {
+			targets = append(targets, l.TargetKbps)
+			if l.SendWidth == 640 && l.SendHeight == 480 && l.SendFPS >= 30 {
+				s.FullSizeLast++
+			}
+		}
+		slices.Sort(targets)
+		s.TargetLastMedian = targets[len(targets)/2]
 	}
 	for _, l := range per {
 		if l.TargetKbps <= 0 {
@@ -147,16 +166,16 @@ func impSummarize(lines []statsLine) impSummary {
 
 func (s impSummary) String() string {
 	return fmt.Sprintf("%.1f fps (lowest second %.1f), longest freeze %.0f ms, latency p95 first 5 s %.0f ms, p50/p95 first 10 s %.0f/%.0f ms, last 10 s %.0f/%.0f ms (highest p95 %.0f), "+
-		"target %.0f kbit/s at 10 s, %.0f at the end (%.0f–%.0f), sending %s; received %dx%d, %d frames, %d in the last 10 s, %d packets, %d lost, %d frames dropped, %d keyframes asked",
+		"target %.0f kbit/s at 10 s, %.0f at the end (%.0f–%.0f; median of the last 10 s %.0f), sending %s (640x480@30 %d of the last 10 s); received %dx%d, %d frames, %d in the last 10 s, %d packets, %d lost, %d frames dropped, %d keyframes asked",
 		s.FPS, s.MinFPS, s.LongestFreezeMs, s.EarlyP95, s.FirstP50, s.FirstP95, s.LastP50, s.LastP95, s.MaxP95,
-		s.TargetFirst, s.TargetLast, s.TargetMin, s.TargetMax, s.Send,
+		s.TargetFirst, s.TargetLast, s.TargetMin, s.TargetMax, s.TargetLastMedian, s.Send, s.FullSizeLast,
 		s.Final.Width, s.Final.Height, s.Final.FramesDecoded, s.LastTenSeconds,
 		s.Final.PacketsReceived, s.Final.PacketsLost, s.Final.FramesDropped, s.Final.KeyframesAsked)
 }
 
 // impTimeline logs one side's statistics every five seconds, for finding
 // out why a call missed its targets.
-func impTimeline(t *testing.T, name string, lines []statsLine) {
+func impTimeline(t testing.TB, name string, lines []statsLine) {
 	t.Helper()
 	var b strings.Builder
 	for i, l := range lines {
@@ -181,7 +200,7 @@ type impSide struct {
 // checks what every impaired call must do: end with a hang-up, and keep
 // decoding pictures of a size the sender sends till the end. The link is
 // returned for its counts.
-func impRun(t *testing.T, name string, ab, ba linkemu.Config, seconds int) ([]impSide, *linkemu.Link) {
+func impRun(t testing.TB, name string, ab, ba linkemu.Config, seconds int) ([]impSide, *linkemu.Link) {
 	t.Helper()
 	n := impNetwork(t, name, ab, ba)
 	start := time.Now()
@@ -213,38 +232,85 @@ func impRun(t *testing.T, name string, ab, ba linkemu.Config, seconds int) ([]im
 
 const impSeconds = 60
 
-// 5 % loss, 80 ms round trip, ±10 ms jitter each way, as on lossy Wi-Fi,
-// the jitter reordering packets as netem's does: the picture keeps its
-// full size and never freezes for long. A packet that arrives after the
-// feedback covering it is first reported lost, then reported again with
-// everything after it; the feedback normaliser (rtc/twccnorm) gives the
-// estimator each packet once, with its final fate. Without it the
-// estimate sank and the sender stepped down (one run: 320x240@15, 24.7 fps
-// decoded; another: 480x360, 158 kbit/s at the end). The frame rate
-// (29.8–30.0 on an idle machine) is logged.
+// lossyLink is the lossy link of the tests and of BenchmarkImpairedLinks:
+// the given random loss, and 40 ms ± 5 ms one way, each packet's delay
+// drawn on its own, so that packets sent a few milliseconds apart
+// overtake one another as netem's jitter makes them; no rate cap.
+func lossyLink(loss float64, seed uint64) linkemu.Config {
+	return linkemu.Config{Loss: loss, Delay: 40 * time.Millisecond, Jitter: 5 * time.Millisecond, Seed: seed}
+}
+
+// impLossSeconds is the length of TestImpairLoss5's calls: the estimate
+// climbs to the encoder's ceiling in about 12 s, and the last 10 s are
+// judged.
+const impLossSeconds = 40
+
+// impLossSeeds are TestImpairLoss5's lossy calls.
+var impLossSeeds = []uint64{51, 53, 55}
+
+// Random loss is not congestion: 5 % loss each way with an 80 ms round
+// trip and jitter that reorders, on several seeds, next to the same link
+// without loss. On each the sender keeps its full 640×480@30 and its
+// encoder target stays near the clean link's (≥ 60 % here, on any
+// machine; within a few percent on an idle one, see BENCHMARKS.md), and
+// no freeze lasts a second. With pion's GCC, before Peercall's own
+// estimator (rtc/bwe), these calls ended with a side's target at 43 % and
+// 12 % of the clean link's on two of the three seeds (710 and 189 kbit/s,
+// the latter sending 480x360): it took the random loss, the jitter and
+// the resent packets for congestion. Now 98–101 %. Decoded frame rates
+// and the longest freezes (160–180 ms on an idle machine) are logged.
 func TestImpairLoss5(t *testing.T) {
-	cfg := func(seed uint64) linkemu.Config {
-		return linkemu.Config{Loss: 0.05, Delay: 40 * time.Millisecond, Jitter: 10 * time.Millisecond, Seed: seed}
+	type run struct {
+		name   string
+		ab, ba linkemu.Config
+		sides  []impSide
 	}
-	sides, _ := impRun(t, "loss5", cfg(51), cfg(52), impSeconds)
-	for _, s := range sides {
-		// Idle, the longest freeze is 0.2–0.3 s.
-		if s.LongestFreezeMs > 3000 {
-			t.Errorf("%s's picture froze for %.0f ms, want at most 3 s", s.name, s.LongestFreezeMs)
+	runs := []*run{{name: "clean", ab: lossyLink(0, 50), ba: lossyLink(0, 49)}}
+	for _, seed := range impLossSeeds {
+		runs = append(runs, &run{name: fmt.Sprintf("loss5-%d", seed), ab: lossyLink(0.05, seed), ba: lossyLink(0.05, seed+1)})
+	}
+	t.Run("calls", func(t *testing.T) {
+		for _, r := range runs {
+			t.Run(r.name, func(t *testing.T) {
+				t.Parallel()
+				r.sides, _ = impRun(t, r.name, r.ab, r.ba, impLossSeconds)
+			})
 		}
-		if s.FPS < 25 {
-			t.Logf("%s decoded %.1f fps, under the 25 an idle machine reaches", s.name, s.FPS)
+	})
+	if t.Failed() {
+		return
+	}
+	clean := 0.0
+	for _, s := range runs[0].sides {
+		clean += s.TargetLastMedian / float64(len(runs[0].sides))
+	}
+	t.Logf("clean link: encoder target %.0f kbit/s (median of the last 10 s, both sides' mean)", clean)
+	for _, r := range runs[1:] {
+		for _, s := range r.sides {
+			t.Logf("%s %s: target %.0f kbit/s, %.0f %% of the clean link's; 640x480@30 %d of the last 10 s; longest freeze %.0f ms; %.1f fps",
+				r.name, s.name, s.TargetLastMedian, 100*s.TargetLastMedian/clean, s.FullSizeLast, s.LongestFreezeMs, s.FPS)
+			if s.FullSizeLast < 8 {
+				t.Errorf("%s: the %s sent 640x480@30 for %d of the last 10 s, want 8 or more", r.name, s.name, s.FullSizeLast)
+			}
+			if s.Final.Width != 640 || s.Final.Height != 480 {
+				t.Errorf("%s: the %s decoded %dx%d at the end, want 640x480", r.name, s.name, s.Final.Width, s.Final.Height)
+			}
+			if s.TargetLastMedian < 0.6*clean {
+				t.Errorf("%s: the %s's encoder target is %.0f kbit/s over the last 10 s, %.0f %% of the clean link's %.0f; want ≥ 60 %%",
+					r.name, s.name, s.TargetLastMedian, 100*s.TargetLastMedian/clean, clean)
+			}
+			if s.LongestFreezeMs > 1000 {
+				t.Errorf("%s: the %s's picture froze for %.0f ms, want under a second", r.name, s.name, s.LongestFreezeMs)
+			}
 		}
 	}
 }
 
-// 20 % loss each way (same delay): the call lasts and the picture keeps
-// moving (about 16 fps on an idle machine, logged).
+// 20 % loss each way (same delay and jitter): the call lasts and the
+// picture keeps moving. The loss is learnt as the link's own within
+// seconds; the frame rate (about 20 fps on an idle machine) is logged.
 func TestImpairLoss20(t *testing.T) {
-	cfg := func(seed uint64) linkemu.Config {
-		return linkemu.Config{Loss: 0.20, Delay: 40 * time.Millisecond, Jitter: 10 * time.Millisecond, Seed: seed}
-	}
-	sides, _ := impRun(t, "loss20", cfg(201), cfg(202), impSeconds)
+	sides, _ := impRun(t, "loss20", lossyLink(0.20, 201), lossyLink(0.20, 202), impLossSeconds)
 	for _, s := range sides {
 		if s.FPS < 10 {
 			t.Logf("%s decoded %.1f fps, under the 10 an idle machine reaches", s.name, s.FPS)
@@ -256,15 +322,18 @@ func TestImpairLoss20(t *testing.T) {
 // behind it holds a second, so latency stays low only if the sender adapts.
 const impCapKbps = 500
 
+// capLink is TestImpairCap500's link: impCapKbps each way with a second's
+// queue and 10 ms of delay.
+func capLink(seed uint64) linkemu.Config {
+	return linkemu.Config{RateBps: impCapKbps * 1000, QueueBytes: impCapKbps * 1000 / 8, Delay: 10 * time.Millisecond, Seed: seed}
+}
+
 // A 500 kbit/s link each way with a one-second queue: the encoder's target
 // comes down under the cap, and the queue never stands full. Glass-to-glass
 // latency (p95 under 300 ms, p50 not growing, on an idle machine) and the
 // frame rate are logged.
 func TestImpairCap500(t *testing.T) {
-	cfg := func(seed uint64) linkemu.Config {
-		return linkemu.Config{RateBps: impCapKbps * 1000, QueueBytes: impCapKbps * 1000 / 8, Delay: 10 * time.Millisecond, Seed: seed}
-	}
-	sides, link := impRun(t, "cap500", cfg(5001), cfg(5002), impSeconds)
+	sides, link := impRun(t, "cap500", capLink(5001), capLink(5002), impSeconds)
 	for _, d := range []struct {
 		name string
 		c    linkemu.Counts
@@ -285,6 +354,73 @@ func TestImpairCap500(t *testing.T) {
 		if s.MaxP95 >= 300 || s.LastP95 >= 300 || s.FirstP95 >= 300 || s.LastP50 > s.FirstP50+50 || s.FPS < 10 {
 			t.Logf("%s: latency p95 %.0f ms in the first 10 s, %.0f ms in the last, up to %.0f ms; p50 %.0f then %.0f ms; %.1f fps: beyond what an idle machine does (p95 under 300 ms, p50 growing 50 ms at most, 10 fps or more)",
 				s.name, s.FirstP95, s.LastP95, s.MaxP95, s.FirstP50, s.LastP50, s.FPS)
+		}
+	}
+}
+
+// linksOut is where BenchmarkImpairedLinks writes its figures (make bench
+// passes it; nothing is written without it).
+var linksOut = flag.String("links-out", "", "BenchmarkImpairedLinks: write the calls' figures, as JSON, to this file")
+
+// benchLinkSeconds is the length of each of BenchmarkImpairedLinks' calls.
+const benchLinkSeconds = 60
+
+// BenchmarkImpairedLinks measures a minute's call over each of the links
+// BENCHMARKS.md reports: random loss of 0, 2, 5 and 10 % on lossyLink, and
+// a 500 kbit/s cap. The rate and picture size each side sent, second by
+// second, and what it received go to -links-out for `peercall bench
+// report`. Run it with -benchtime 1x.
+func BenchmarkImpairedLinks(b *testing.B) {
+	type link struct {
+		slug   string // in the network namespaces' names
+		run    bench.LinkRun
+		ab, ba linkemu.Config
+	}
+	var links []link
+	for i, loss := range []float64{0, 2, 5, 10} {
+		links = append(links, link{
+			slug: fmt.Sprintf("loss%.0f", loss),
+			run:  bench.LinkRun{Name: fmt.Sprintf("%.0f %% loss", loss), LossPct: loss, DelayMs: 40, JitterMs: 5, Seconds: benchLinkSeconds},
+			ab:   lossyLink(loss/100, uint64(100+2*i)), ba: lossyLink(loss/100, uint64(101+2*i)),
+		})
+	}
+	links = append(links, link{
+		slug: fmt.Sprintf("cap%d", impCapKbps),
+		run:  bench.LinkRun{Name: fmt.Sprintf("%d kbit/s cap", impCapKbps), CapKbps: impCapKbps, DelayMs: 10, Seconds: benchLinkSeconds},
+		ab:   capLink(5001), ba: capLink(5002),
+	})
+	for range b.N {
+		var runs []bench.LinkRun
+		for _, l := range links {
+			start := time.Now()
+			sides, emu := impRun(b, l.slug, l.ab, l.ba, benchLinkSeconds)
+			elapsed := time.Since(start).Seconds()
+			r := l.run
+			for i, s := range sides {
+				c := emu.AB()
+				if i == 1 {
+					c = emu.BA()
+				}
+				side := bench.LinkSide{Name: s.name, DecodedFPS: s.FPS, LongestFreezeMs: s.LongestFreezeMs,
+					LatencyP50Ms: s.LastP50, LatencyP95Ms: s.LastP95, LinkKbps: float64(c.OutBytes*8) / elapsed / 1000}
+				for _, l := range s.lines[:max(len(s.lines)-1, 0)] {
+					side.PerSecond = append(side.PerSecond, bench.LinkSecond{TargetKbps: l.TargetKbps,
+						SendWidth: l.SendWidth, SendHeight: l.SendHeight, SendFPS: l.SendFPS, FPS: l.FPS})
+				}
+				r.Sides = append(r.Sides, side)
+			}
+			runs = append(runs, r)
+			// Written after each call, so that one that fails keeps those
+			// before it.
+			if *linksOut != "" {
+				data, err := json.MarshalIndent(runs, "", "  ")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := os.WriteFile(*linksOut, append(data, '\n'), 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
 	}
 }

@@ -273,7 +273,7 @@ var loopbackFlags = []string{"--source", "pattern", "--size", "640x480", "--fps"
 // and pastes the reply into the inviter pasteDelay after the joiner
 // started, wrapped over two lines as chat apps wrap it. It returns once
 // the reply is in.
-func startCall(t *testing.T, o callOptions) (inviter, joiner *peer) {
+func startCall(t testing.TB, o callOptions) (inviter, joiner *peer) {
 	t.Helper()
 	flags := o.flags
 	if flags == nil {
@@ -296,7 +296,7 @@ func startCall(t *testing.T, o callOptions) (inviter, joiner *peer) {
 // twoProcessCall runs a call to its end: each side must exit with status
 // 0, the first within a minute and a quarter of the call's length, the
 // other within 15 s of it. Their statistics are then complete.
-func twoProcessCall(t *testing.T, o callOptions) (inviter, joiner *peer) {
+func twoProcessCall(t testing.TB, o callOptions) (inviter, joiner *peer) {
 	t.Helper()
 	inviter, joiner = startCall(t, o)
 	limit := time.Duration(o.seconds)*time.Second + 75*time.Second

@@ -21,11 +21,11 @@ if [ "${1:-}" = "--soak" ]; then
 	exit 0
 fi
 
-echo "1/4 Go benchmarks (encoder, decoder, receive path, conversion, codes, audio)"
+echo "1/5 Go benchmarks (encoder, decoder, receive path, conversion, codes, audio)"
 $GO test -run '^$' -bench . -benchmem -count 1 \
 	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
 
-echo "2/4 the window under Xvfb (needs root for its network namespace)"
+echo "2/5 the window under Xvfb (needs root for its network namespace)"
 rm -f "$out/window.txt"
 if [ "$(id -u)" = 0 ]; then
 	./scripts/with-sound.sh $GO test -run '^$' -bench 'WindowCall' -benchtime 1x -count 1 ./e2e | tee "$out/window.txt" | grep '^Benchmark' || true
@@ -33,7 +33,17 @@ else
 	echo "   skipped: not root"
 fi
 
-echo "3/4 two-process calls, 30 s each, with CPU profiles"
+echo "3/5 calls over lossy and capped links, a minute each (needs root for the network namespaces)"
+rm -f "$out/links.json" "$out/links.txt"
+if [ "$(id -u)" = 0 ]; then
+	./scripts/with-sound.sh $GO test -run '^$' -bench 'ImpairedLinks' -benchtime 1x -count 1 -timeout 30m ./e2e \
+		-args -links-out "$PWD/$out/links.json" >"$out/links.txt" 2>&1 &&
+		echo "   done" || { echo "   a call failed (what it measured is kept): see $out/links.txt"; tail -5 "$out/links.txt"; }
+else
+	echo "   skipped: not root"
+fi
+
+echo "4/5 two-process calls, 30 s each, with CPU profiles"
 for size in 640x480 1280x720; do
 	bin/peercall bench --size "$size" --seconds 30 --profile-dir "$out/prof-$size" >"$out/call-$size.json"
 	$GO tool pprof -top -cum -nodecount 1000 -nodefraction 0 -edgefraction 0 "$out/prof-$size/inviter.cpu.pprof" >"$out/prof-$size.txt" 2>/dev/null
@@ -41,7 +51,7 @@ for size in 640x480 1280x720; do
 done
 
 minutes=${DRIFT_MINUTES:-10}
-echo "4/4 memory through a ${minutes}-minute call"
+echo "5/5 memory through a ${minutes}-minute call"
 bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out/drift.json"
 
 bin/peercall bench report --dir "$out"
