@@ -54,7 +54,27 @@ const (
 	stunProbeTimeout = time.Second
 	// regatherEvery is the least time between two gatherings again.
 	regatherEvery = 2 * time.Second
+	// regatherRetry is how often a side whose network changed gathers
+	// again while its call has not come back.
+	regatherRetry = 2 * time.Second
 )
+
+// moved notes that this side's network changed and gathers again.
+func (s *Session) moved(ctx context.Context) {
+	s.mu.Lock()
+	s.movedAt = time.Now()
+	s.mu.Unlock()
+	s.regather(ctx)
+}
+
+// stillMoving tells whether this side's network changed lately, the call
+// has not come back since, and the last gathering is regatherRetry old.
+func (s *Session) stillMoving() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.movedAt.IsZero() && s.state == StateReconnecting &&
+		time.Since(s.movedAt) < s.cfg.LostAfter && time.Since(s.regatheredAt) >= regatherRetry
+}
 
 // watchNetwork follows the machine's addresses while the call runs and
 // gathers again when they change. It runs on a goroutine of its own from
@@ -85,9 +105,15 @@ func (s *Session) watchNetwork(ctx context.Context) {
 		case change.gone > 0:
 			// The path in use may have been on it.
 			s.log.Info("this computer's network changed; gathering candidates again")
-			s.regather(ctx)
+			s.moved(ctx)
 		case change.came > 0 && s.State() != StateConnected:
 			s.log.Info("this computer has a new address; gathering candidates again")
+			s.moved(ctx)
+		case s.stillMoving():
+			// A network that changed takes a moment to settle (its
+			// route, its DHCP lease, the new NAT mapping): while the call
+			// has not come back, gather again now and then.
+			s.log.Info("still reconnecting after this computer's network changed; gathering candidates again")
 			s.regather(ctx)
 		case change.came > 0:
 			// A working call is left alone (a virtual machine's bridge
@@ -116,7 +142,7 @@ func (s *Session) checkPublicAddress(ctx context.Context) {
 	s.mu.Unlock()
 	if pending {
 		s.log.Info("reconnecting with addresses that came since the last gathering; gathering candidates again")
-		s.regather(ctx)
+		s.moved(ctx)
 		return
 	}
 	known := publicAddresses(pc.LocalDescription())
@@ -134,7 +160,7 @@ func (s *Session) checkPublicAddress(ctx context.Context) {
 				return
 			}
 			s.log.Info("this side's public address changed; gathering candidates again", "now", addr.String())
-			s.regather(ctx)
+			s.moved(ctx)
 			return
 		}
 	}

@@ -78,6 +78,7 @@ type Session struct {
 	peerCandidates []webrtc.ICECandidateInit
 	regatheredAt   time.Time // when candidates were last gathered again
 	newAddresses   bool      // addresses came since the last gathering
+	movedAt        time.Time // when this side's network last changed
 	// lostReleased is closed once the connection lost last has let go
 	// of its sockets (resume.go).
 	lostReleased chan struct{}
