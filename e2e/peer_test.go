@@ -255,6 +255,25 @@ func (p *peer) waitStats(d time.Duration, what string, ok func(statsLine) bool) 
 	}
 }
 
+// waitDecodingSince waits up to d until p's statistics show pictures
+// decoded after since: two lines after it, both connected, frames decoded
+// growing by at least grow between them. It returns the later line.
+func (p *peer) waitDecodingSince(since time.Time, d time.Duration, grow uint64) statsLine {
+	p.t.Helper()
+	return p.waitStats(d, "pictures decoded again", func(l statsLine) bool {
+		if !l.At.After(since) || l.State != "connected" {
+			return false
+		}
+		for _, earlier := range p.statsLines() {
+			if earlier.At.After(since) && earlier.At.Before(l.At) && earlier.State == "connected" &&
+				l.FramesDecoded >= earlier.FramesDecoded+grow {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // callOptions are how startCall runs a call between two processes.
 type callOptions struct {
 	seconds                     int      // --seconds: how long the call lasts once connected

@@ -45,20 +45,7 @@ func TestLostCallResumesWithNewCodes(t *testing.T) {
 	inv.paste(reply)
 	resumed := time.Now()
 	for _, p := range []*peer{inv, join} {
-		// Pictures decoded again: two lines after the paste, connected,
-		// with frames decoded growing between them.
-		l := p.waitStats(20*time.Second, "pictures again", func(l statsLine) bool {
-			if !l.At.After(resumed) || l.State != "connected" {
-				return false
-			}
-			for _, earlier := range p.statsLines() {
-				if earlier.At.After(resumed) && earlier.At.Before(l.At) && earlier.State == "connected" &&
-					l.FramesDecoded >= earlier.FramesDecoded+5 {
-					return true
-				}
-			}
-			return false
-		})
+		l := p.waitDecodingSince(resumed, 20*time.Second, 5)
 		t.Logf("%s: pictures again %v after the new reply was pasted", p.name, l.At.Sub(resumed).Round(time.Millisecond))
 	}
 	for _, p := range []*peer{inv, join} {
@@ -81,10 +68,13 @@ func TestLostCallResumesWithNewCodes(t *testing.T) {
 // invite and reply — carried by hand, as the first pair — resume it
 // through the routers as they are now.
 func TestNATNoPathResumesWithNewCodes(t *testing.T) {
-	_, inv, join, changed := netChangeNoPath(t)
+	b, inv, join, changed := netChangeNoPath(t)
+	rec := &recoveryCase{Change: "inviter's " + changeWords((*natBed).renumberWAN), Paths: bedPaths(b, false), NewCodes: true}
+	recordRecovery(t, rec)
 	for _, p := range []*peer{inv, join} {
 		l := p.waitStats(25*time.Second, "the call given up as lost", func(l statsLine) bool { return l.At.After(changed) && l.State == "lost" })
 		t.Logf("%s: lost %v after the change", p.name, l.At.Sub(changed).Round(time.Millisecond))
+		rec.sideByName(p.name).LostMs = ms(l.At.Sub(changed))
 	}
 	invite := inv.nextCode(15 * time.Second)
 	join.paste(invite)
@@ -92,19 +82,10 @@ func TestNATNoPathResumesWithNewCodes(t *testing.T) {
 	inv.paste(reply)
 	resumed := time.Now()
 	for _, p := range []*peer{inv, join} {
-		l := p.waitStats(20*time.Second, "pictures again", func(l statsLine) bool {
-			if !l.At.After(resumed) || l.State != "connected" {
-				return false
-			}
-			for _, earlier := range p.statsLines() {
-				if earlier.At.After(resumed) && earlier.At.Before(l.At) && earlier.State == "connected" &&
-					l.FramesDecoded >= earlier.FramesDecoded+5 {
-					return true
-				}
-			}
-			return false
-		})
+		l := p.waitDecodingSince(resumed, 20*time.Second, 5)
 		t.Logf("%s: pictures again %v after the new reply was pasted, on %s/%s", p.name,
 			l.At.Sub(resumed).Round(time.Millisecond), l.LocalCandidate, l.RemoteCandidate)
+		s := rec.sideByName(p.name)
+		s.BackMs, s.Pair = ms(l.At.Sub(resumed)), l.LocalCandidate+"/"+l.RemoteCandidate
 	}
 }

@@ -415,17 +415,7 @@ func TestWindowReconnectsALostCall(t *testing.T) {
 			time.Sleep(2 * time.Second)
 			tc.swap(w, p)
 			resumed := time.Now()
-			p.waitStats(30*time.Second, "pictures again at the peer", func(l statsLine) bool {
-				if !l.At.After(resumed) || l.State != "connected" {
-					return false
-				}
-				for _, earlier := range p.statsLines() {
-					if earlier.At.After(resumed) && earlier.At.Before(l.At) && earlier.State == "connected" && l.FramesDecoded >= earlier.FramesDecoded+3 {
-						return true
-					}
-				}
-				return false
-			})
+			p.waitDecodingSince(resumed, 30*time.Second, 3)
 			w.showsPictures(noCamera)
 			w.hangUp(p)
 			w.quiet()
