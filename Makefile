@@ -58,8 +58,9 @@ fuzz: deps
 	done
 
 # Measurements, not tests: each figure against its target, written to
-# BENCHMARKS.md and benchmarks.json (about 21 minutes; run as root for the
-# window's and the links' figures). A slow machine does not fail anything here.
+# BENCHMARKS.md and benchmarks.json (about 25 minutes; run as root for the
+# window's, the links', Chromium's and the network changes' figures). A slow
+# machine does not fail anything here.
 bench: deps
 	./scripts/bench.sh
 

@@ -69,6 +69,15 @@ type BenchPeer struct {
 	LatencyP50Ms  float64 `json:"latency_ms_p50"`
 	LatencyP95Ms  float64 `json:"latency_ms_p95"`
 	EncodeMsAvg   float64 `json:"encode_ms_avg"`
+	// What it sent, to set its CPU against another sender's: all it put
+	// on the connection (media, resends, RTCP) from its third second
+	// connected to the end, and, at the last line connected, its encoder's
+	// target and the picture it sent.
+	SendKbps   float64 `json:"send_kbps"`
+	TargetKbps float64 `json:"target_kbps"`
+	SendWidth  int     `json:"send_width"`
+	SendHeight int     `json:"send_height"`
+	SendFPS    float64 `json:"send_fps"`
 	// Audio: the tone's marks timed at the moment they are played.
 	AudioLatencyMs   float64 `json:"audio_latency_ms"`
 	AudioConcealedMs float64 `json:"audio_concealed_ms"`
@@ -214,6 +223,7 @@ loop:
 		p.peer.FramesDecoded, p.peer.DecodedFPS = st.FramesDecoded, st.FPS
 		p.peer.LatencyP50Ms, p.peer.LatencyP95Ms = st.LatencyP50Ms, st.LatencyP95Ms
 		p.peer.EncodeMsAvg = st.EncodeMsAvg
+		p.peer.sending(lines)
 		p.peer.AudioLatencyMs, p.peer.AudioConcealedMs = st.AudioLatencyMs, st.AudioConcealedMs
 	}
 	out, err := json.MarshalIndent(res, "", "  ")
@@ -276,6 +286,35 @@ func (p *BenchPeer) sampleLong(lines []rtc.Stats, procs []sample, rss func(sampl
 	for _, s := range p.Samples {
 		p.GoroutinesMin = min(p.GoroutinesMin, s.Goroutines)
 		p.GoroutinesMax = max(p.GoroutinesMax, s.Goroutines)
+	}
+}
+
+// sending fills p's figures on what it sent from its statistics lines.
+func (p *BenchPeer) sending(lines []rtc.Stats) {
+	var first, last *rtc.Stats
+	var connected, from, to time.Time
+	for i := range lines {
+		l := &lines[i]
+		at, err := time.Parse(time.RFC3339Nano, l.Time)
+		if l.State != "connected" || err != nil {
+			continue
+		}
+		if connected.IsZero() {
+			connected = at
+		}
+		// Its first two seconds left out, as from the CPU figure: the
+		// estimate climbs there.
+		if first == nil && at.Sub(connected) >= 2*time.Second {
+			first, from = l, at
+		}
+		last, to = l, at
+	}
+	if last == nil {
+		return
+	}
+	p.TargetKbps, p.SendWidth, p.SendHeight, p.SendFPS = last.TargetKbps, last.SendWidth, last.SendHeight, last.SendFPS
+	if secs := to.Sub(from).Seconds(); first != nil && secs > 0 {
+		p.SendKbps = 8 * float64(last.BytesSent-first.BytesSent) / secs / 1000
 	}
 }
 

@@ -54,6 +54,8 @@ type Report struct {
 	GoBench    []GoBench                `json:"go_benchmarks"`
 	Window     map[string]GoBench       `json:"window,omitempty"`
 	Links      []LinkRun                `json:"links,omitempty"`
+	Chromium   *ChromiumRun             `json:"chromium,omitempty"`
+	Recovery   []RecoveryCase           `json:"network_changes,omitempty"`
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
 	Profiles   map[string][]ProfileLine `json:"profiles,omitempty"`
 }
@@ -177,6 +179,14 @@ func loadReport(dir string) (*Report, error) {
 		}
 	}
 	if err := readJSON(filepath.Join(dir, "links.json"), &r.Links); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if c, err := readChromium(filepath.Join(dir, "chromium.txt")); err == nil {
+		r.Chromium = c
+	}
+	if rc, err := readRecovery(filepath.Join(dir, "recovery.jsonl")); err == nil {
+		r.Recovery = rc
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	r.Targets = targets(r)
@@ -350,6 +360,7 @@ func targets(r *Report) []Target {
 	c480, ok480 := callBySize(r, "640x480")
 	c720, ok720 := callBySize(r, "1280x720")
 	add("headless peer, two-way 640×480@30, CPU", "≤ 25 % of one core", worst(c480, func(p BenchPeer) float64 { return p.CPUPercent }), 25, true, " %", ok480)
+	out = append(out, chromiumTarget(r))
 	add("1280×720@30 both ways, frames decoded", "≥ 29 fps each side", least(c720, func(p BenchPeer) float64 { return p.DecodedFPS }), 29, false, " fps", ok720)
 	add("1280×720@30 both ways, CPU", "≤ 60 % of one core per peer", worst(c720, func(p BenchPeer) float64 { return p.CPUPercent }), 60, true, " %", ok720)
 	for _, e := range []struct {
@@ -391,6 +402,7 @@ func targets(r *Report) []Target {
 	}
 	add(fmt.Sprintf("memory drift over a %s call", durationWords(r.Drift)), "< 10 %", drift, 10, true, " %", r.Drift != nil)
 	linkTargets(r.Links, add)
+	out = append(out, recoveryTarget(r.Recovery))
 	return out
 }
 
@@ -416,16 +428,21 @@ func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 func benchMarkdown(r *Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Targets (%s)\n\n", r.Date)
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s. Reproduce with `make bench` (about 21 minutes;\n", r.Machine, r.Cores, r.Go)
-	b.WriteString("run it as root so that the window and link benchmarks can make their network namespaces).\n")
+	fmt.Fprintf(&b, "Machine: %s, %d cores, %s. Reproduce with `make bench` (about 25 minutes;\n", r.Machine, r.Cores, r.Go)
+	b.WriteString("run it as root so that the window, link, Chromium and network-change benchmarks can make\n")
+	b.WriteString("their network namespaces).\n")
 	b.WriteString("Every figure below comes from that one run; `benchmarks.json` holds them all.\n\n")
 	b.WriteString("| target | goal | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.What, t.Goal, t.Measured, mark(t))
 	}
 	b.WriteString("\nFor comparison, Chromium 156 on this kind of machine in a two-way 640×480@30\n")
-	b.WriteString("VP8 call: 37 % of one core for all its processes together, 25–37 ms glass to\n")
-	b.WriteString("glass at p50 (42–54 ms at p95), first frame 134–325 ms after the answer.\n")
+	b.WriteString("VP8 call, measured once by hand: 25–37 ms glass to glass at p50 (42–54 ms at p95),\n")
+	b.WriteString("first frame 134–325 ms after the answer.")
+	if r.Chromium != nil {
+		b.WriteString(" Its CPU in the same call is from this run (below,\n\"Against Chromium\").")
+	}
+	b.WriteString("\n")
 
 	if len(r.Calls) > 0 {
 		b.WriteString("\n## Two-process calls on loopback\n\n")
@@ -462,6 +479,10 @@ func benchMarkdown(r *Report) string {
 		row("mouth to ear (tone marks)", func(p BenchPeer) string { return f1(p.AudioLatencyMs) + " ms" })
 		b.WriteString("\nFor the joiner, \"the last code\" is the moment its reply was ready: it cannot\n")
 		b.WriteString("see when the inviter pastes it.\n")
+	}
+
+	if r.Chromium != nil {
+		b.WriteString(chromiumMarkdown(r))
 	}
 
 	if len(r.Breakdowns) > 0 {
@@ -511,6 +532,10 @@ func benchMarkdown(r *Report) string {
 
 	if len(r.Links) > 0 {
 		b.WriteString(linksMarkdown(r.Links))
+	}
+
+	if len(r.Recovery) > 0 {
+		b.WriteString(recoveryMarkdown(r.Recovery))
 	}
 
 	if d := r.Drift; d != nil {

@@ -155,3 +155,97 @@ func TestBenchReportLinks(t *testing.T) {
 		}
 	}
 }
+
+// Chromium's figures beside Peercall's 640×480 call, judged against them,
+// and the network changes' table with the slowest recovery judged.
+func TestBenchReportChromiumAndRecovery(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("chromium.txt", `BenchmarkChromiumCall640x480
+    chromium_bench_test.go:64: chromium version: 156.0.8078.114
+BenchmarkChromiumCall640x480-2   	       1	20008441154 ns/op	        30.68 cpu-%-all	        15.34 cpu-%-per-peer	        30.02 decoded-fps	         3.152 encode-ms	        29.97 send-fps	       480.0 send-height	       849.7 send-kbps	       640.0 send-width	      1700 target-kbps	       774.4 video-kbps
+PASS
+`)
+	call := BenchResult{Size: "640x480", FPS: 30, Seconds: 30,
+		Inviter: BenchPeer{CPUPercent: 9.4, DecodedFPS: 29.7, SendKbps: 812, TargetKbps: 1700, SendWidth: 640, SendHeight: 480, SendFPS: 30},
+		Joiner:  BenchPeer{CPUPercent: 16.1, DecodedFPS: 29.7, SendKbps: 805, TargetKbps: 1650, SendWidth: 640, SendHeight: 480, SendFPS: 30}}
+	data, _ := json.Marshal(call)
+	write("call-640x480.json", string(data))
+	cases := []RecoveryCase{
+		{Change: "inviter's router: new public address, NAT state gone", Paths: "both homes behind cone NATs, STUN and TURN",
+			Sides: []RecoverySide{{Side: "inviter", BackMs: 2340, Reconnecting: true, Pair: "relay/relay", PathSwitches: 2}, {Side: "joiner", BackMs: 2470, Pair: "host/prflx"}}},
+		{Change: "inviter's computer: new address on the same network", Paths: "inviter behind a cone NAT, joiner on a public address, STUN only",
+			Sides: []RecoverySide{{Side: "inviter", BackMs: 2000, UpperBound: true, Pair: "host/host"}, {Side: "joiner", Steady: true, Pair: "host/prflx"}}},
+		{Change: "inviter's router: new public address, NAT state gone", Paths: "both homes behind cone NATs, STUN only", NewCodes: true,
+			Sides: []RecoverySide{{Side: "inviter", LostMs: 12200, BackMs: 1010, Pair: "srflx/srflx"}, {Side: "joiner", LostMs: 12300, BackMs: -1}}, Failed: true},
+	}
+	var lines []string
+	for _, c := range cases {
+		data, _ := json.Marshal(c)
+		lines = append(lines, string(data))
+	}
+	write("recovery.jsonl", strings.Join(lines, "\n")+"\n")
+	md, jsonPath := filepath.Join(dir, "B.md"), filepath.Join(dir, "b.json")
+	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if data, err := os.ReadFile(jsonPath); err != nil || json.Unmarshal(data, &r) != nil {
+		t.Fatalf("reading the JSON: %v", err)
+	}
+	if r.Chromium == nil || r.Chromium.Version != "156.0.8078.114" || r.Chromium.Metrics["cpu-%-per-peer"] != 15.34 {
+		t.Errorf("chromium: %+v", r.Chromium)
+	}
+	if len(r.Recovery) != 3 {
+		t.Errorf("%d network changes read, want 3", len(r.Recovery))
+	}
+	got := map[string]Target{}
+	for _, tg := range r.Targets {
+		got[tg.What] = tg
+	}
+	for what, want := range map[string]struct {
+		met      bool
+		measured string
+	}{
+		// The worse of the two peers, 16.1 %, against Chromium's 15.3 %.
+		"headless peer, two-way 640×480@30, CPU against Chromium's per peer in the same run": {false, "16.1 %"},
+		// The case resumed with new codes is not judged against 5 s.
+		"network change with a way back left: picture back on both sides, slowest of all cases": {true, "2.5 s (inviter's router: new public address, NAT state gone, joiner; 2 cases)"},
+	} {
+		tg, ok := got[what]
+		if !ok || tg.Met == nil || *tg.Met != want.met || tg.Measured != want.measured {
+			t.Errorf("%s: %+v, want met=%v measured %q", what, tg, want.met, want.measured)
+		}
+	}
+	text, _ := os.ReadFile(md)
+	for _, want := range []string{
+		"| headless peer, two-way 640×480@30, CPU against Chromium's per peer in the same run | ≤ Chromium's per peer (15.3 %) | 16.1 % | **not met** |",
+		"## Against Chromium, 640×480",
+		"Chromium 156.0.8078.114",
+		"| CPU, % of one core | 9.4 | 16.1 | 15.3 |",
+		"| sent on the connection (media, resends, RTCP) | 812 kbit/s | 805 kbit/s | 850 kbit/s |",
+		"| picture sent | 640×480@30 | 640×480@30 | 640×480@30 |",
+		"## Recovery from a network change",
+		"| inviter's router: new public address, NAT state gone | both homes behind cone NATs, STUN and TURN | 2.34 s | 2.47 s | inviter relay/relay (2 path switches), showed reconnecting; joiner host/prflx |",
+		"| ≤ 2.00 s | never stopped |",
+		"| lost after 12.2 s; back 1.0 s after the paste | lost after 12.3 s; **not back** | new invite and reply; inviter srflx/srflx; joiner – (the test failed) |",
+	} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, text)
+		}
+	}
+
+	// Without Chromium's run, the target is there but not measured.
+	os.Remove(filepath.Join(dir, "chromium.txt"))
+	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	text, _ = os.ReadFile(md)
+	if !strings.Contains(string(text), "| ≤ Chromium's per peer | not measured | – |") || strings.Contains(string(text), "## Against Chromium") {
+		t.Errorf("without chromium.txt:\n%s", text)
+	}
+}

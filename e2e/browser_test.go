@@ -294,7 +294,7 @@ type cdpMessage struct {
 	cdpReply
 }
 
-func startChromium(t *testing.T, ns string, deadline time.Time) *chromium {
+func startChromium(t testing.TB, ns string, deadline time.Time, extraFlags ...string) *chromium {
 	profile := t.TempDir() // removed after the browser is gone: cleanups run last-first
 	// The pages are blank documents from a file: about:blank is not a
 	// secure context, and getUserMedia needs one. Their script is still
@@ -311,12 +311,14 @@ func startChromium(t *testing.T, ns string, deadline time.Time) *chromium {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("ip", "netns", "exec", ns, "chromium",
+	// Flags given twice take the later value: extraFlags can change these.
+	args := append([]string{"netns", "exec", ns, "chromium",
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+profile,
+		"--user-data-dir=" + profile,
 		"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-		"--allow-loopback-in-peer-connection", "--remote-debugging-pipe")
+		"--allow-loopback-in-peer-connection", "--remote-debugging-pipe"}, extraFlags...)
+	cmd := exec.Command("ip", args...)
 	cmd.ExtraFiles = []*os.File{toR, fromW} // fd 3: commands in, fd 4: replies out
 	b := &chromium{
 		cmd: cmd, stderr: &syncBuffer{}, toPipe: toW, blankURL: "file://" + blank, deadline: deadline,
@@ -456,7 +458,7 @@ type cdpPage struct {
 	session string
 }
 
-func (b *chromium) newPage(t *testing.T, pageJS []byte) *cdpPage {
+func (b *chromium) newPage(t testing.TB, pageJS []byte) *cdpPage {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within(b.deadline, 10*time.Second))
 	defer cancel()
@@ -533,7 +535,7 @@ func (p *cdpPage) evaluate(expression string, timeout time.Duration) (json.RawMe
 	return r.Result.Value, nil
 }
 
-func (p *cdpPage) eval(t *testing.T, expression string, timeout time.Duration) json.RawMessage {
+func (p *cdpPage) eval(t testing.TB, expression string, timeout time.Duration) json.RawMessage {
 	t.Helper()
 	v, err := p.evaluate(expression, timeout)
 	if err != nil {
@@ -542,7 +544,7 @@ func (p *cdpPage) eval(t *testing.T, expression string, timeout time.Duration) j
 	return v
 }
 
-func (p *cdpPage) evalString(t *testing.T, expression string, timeout time.Duration) string {
+func (p *cdpPage) evalString(t testing.TB, expression string, timeout time.Duration) string {
 	t.Helper()
 	var s string
 	if err := json.Unmarshal(p.eval(t, expression, timeout), &s); err != nil {

@@ -117,6 +117,7 @@ func netChangeTestAt(t *testing.T, home2 natKind, turn bool, change bedChange, h
 		})
 	}
 	sides := netChangeApply(t, b, change, home, inv, join)
+	recordRecovery(t, netChangeRecord(b, turn, change, home, sides))
 	for _, s := range sides {
 		switch {
 		case s.back == nil:
