@@ -58,7 +58,7 @@ fuzz: deps
 	done
 
 # Measurements, not tests: each figure against its target, written to
-# BENCHMARKS.md and benchmarks.json (about 25 minutes; run as root for the
+# BENCHMARKS.md and benchmarks.json (about 24 minutes; run as root for the
 # window's, the links', Chromium's and the network changes' figures). A slow
 # machine does not fail anything here.
 bench: deps
