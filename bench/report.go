@@ -360,7 +360,7 @@ func targets(r *Report) []Target {
 	c480, ok480 := callBySize(r, "640x480")
 	c720, ok720 := callBySize(r, "1280x720")
 	add("headless peer, two-way 640×480@30, CPU", "≤ 25 % of one core", worst(c480, func(p BenchPeer) float64 { return p.CPUPercent }), 25, true, " %", ok480)
-	out = append(out, chromiumTarget(r))
+	out = append(out, chromiumTargets(r)...)
 	add("1280×720@30 both ways, frames decoded", "≥ 29 fps each side", least(c720, func(p BenchPeer) float64 { return p.DecodedFPS }), 29, false, " fps", ok720)
 	add("1280×720@30 both ways, CPU", "≤ 60 % of one core per peer", worst(c720, func(p BenchPeer) float64 { return p.CPUPercent }), 60, true, " %", ok720)
 	for _, e := range []struct {

@@ -41,7 +41,7 @@ func TestBrowserPeer(t *testing.T) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skip("needs iproute2's ip")
 	}
-	pageJS, err := os.ReadFile(filepath.Join("testdata", "browser", "peer.js"))
+	pageJS, err := browserScript("peer.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func checkBrowserCall(t *testing.T, page *cdpPage, p *peer) pageReport {
 }
 
 // codeEncode turns a description in JSON into a code with `peercall code encode`.
-func codeEncode(t *testing.T, descJSON, inviteCode string) string {
+func codeEncode(t testing.TB, descJSON, inviteCode string) string {
 	t.Helper()
 	args := []string{"code", "encode"}
 	if inviteCode != "" {
@@ -224,7 +224,7 @@ func codeEncode(t *testing.T, descJSON, inviteCode string) string {
 }
 
 // codeDecode turns a code into a description in JSON with `peercall code decode`.
-func codeDecode(t *testing.T, code string) string {
+func codeDecode(t testing.TB, code string) string {
 	t.Helper()
 	cmd := exec.Command(peercallBin, "code", "decode", code)
 	var stderr bytes.Buffer
@@ -234,6 +234,20 @@ func codeDecode(t *testing.T, code string) string {
 		t.Fatalf("peercall code decode: %v: %s", err, stderr.String())
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// browserScript is a page script from testdata/browser with figures.js,
+// which the pages share, before it.
+func browserScript(name string) ([]byte, error) {
+	shared, err := os.ReadFile(filepath.Join("testdata", "browser", "figures.js"))
+	if err != nil {
+		return nil, err
+	}
+	page, err := os.ReadFile(filepath.Join("testdata", "browser", name))
+	if err != nil {
+		return nil, err
+	}
+	return append(append(shared, '\n'), page...), nil
 }
 
 // jsString quotes s as a JavaScript string literal.

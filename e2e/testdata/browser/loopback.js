@@ -42,38 +42,6 @@
     });
   }
 
-  // One end's figures from getStats, cumulative: the test takes the
-  // difference between two readings.
-  async function figures(pc) {
-    const stats = await pc.getStats();
-    const codecs = {};
-    stats.forEach((s) => { if (s.type === "codec") codecs[s.id] = s.mimeType; });
-    const f = { timestamp: 0, transportBytesSent: 0 };
-    stats.forEach((s) => {
-      if (s.type === "transport") {
-        f.transportBytesSent += s.bytesSent || 0;
-        f.timestamp = s.timestamp;
-      } else if (s.type === "outbound-rtp" && s.kind === "video") {
-        f.videoBytesSent = s.bytesSent;
-        f.framesEncoded = s.framesEncoded;
-        f.sendWidth = s.frameWidth;
-        f.sendHeight = s.frameHeight;
-        f.sendFPS = s.framesPerSecond;
-        f.targetBitrate = s.targetBitrate;
-        f.totalEncodeTime = s.totalEncodeTime;
-        f.encoder = s.encoderImplementation;
-        f.qualityLimitation = s.qualityLimitationReason;
-        f.sendCodec = codecs[s.codecId];
-      } else if (s.type === "inbound-rtp" && s.kind === "video") {
-        f.framesDecoded = s.framesDecoded;
-        f.recvWidth = s.frameWidth;
-        f.recvHeight = s.frameHeight;
-        f.totalDecodeTime = s.totalDecodeTime;
-      }
-    });
-    return f;
-  }
-
   window.loopback = {
     // start makes the call: the first end offers its camera and
     // microphone, the second answers with its own on the offered lines,
@@ -99,8 +67,17 @@
       return JSON.stringify({ camera: settings.width + "x" + settings.height + "@" + settings.frameRate });
     },
 
+    // stop ends the call and releases the cameras.
+    stop() {
+      for (const pc of ends) {
+        for (const s of pc.getSenders()) if (s.track) s.track.stop();
+        pc.close();
+      }
+      ends.length = 0;
+    },
+
     async figures() {
-      return JSON.stringify(await Promise.all(ends.map(figures)));
+      return JSON.stringify(await Promise.all(ends.map(window.callFigures)));
     },
   };
 })();

@@ -52,6 +52,10 @@
   let renderedHeight = 0;
   const remote = new MediaStream();
   let video = null;
+  // What getUserMedia asks for and whether the remote video is drawn;
+  // configure() changes them before the call.
+  let constraints = { video: { width: 320, height: 240 }, audio: true };
+  let render = true;
 
   function text(data) {
     if (typeof data === "string") return data;
@@ -66,7 +70,7 @@
   async function getMedia() {
     if (!local) {
       local = await withTimeout(
-        navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true }),
+        navigator.mediaDevices.getUserMedia(constraints),
         5000, "getUserMedia");
       note("getUserMedia:", local.getTracks().map((t) => t.kind + " " + t.label).join(", "));
     }
@@ -83,6 +87,7 @@
   }
 
   function watchVideo() {
+    if (!render) return; // received frames are still decoded
     video = document.createElement("video");
     video.muted = true;
     video.autoplay = true;
@@ -111,7 +116,7 @@
     pc.ontrack = ({ track }) => {
       note("remote track", track.kind);
       remote.addTrack(track);
-      video.play().catch((err) => fail("video.play", err));
+      if (video) video.play().catch((err) => fail("video.play", err));
     };
 
     // The W3C perfect-negotiation example, unchanged apart from the
@@ -214,6 +219,21 @@
   }
 
   window.peercall = {
+    // configure sets, before invite or join, the camera asked for (exact
+    // width, height and frame rate) and whether the remote video is drawn.
+    configure(width, height, fps, draw) {
+      constraints = {
+        video: { width: { exact: width }, height: { exact: height }, frameRate: { exact: fps } },
+        audio: true,
+      };
+      render = draw;
+    },
+
+    // figures: the call's figures from getStats (figures.js).
+    async figures() {
+      return JSON.stringify(await window.callFigures(pc));
+    },
+
     // invite: the browser invites. Returns the offer to turn into an invite code.
     async invite() {
       // The camera first, as a call page does: a page without media
