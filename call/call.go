@@ -106,8 +106,11 @@ func Open(opts Options) (*Call, error) {
 func (c *Call) openVideo() {
 	o := c.opts
 	open := func() (media.VideoSource, error) {
-		if o.Video == VideoPattern {
+		switch o.Video {
+		case VideoPattern:
 			return media.NewPatternSource(o.Width, o.Height, o.FPS)
+		case VideoClip:
+			return media.NewClipSource(o.ClipFile, o.FPS)
 		}
 		return o.OpenCamera(o.Camera, o.Width, o.Height, o.FPS)
 	}
@@ -145,6 +148,13 @@ func (c *Call) openSound() error {
 	switch o.Audio {
 	case AudioTone:
 		c.input = media.NewToneInput()
+	case AudioWAV:
+		in, err := media.NewWAVInput(o.WAVFile)
+		if err != nil {
+			c.closeSound()
+			return err
+		}
+		c.input = in
 	case AudioMic:
 		if c.sys != nil {
 			mic, err := media.NewMicInput(c.sys, o.Microphone, c.aec)

@@ -6,6 +6,8 @@ import (
 	"image"
 	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -376,6 +378,8 @@ func TestNoMicrophoneNoSpeaker(t *testing.T) {
 // Options that cannot work are refused before anything is opened; the
 // defaults fill what is left out.
 func TestOptions(t *testing.T) {
+	notClip := filepath.Join(t.TempDir(), "photo.y4m")
+	os.WriteFile(notClip, []byte("\xff\xd8\xff\xe0 a JPEG"), 0o644)
 	for _, tc := range []struct {
 		name string
 		o    Options
@@ -383,8 +387,11 @@ func TestOptions(t *testing.T) {
 	}{
 		{"odd size", Options{Width: 641, Height: 480}, "even"},
 		{"fps", Options{FPS: 500}, "frame rate"},
-		{"video", Options{Video: "webcam"}, "camera or pattern"},
-		{"audio", Options{Audio: "radio"}, "mic, tone or none"},
+		{"video", Options{Video: "webcam"}, "camera, pattern or clip"},
+		{"clip without name", Options{Video: VideoClip}, "file's name"},
+		{"clip that is not one", Options{Video: VideoClip, ClipFile: notClip}, "not a 4:2:0 Y4M clip"},
+		{"audio", Options{Audio: "radio"}, "mic, tone, none or wav"},
+		{"wav without name", Options{Audio: AudioWAV}, "file's name"},
 		{"file without name", Options{Output: OutputFile}, "file"},
 		{"turn without password", Options{TURN: []string{"203.0.113.7:3478"}, TURNUser: "u"}, ErrTURNCredentials.Error()},
 	} {
@@ -402,6 +409,14 @@ func TestOptions(t *testing.T) {
 	}
 	if o.Video != VideoCamera || o.Audio != AudioMic || o.Output != OutputSpeaker || o.Width != 640 || o.Height != 480 || o.FPS != 30 {
 		t.Errorf("defaults %+v", o)
+	}
+
+	// A clip's own size and rate replace the options'.
+	clip := filepath.Join(t.TempDir(), "clip.y4m")
+	os.WriteFile(clip, []byte("YUV4MPEG2 W32 H16 F15:1\nFRAME\n"+strings.Repeat("\x80", 32*16*3/2)), 0o644)
+	o = Options{Video: VideoClip, ClipFile: clip, Width: 1280, Height: 720, FPS: 30}
+	if err := o.check(); err != nil || o.Width != 32 || o.Height != 16 || o.FPS != 15 {
+		t.Errorf("a 32x16 clip at 15 fps: %dx%d at %d (%v)", o.Width, o.Height, o.FPS, err)
 	}
 }
 

@@ -21,6 +21,10 @@ const (
 	// VideoPattern is the moving test pattern, time-stamped for latency
 	// measurement.
 	VideoPattern VideoSource = "pattern"
+	// VideoClip is a Y4M clip (Options.ClipFile), looped at its own frame
+	// rate and picture size: a camera whose pictures are known, for
+	// measuring a call.
+	VideoClip VideoSource = "clip"
 )
 
 // AudioSource is what the call sends as its sound.
@@ -31,6 +35,7 @@ const (
 	AudioMic  AudioSource = "mic"  // the microphone, echo-cancelled when asked
 	AudioTone AudioSource = "tone" // 440 Hz with a latency mark each second
 	AudioNone AudioSource = "none" // no sound
+	AudioWAV  AudioSource = "wav"  // a 48 kHz WAV file (Options.WAVFile), looped
 )
 
 // AudioOutput is where the other side's sound goes.
@@ -56,17 +61,21 @@ const (
 type Options struct {
 	// Video is the picture source; "" means VideoCamera.
 	Video VideoSource
+	// ClipFile is the clip VideoClip sends.
+	ClipFile string
 	// Camera is the camera's device id; "" is the first camera.
 	Camera string
 	// CameraOff starts the call with the camera off (a person who chose
 	// "no camera"); the camera can be turned on during the call.
 	CameraOff bool
 	// Width, Height and FPS are the picture size and rate sent (defaults
-	// 640×480 at 30).
+	// 640×480 at 30); a clip's own size and rate replace them.
 	Width, Height, FPS int
 
 	// Audio is the sound sent; "" means AudioMic.
 	Audio AudioSource
+	// WAVFile is the sound file AudioWAV sends.
+	WAVFile string
 	// Microphone is the microphone's device id; "" is the system default.
 	Microphone string
 	// Output is where the other side's sound goes; "" means OutputSpeaker.
@@ -121,13 +130,21 @@ func (o *Options) check() error {
 	}
 	switch o.Video {
 	case VideoCamera, VideoPattern:
+	case VideoClip:
+		if err := o.checkClip(); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("video source %q: use camera or pattern", o.Video)
+		return fmt.Errorf("video source %q: use camera, pattern or clip", o.Video)
 	}
 	switch o.Audio {
 	case AudioMic, AudioTone, AudioNone:
+	case AudioWAV:
+		if o.WAVFile == "" {
+			return fmt.Errorf("sound from a file needs the file's name")
+		}
 	default:
-		return fmt.Errorf("audio source %q: use mic, tone or none", o.Audio)
+		return fmt.Errorf("audio source %q: use mic, tone, none or wav", o.Audio)
 	}
 	switch o.Output {
 	case OutputSpeaker, OutputNone:
@@ -157,6 +174,21 @@ func (o *Options) check() error {
 		o.OpenSound = sound.Open
 	}
 	return nil
+}
+
+// checkClip reads the clip's first picture, so that a file that is not a
+// clip is refused before the call starts, and takes its size and rate.
+func (o *Options) checkClip() error {
+	if o.ClipFile == "" {
+		return fmt.Errorf("a clip as the picture needs the file's name")
+	}
+	clip, err := media.NewClipSource(o.ClipFile, o.FPS)
+	if err != nil {
+		return err
+	}
+	o.Width, o.Height = clip.Size()
+	o.FPS = min(clip.FPS(), 60)
+	return clip.Close()
 }
 
 // openCamera opens a camera through the camera driver, handing back a nil

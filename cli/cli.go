@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"peercall/call"
+	"peercall/media"
 	"peercall/rtc"
 	"peercall/rtc/invite"
 )
@@ -297,6 +298,7 @@ type session struct {
 	flags *callFlags
 	stats *os.File
 	last  *lastPicture
+	clip  *media.ClipWriter // --video-out
 	// pair is the candidate types of the last pair a statistics line
 	// named: the summary line, written once the connection is closed,
 	// names it too.
@@ -313,32 +315,63 @@ func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) 
 	log := slog.New(slog.NewTextHandler(std.Stderr, &slog.HandlerOptions{Level: level}))
 	opts.Logger = log
 	s := &session{log: log, flags: f}
+	var sinks teeSink
 	if f.lastPicture != "" {
 		s.last = &lastPicture{}
-		opts.VideoSink = s.last
+		sinks = append(sinks, s.last)
+	}
+	if f.videoOut != "" {
+		var err error
+		if s.clip, err = media.NewClipWriter(f.videoOut, opts.FPS); err != nil {
+			return nil, &exitError{code: 1, msg: fmt.Sprintf("--video-out: %v", err)}
+		}
+		sinks = append(sinks, s.clip)
+	}
+	switch len(sinks) {
+	case 0:
+	case 1:
+		opts.VideoSink = sinks[0]
+	default:
+		opts.VideoSink = sinks
 	}
 	if f.statsFile != "" {
 		var err error
 		if s.stats, err = os.Create(f.statsFile); err != nil {
+			s.closeFiles()
 			return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot write statistics: %v", err)}
 		}
 	}
 	c, err := call.Open(opts)
 	if err != nil {
-		if s.stats != nil {
-			s.stats.Close()
-		}
+		s.closeFiles()
 		return nil, &exitError{code: 1, msg: err.Error()}
 	}
 	s.call, s.sess = c, c.Session()
 	return s, nil
 }
 
-// close ends the call and releases its devices, then writes the last
-// picture.
+// closeFiles closes the statistics file and the received clip when the
+// call could not start.
+func (s *session) closeFiles() {
+	if s.stats != nil {
+		s.stats.Close()
+	}
+	if s.clip != nil {
+		s.clip.Close()
+	}
+}
+
+// close ends the call and releases its devices, then finishes the
+// received clip and writes the last picture.
 func (s *session) close() {
 	if err := s.call.Close(); err != nil {
 		s.log.Debug("closing the call", "err", err)
+	}
+	if s.clip != nil {
+		if err := s.clip.Close(); err != nil {
+			s.log.Warn("the received pictures were not all written", "err", err)
+		}
+		s.log.Debug("received pictures written", "file", s.flags.videoOut, "pictures", s.clip.Frames())
 	}
 	if s.last != nil {
 		if err := s.last.save(s.flags.lastPicture); err != nil {

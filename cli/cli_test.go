@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,6 +72,11 @@ func TestCodeEncodeAnswerNeedsTheInvite(t *testing.T) {
 
 func TestBadInputsGetActionableErrors(t *testing.T) {
 	code, _ := rtctest.Invite(t)
+	dir := t.TempDir()
+	notClip := filepath.Join(dir, "not.y4m")
+	os.WriteFile(notClip, []byte("\x89PNG\r\n\x1a\n"), 0o644)
+	speech22k := filepath.Join(dir, "speech.wav")
+	os.WriteFile(speech22k, wav22k(), 0o644)
 	damaged := code[:len(code)-3] + "zzz"
 	if damaged == code {
 		damaged = code[:len(code)-3] + "yyy"
@@ -90,7 +98,13 @@ func TestBadInputsGetActionableErrors(t *testing.T) {
 		{"join empty stdin", Join, []string{"--stun", "none", "-"}, "\n\n", 1, nil, "no invite code"},
 		{"bad size", Invite, []string{"--size", "640by480"}, "", 2, nil, "WxH"},
 		{"odd size", Join, []string{"--size", "641x480", code}, "", 2, nil, "even"},
-		{"bad source", Invite, []string{"--source", "webcam"}, "", 2, nil, "camera or pattern"},
+		{"bad source", Invite, []string{"--source", "webcam"}, "", 2, nil, "camera, pattern or a file name ending in .y4m"},
+		{"clip that is not one", Invite, []string{"--stun", "none", "--source", notClip}, "", 1, nil, "not.y4m: not a 4:2:0 Y4M clip"},
+		{"clip not there", Invite, []string{"--stun", "none", "--source", dir + "/gone.y4m"}, "", 1, nil, "no such file"},
+		{"sound at 22 kHz", Invite, []string{"--stun", "none", "--audio-source", speech22k}, "", 1, nil, "22050 Hz"},
+		{"bad audio source", Invite, []string{"--audio-source", "speech.mp3"}, "", 2, nil, "a file name ending in .wav"},
+		{"video out not y4m", Invite, []string{"--video-out", "out.mp4"}, "", 2, nil, "ending in .y4m"},
+		{"video out nowhere", Invite, []string{"--stun", "none", "--video-out", dir + "/no/out.y4m"}, "", 1, nil, "--video-out"},
 		{"turn without password", Invite, []string{"--turn", "turn:203.0.113.5:3478", "--turn-user", "u"}, "", 2, nil, "--turn-pass"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,6 +117,9 @@ func TestBadInputsGetActionableErrors(t *testing.T) {
 			}
 			if tc.words != "" && !strings.Contains(errOut, tc.words) {
 				t.Errorf("stderr %q lacks %q", errOut, tc.words)
+			}
+			if status == 1 && strings.Contains(strings.TrimSpace(errOut), "\n") {
+				t.Errorf("stderr is more than one line: %q", errOut)
 			}
 		})
 	}
@@ -132,4 +149,19 @@ func TestICEServersFromFlags(t *testing.T) {
 	if got := servers(); len(got) != 1 || got[0].URLs[0] != call.DefaultSTUN {
 		t.Errorf("default servers %+v", got)
 	}
+}
+
+// wav22k is a short 16-bit mono WAV file at 22050 Hz, espeak-ng's rate.
+func wav22k() []byte {
+	b := []byte("RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00")
+	b = binary.LittleEndian.AppendUint16(b, 1) // PCM
+	b = binary.LittleEndian.AppendUint16(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, 22050)
+	b = binary.LittleEndian.AppendUint32(b, 44100)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 16)
+	b = append(b, "data\x08\x00\x00\x00"...)
+	b = append(b, make([]byte, 8)...)
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)-8))
+	return b
 }

@@ -24,6 +24,7 @@ type callFlags struct {
 	seconds     float64
 	statsFile   string
 	lastPicture string
+	videoOut    string
 	stun        listFlag
 	interfaces  listFlag
 	turn        listFlag
@@ -44,19 +45,20 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.source, "source", "camera", "video source: camera (the camera-off picture when there is none) or pattern")
+	fs.StringVar(&f.source, "source", "camera", "video source: camera (the camera-off picture when there is none), pattern, or a FILE.y4m clip (looped, at its own size and rate)")
 	fs.StringVar(&f.camera, "camera", "", "camera device id (default: the first camera)")
 	fs.StringVar(&f.size, "size", "640x480", "picture size WxH")
 	fs.IntVar(&f.fps, "fps", call.DefaultFPS, "frames a second")
 	fs.Float64Var(&f.seconds, "seconds", 0, "end the call this many seconds after it connected (0: until interrupted or the peer hangs up)")
 	fs.StringVar(&f.statsFile, "stats", "", "write statistics as JSON lines to this file, one a second and a final summary")
 	fs.StringVar(&f.lastPicture, "last-picture", "", "when the call ends, write the last picture received from the other side to this PNG file")
+	fs.StringVar(&f.videoOut, "video-out", "", "write every picture received from the other side to this FILE.y4m (at the first picture's size)")
 	fs.Var(&f.stun, "stun", "STUN server URL (repeatable; \"none\" for host candidates only; default "+call.DefaultSTUN+")")
 	fs.Var(&f.interfaces, "interface", "gather host candidates only on this network interface (repeatable; for example lo)")
 	fs.Var(&f.turn, "turn", "TURN server URL (repeatable)")
 	fs.StringVar(&f.turnUser, "turn-user", "", "TURN user name")
 	fs.StringVar(&f.turnPass, "turn-pass", "", "TURN password (or set "+TurnPassEnv+", which other users cannot see in the process list)")
-	fs.StringVar(&f.audioSource, "audio-source", "tone", "audio to send: tone (440 Hz, with a timing mark each second), mic, or none")
+	fs.StringVar(&f.audioSource, "audio-source", "tone", "audio to send: tone (440 Hz, with a timing mark each second), mic, none, or a FILE.wav (16-bit 48 kHz, looped)")
 	fs.StringVar(&f.audioOut, "audio-out", "none", "where the other side's audio goes: default (the speaker), none, or a FILE.wav")
 	fs.StringVar(&f.aec, "aec", "on", "echo cancellation with noise suppression and automatic gain: on or off")
 	fs.BoolVar(&f.verbose, "verbose", false, "log more detail to stderr")
@@ -78,30 +80,34 @@ func (f *callFlags) options() (call.Options, error) {
 	if f.seconds < 0 {
 		return o, fmt.Errorf("--seconds must not be negative")
 	}
-	switch f.source {
-	case "camera":
+	switch src := f.source; {
+	case src == "camera":
 		o.Video, o.Camera = call.VideoCamera, f.camera
-	case "pattern":
+	case src == "pattern":
 		o.Video = call.VideoPattern
+	case hasExt(src, ".y4m"):
+		o.Video, o.ClipFile = call.VideoClip, src
 	default:
-		return o, fmt.Errorf("--source %q: use camera or pattern", f.source)
+		return o, fmt.Errorf("--source %q: use camera, pattern or a file name ending in .y4m", src)
 	}
-	switch f.audioSource {
-	case "tone":
+	switch src := f.audioSource; {
+	case src == "tone":
 		o.Audio = call.AudioTone
-	case "mic":
+	case src == "mic":
 		o.Audio = call.AudioMic
-	case "none":
+	case src == "none":
 		o.Audio = call.AudioNone
+	case hasExt(src, ".wav"):
+		o.Audio, o.WAVFile = call.AudioWAV, src
 	default:
-		return o, fmt.Errorf("--audio-source %q: use tone, mic or none", f.audioSource)
+		return o, fmt.Errorf("--audio-source %q: use tone, mic, none or a file name ending in .wav", src)
 	}
 	switch out := f.audioOut; {
 	case out == "default":
 		o.Output = call.OutputSpeaker
 	case out == "none":
 		o.Output = call.OutputNone
-	case strings.HasSuffix(strings.ToLower(out), ".wav"):
+	case hasExt(out, ".wav"):
 		o.Output, o.OutputFile = call.OutputFile, out
 	default:
 		return o, fmt.Errorf("--audio-out %q: use default, none or a file name ending in .wav", out)
@@ -113,8 +119,11 @@ func (f *callFlags) options() (call.Options, error) {
 	default:
 		return o, fmt.Errorf("--aec %q: use on or off", f.aec)
 	}
-	if f.lastPicture != "" && !strings.HasSuffix(strings.ToLower(f.lastPicture), ".png") {
+	if f.lastPicture != "" && !hasExt(f.lastPicture, ".png") {
 		return o, fmt.Errorf("--last-picture %q: use a file name ending in .png", f.lastPicture)
+	}
+	if f.videoOut != "" && !hasExt(f.videoOut, ".y4m") {
+		return o, fmt.Errorf("--video-out %q: use a file name ending in .y4m", f.videoOut)
 	}
 	if f.turnPass == "" {
 		f.turnPass = os.Getenv(TurnPassEnv)
@@ -129,3 +138,6 @@ func (f *callFlags) options() (call.Options, error) {
 	o.Interfaces = f.interfaces
 	return o, nil
 }
+
+// hasExt tells whether a file name ends in ext, in any case.
+func hasExt(name, ext string) bool { return strings.HasSuffix(strings.ToLower(name), ext) }

@@ -6,7 +6,19 @@ import (
 	"image/png"
 	"os"
 	"sync"
+
+	"peercall/media"
 )
+
+// teeSink hands every picture to each of its sinks in turn.
+type teeSink []media.VideoSink
+
+// WriteFrame implements media.VideoSink.
+func (t teeSink) WriteFrame(img *image.YCbCr) {
+	for _, s := range t {
+		s.WriteFrame(img)
+	}
+}
 
 // lastPicture keeps a copy of the last picture received from the other
 // side, for --last-picture: what the person on this side would be looking

@@ -17,8 +17,12 @@ var (
 	// ErrMicrophoneStopped means the microphone went away during the
 	// call (unplugged, or its sound server died).
 	ErrMicrophoneStopped = errors.New("the microphone stopped")
-	// ErrNotWAV refuses a file that is not 16-bit mono WAV as Peercall
-	// writes it.
+	// ErrClipUnreadable means the clip sent as the picture could no
+	// longer be read (the file changed during the call): the call sends
+	// the "camera off" picture instead.
+	ErrClipUnreadable = errors.New("the clip cannot be read")
+	// ErrNotWAV refuses a sound file that is not 16-bit PCM WAV at
+	// 48 kHz, mono or stereo.
 	ErrNotWAV = errors.New("media: not a WAV file")
 )
 

@@ -262,20 +262,3 @@ func (w *wavWriter) Close() error {
 	}
 	return w.err
 }
-
-// ReadWAV reads a 16-bit mono WAV file as written by NewFileOutput.
-func ReadWAV(path string) ([]int16, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(data) < 44 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		return nil, ErrNotWAV
-	}
-	body := data[44:]
-	out := make([]int16, len(body)/2)
-	for i := range out {
-		out[i] = int16(binary.LittleEndian.Uint16(body[2*i:]))
-	}
-	return out, nil
-}
