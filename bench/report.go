@@ -54,6 +54,7 @@ type Report struct {
 	GoBench    []GoBench                `json:"go_benchmarks"`
 	Window     map[string]GoBench       `json:"window,omitempty"`
 	Links      []LinkRun                `json:"links,omitempty"`
+	Quality    []QualityRun             `json:"quality,omitempty"`
 	Chromium   *ChromiumRun             `json:"chromium,omitempty"`
 	Recovery   []RecoveryCase           `json:"network_changes,omitempty"`
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
@@ -179,6 +180,9 @@ func loadReport(dir string) (*Report, error) {
 		}
 	}
 	if err := readJSON(filepath.Join(dir, "links.json"), &r.Links); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err := readJSON(filepath.Join(dir, "quality.json"), &r.Quality); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if c, err := readChromium(filepath.Join(dir, "chromium.txt")); err == nil {
@@ -532,6 +536,10 @@ func benchMarkdown(r *Report) string {
 
 	if len(r.Links) > 0 {
 		b.WriteString(linksMarkdown(r.Links))
+	}
+
+	if len(r.Quality) > 0 {
+		b.WriteString(qualityMarkdown(r.Quality))
 	}
 
 	if len(r.Recovery) > 0 {

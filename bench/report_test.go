@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"peercall/media/quality"
 )
 
 func TestReplaceSectionKeepsTheRest(t *testing.T) {
@@ -253,5 +255,31 @@ PASS
 	if !strings.Contains(string(text), "| ≤ Chromium's per peer | not measured | – |") || !strings.Contains(string(text), "| ≤ Chromium's | not measured | – |") ||
 		strings.Contains(string(text), "## Against Chromium") {
 		t.Errorf("without chromium.txt:\n%s", text)
+	}
+}
+
+// The picture-quality calls become a table row each.
+func TestBenchReportQuality(t *testing.T) {
+	dir := t.TempDir()
+	runs := []QualityRun{{Clip: "moving camera", Link: "5 % loss", LossPct: 5, Seconds: 30, Width: 640, Height: 480, FPS: 30,
+		Result:     quality.Result{Received: 880, Repeated: 2, Skipped: 3, PSNRMean: 40.08, PSNRP5: 39.7, SSIMMean: 0.9301, SSIMP5: 0.9245},
+		Scene:      quality.Result{Received: 880, PSNRMean: 41.5, SSIMMean: 0.95},
+		DecodedFPS: 29.9, LongestFreezeMs: 154, LinkKbps: 2195}}
+	data, _ := json.Marshal(runs)
+	if err := os.WriteFile(filepath.Join(dir, "quality.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md, jsonPath := filepath.Join(dir, "B.md"), filepath.Join(dir, "b.json")
+	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(md)
+	for _, want := range []string{
+		"## Picture quality through a call",
+		"| moving camera | 5 % loss | 880 | 40.08 / 39.70 dB | 0.9301 / 0.9245 | 41.50 dB / 0.9500 | 2 | 3 | 0 | 154 ms | 29.9 fps | 2195 kbit/s |",
+	} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, text)
+		}
 	}
 }
