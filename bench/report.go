@@ -432,7 +432,7 @@ func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 func benchMarkdown(r *Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Targets (%s)\n\n", r.Date)
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s. Reproduce with `make bench` (about 24 minutes;\n", r.Machine, r.Cores, r.Go)
+	fmt.Fprintf(&b, "Machine: %s, %d cores, %s. Reproduce with `make bench` (about 28 minutes;\n", r.Machine, r.Cores, r.Go)
 	b.WriteString("run it as root so that the window, link, Chromium and network-change benchmarks can make\n")
 	b.WriteString("their network namespaces).\n")
 	b.WriteString("Every figure below comes from that one run; `benchmarks.json` holds them all.\n\n")
@@ -541,6 +541,7 @@ func benchMarkdown(r *Report) string {
 	if len(r.Quality) > 0 {
 		b.WriteString(qualityMarkdown(r.Quality))
 	}
+	b.WriteString(denoiseMarkdown(r))
 
 	if len(r.Recovery) > 0 {
 		b.WriteString(recoveryMarkdown(r.Recovery))

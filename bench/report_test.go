@@ -283,3 +283,29 @@ func TestBenchReportQuality(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDenoiser's results in go.txt become the denoiser's table.
+func TestBenchReportDenoiser(t *testing.T) {
+	dir := t.TempDir()
+	goTxt := `pkg: peercall/media/vp8
+BenchmarkDenoiser/still-noisy/800k/denoise0-2   	       1	 869164053 ns/op	       799.4 kbps	        39.18 psnr-scene-dB	        35.44 psnr-sent-dB	         0.9012 ssim-scene
+BenchmarkDenoiser/still-noisy/800k/denoise2-2   	       1	1029145245 ns/op	       801.7 kbps	        42.02 psnr-scene-dB	        36.21 psnr-sent-dB	         0.9400 ssim-scene
+`
+	if err := os.WriteFile(filepath.Join(dir, "go.txt"), []byte(goTxt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md, jsonPath := filepath.Join(dir, "B.md"), filepath.Join(dir, "b.json")
+	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(md)
+	for _, want := range []string{
+		"## The VP8 denoiser on camera pictures",
+		"| still-noisy | 800 kbit/s | 0 | 799 kbit/s | 39.18 dB | 0.9012 | 35.44 dB |",
+		"| still-noisy | 800 kbit/s | 2 | 802 kbit/s | 42.02 dB | 0.9400 | 36.21 dB |",
+	} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, text)
+		}
+	}
+}

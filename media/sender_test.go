@@ -18,6 +18,7 @@ type clockSource struct {
 	fps   int
 	i, n  int
 	at    func(i int)
+	name  func(i int) string // the source's name before picture i; nil: "clock"
 }
 
 func (c *clockSource) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, error) {
@@ -32,7 +33,40 @@ func (c *clockSource) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, e
 	return c.gen.Next(t), t, nil
 }
 func (c *clockSource) Close() error { return nil }
-func (c *clockSource) Name() string { return "clock" }
+func (c *clockSource) Name() string {
+	if c.name != nil {
+		return c.name(c.i)
+	}
+	return "clock"
+}
+
+// Pictures from a camera, or a clip standing for one, are coded with the
+// denoiser; generated ones without; the sender follows its source as it
+// switches.
+func TestVideoSenderDenoisesCameraPictures(t *testing.T) {
+	const fps = 30
+	var s *VideoSender
+	names := []string{"camera", "camera-off", "clip", "pattern"}
+	seen := map[int]int{} // frame → denoiser level it was coded with
+	src := &clockSource{gen: pattern.NewGenerator(320, 240), start: time.Now(), fps: fps, n: 4 * 20,
+		name: func(i int) string { return names[min(i/20, 3)] },
+		at: func(i int) {
+			if i > 0 {
+				seen[i-1] = s.Stats().Denoise
+			}
+		}}
+	s = NewVideoSender(src, fps, func([]byte, time.Duration) error { return nil })
+	if err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		frame, level int
+	}{{5, cameraDenoise}, {25, 0}, {45, cameraDenoise}, {65, 0}} {
+		if seen[c.frame] != c.level {
+			t.Errorf("picture %d (from the %s) coded with denoiser level %d, want %d", c.frame, names[c.frame/20], seen[c.frame], c.level)
+		}
+	}
+}
 
 func TestLadderStepsDownAndBackUp(t *testing.T) {
 	var c ladderClimber

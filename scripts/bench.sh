@@ -21,11 +21,21 @@ if [ "${1:-}" = "--soak" ]; then
 	exit 0
 fi
 
-echo "1/7 Go benchmarks (encoder, decoder, receive path, conversion, codes, audio)"
+# The photographs the picture-quality benchmarks film (BenchmarkDenoiser,
+# BenchmarkCallQuality).
+if ! dpkg-query -W -f='${Status}' mate-backgrounds 2>/dev/null | grep -q "install ok installed"; then
+	echo "bench: installing mate-backgrounds (photographs for the picture-quality benchmarks)" >&2
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends mate-backgrounds >&2
+fi
+
+echo "1/8 Go benchmarks (encoder, decoder, denoiser, receive path, conversion, codes, audio)"
 $GO test -run '^$' -bench . -benchmem -count 1 \
 	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
 
-echo "2/7 the window under Xvfb (needs root for its network namespace)"
+echo "2/8 the window under Xvfb (needs root for its network namespace)"
 rm -f "$out/window.txt"
 if [ "$(id -u)" = 0 ]; then
 	./scripts/with-sound.sh $GO test -run '^$' -bench 'WindowCall' -benchtime 1x -count 1 ./e2e | tee "$out/window.txt" | grep '^Benchmark' || true
@@ -33,7 +43,7 @@ else
 	echo "   skipped: not root"
 fi
 
-echo "3/7 calls over lossy and capped links, a minute each (needs root for the network namespaces)"
+echo "3/8 calls over lossy and capped links, a minute each (needs root for the network namespaces)"
 rm -f "$out/links.json" "$out/links.txt"
 if [ "$(id -u)" = 0 ]; then
 	./scripts/with-sound.sh $GO test -run '^$' -bench 'ImpairedLinks' -benchtime 1x -count 1 -timeout 30m ./e2e \
@@ -43,7 +53,17 @@ else
 	echo "   skipped: not root"
 fi
 
-echo "4/7 two-process calls, 30 s each, with CPU profiles"
+echo "4/8 picture quality: camera-like clips through calls on a clean and a lossy link, 30 s each (needs root)"
+rm -f "$out/quality.json" "$out/quality.txt"
+if [ "$(id -u)" = 0 ]; then
+	./scripts/with-sound.sh $GO test -run '^$' -bench 'CallQuality' -benchtime 1x -count 1 -timeout 20m ./e2e \
+		-args -quality-out "$PWD/$out/quality.json" >"$out/quality.txt" 2>&1 &&
+		echo "   done" || { echo "   a call failed (what it measured is kept): see $out/quality.txt"; tail -5 "$out/quality.txt"; }
+else
+	echo "   skipped: not root"
+fi
+
+echo "5/8 two-process calls, 30 s each, with CPU profiles"
 for size in 640x480 1280x720; do
 	bin/peercall bench --size "$size" --seconds 30 --profile-dir "$out/prof-$size" >"$out/call-$size.json"
 	$GO tool pprof -top -cum -nodecount 1000 -nodefraction 0 -edgefraction 0 "$out/prof-$size/inviter.cpu.pprof" >"$out/prof-$size.txt" 2>/dev/null
@@ -52,7 +72,7 @@ done
 
 # Chromium right after Peercall's own 640x480 call, on the same machine in
 # the same run: the anchor for Peercall's CPU per peer.
-echo "5/7 Chromium in the same two-way 640x480 call (needs root for its network namespace)"
+echo "6/8 Chromium in the same two-way 640x480 call (needs root for its network namespace)"
 rm -f "$out/chromium.txt"
 if [ "$(id -u)" = 0 ]; then
 	$GO test -run '^$' -bench 'ChromiumCall640x480' -benchtime 1x -count 1 -v -timeout 5m ./e2e >"$out/chromium.txt" 2>&1 &&
@@ -63,7 +83,7 @@ fi
 
 # The network-change tests of make test, in the NAT bed, each writing how
 # soon each side's picture came back to recovery.jsonl.
-echo "6/7 recovery from network changes, about 20 s each (needs root for the NAT bed)"
+echo "7/8 recovery from network changes, about 20 s each (needs root for the NAT bed)"
 rm -f "$out/recovery.jsonl" "$out/recovery.txt"
 if [ "$(id -u)" = 0 ]; then
 	./scripts/with-sound.sh $GO test -run '^(TestNetChange.*|TestNATNoPathResumesWithNewCodes)$' -v -count 1 -timeout 15m ./e2e \
@@ -75,7 +95,7 @@ else
 fi
 
 minutes=${DRIFT_MINUTES:-10}
-echo "7/7 memory through a ${minutes}-minute call"
+echo "8/8 memory through a ${minutes}-minute call"
 bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out/drift.json"
 
 bin/peercall bench report --dir "$out"

@@ -38,6 +38,11 @@ type EncoderConfig struct {
 	// faster and blurrier), +n lets libvpx adapt its speed so encoding takes
 	// about (16-n)/16 of the frame interval. 0 picks DefaultCPUUsed.
 	CPUUsed int
+	// Denoise is libvpx's VP8 temporal denoiser (VP8E_SET_NOISE_SENSITIVITY):
+	// 0 off, 1 luma only, 2 luma and chroma, 3 stronger, 4 adaptive (the
+	// encoder judges the noise and picks). It smooths sensor noise on a
+	// still camera so that bits go to the picture rather than the noise.
+	Denoise int
 }
 
 // DefaultCPUUsed is the speed used when EncoderConfig.CPUUsed is 0: fixed
@@ -64,6 +69,7 @@ const (
 	maxDimension        = 16382
 	minBitrateKbps      = 30
 	maxBitrateKbps      = 100000
+	maxDenoise          = 6 // libvpx's highest VP8 noise sensitivity
 )
 
 // Encoder turns 4:2:0 pictures into VP8 frames. Create it with NewEncoder.
@@ -158,6 +164,9 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 	if cfg.CPUUsed < -16 || cfg.CPUUsed > 16 {
 		return nil, fmt.Errorf("vp8: cpu-used %d out of range [-16, 16]", cfg.CPUUsed)
 	}
+	if cfg.Denoise < 0 || cfg.Denoise > maxDenoise {
+		return nil, fmt.Errorf("vp8: denoiser level %d out of range [0, %d]", cfg.Denoise, maxDenoise)
+	}
 
 	var code C.vpx_codec_err_t
 	c := C.pc_enc_new(&code)
@@ -190,10 +199,11 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 	vc.kf_max_dist = keyframeMaxDistance
 
 	tuning := C.pc_enc_tuning{
-		cpu_used:         C.int(cfg.CPUUsed),
-		token_partitions: C.int(tokenPartitionsLog2(cfg.Width, cfg.Height)),
-		static_threshold: staticThreshold,
-		max_intra_pct:    C.uint(maxIntraBitratePct(cfg.FPS)),
+		cpu_used:          C.int(cfg.CPUUsed),
+		token_partitions:  C.int(tokenPartitionsLog2(cfg.Width, cfg.Height)),
+		static_threshold:  staticThreshold,
+		max_intra_pct:     C.uint(maxIntraBitratePct(cfg.FPS)),
+		noise_sensitivity: C.uint(cfg.Denoise),
 	}
 	if code := C.pc_enc_open(c, &tuning); code != C.VPX_CODEC_OK {
 		var detail *C.char
@@ -220,7 +230,11 @@ func maxIntraBitratePct(fps int) int {
 
 // Config returns the encoder's configuration with defaults filled in; its
 // BitrateKbps is the bitrate the encoder was opened with.
-func (e *Encoder) Config() EncoderConfig { return e.cfg }
+func (e *Encoder) Config() EncoderConfig {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cfg
+}
 
 // Encode compresses one picture of exactly the configured size with 4:2:0
 // chroma. The returned frame is a complete VP8 frame, valid until the next
@@ -296,6 +310,28 @@ func (e *Encoder) SetBitrate(kbps int) error {
 		return ErrClosed
 	}
 	e.want.Store(int64(kbps))
+	return nil
+}
+
+// SetDenoise changes the denoiser's level (EncoderConfig.Denoise) from
+// the next picture on, as when the picture sent switches between a camera
+// and a generated one.
+func (e *Encoder) SetDenoise(level int) error {
+	if level < 0 || level > maxDenoise {
+		return fmt.Errorf("vp8: denoiser level %d out of range [0, %d]", level, maxDenoise)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.c == nil {
+		return ErrClosed
+	}
+	if level == e.cfg.Denoise {
+		return nil
+	}
+	if code := C.pc_enc_set_denoiser(e.c, C.uint(level)); code != C.VPX_CODEC_OK {
+		return vpxError("set denoiser", code, C.pc_enc_error(e.c))
+	}
+	e.cfg.Denoise = level
 	return nil
 }
 

@@ -36,7 +36,8 @@ vpx_codec_err_t pc_enc_open(pc_enc *e, const pc_enc_tuning *t) {
   if ((err = ctl_int(&e->codec, VP8E_SET_CPUUSED, t->cpu_used)) ||
       (err = ctl_int(&e->codec, VP8E_SET_TOKEN_PARTITIONS,
                      t->token_partitions)) ||
-      (err = ctl_uint(&e->codec, VP8E_SET_NOISE_SENSITIVITY, 0)) ||
+      (err = ctl_uint(&e->codec, VP8E_SET_NOISE_SENSITIVITY,
+                      t->noise_sensitivity)) ||
       (err = ctl_uint(&e->codec, VP8E_SET_STATIC_THRESHOLD,
                       t->static_threshold)) ||
       (err = ctl_uint(&e->codec, VP8E_SET_MAX_INTRA_BITRATE_PCT,
@@ -61,6 +62,10 @@ vpx_codec_err_t pc_enc_open(pc_enc *e, const pc_enc_tuning *t) {
 vpx_codec_err_t pc_enc_set_bitrate(pc_enc *e, unsigned int kbps) {
   e->cfg.rc_target_bitrate = kbps;
   return vpx_codec_enc_config_set(&e->codec, &e->cfg);
+}
+
+vpx_codec_err_t pc_enc_set_denoiser(pc_enc *e, unsigned int level) {
+  return ctl_uint(&e->codec, VP8E_SET_NOISE_SENSITIVITY, level);
 }
 
 vpx_codec_err_t pc_enc_encode(pc_enc *e, unsigned char *y, unsigned char *u,

@@ -28,6 +28,7 @@ typedef struct {
   int token_partitions;  // log2 of the partition count (0..3)
   unsigned int static_threshold;
   unsigned int max_intra_pct;
+  unsigned int noise_sensitivity;  // VP8E_SET_NOISE_SENSITIVITY, 0 = off
 } pc_enc_tuning;
 
 typedef struct {
@@ -46,6 +47,8 @@ pc_enc *pc_enc_new(vpx_codec_err_t *err);
 vpx_codec_err_t pc_enc_open(pc_enc *e, const pc_enc_tuning *t);
 // pc_enc_set_bitrate applies a new target without reinitialising.
 vpx_codec_err_t pc_enc_set_bitrate(pc_enc *e, unsigned int kbps);
+// pc_enc_set_denoiser changes the denoiser's level without reinitialising.
+vpx_codec_err_t pc_enc_set_denoiser(pc_enc *e, unsigned int level);
 // pc_enc_encode encodes one I420 picture given by its planes; the planes are
 // only read during the call.
 vpx_codec_err_t pc_enc_encode(pc_enc *e, unsigned char *y, unsigned char *u,
