@@ -269,16 +269,12 @@ func TestBenchReportQuality(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "quality.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	md, jsonPath := filepath.Join(dir, "B.md"), filepath.Join(dir, "b.json")
-	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
-	text, _ := os.ReadFile(md)
+	text := reportMarkdown(t, dir)
 	for _, want := range []string{
 		"## Picture quality through a call",
 		"| moving camera | 5 % loss | 880 | 40.08 / 39.70 dB | 0.9301 / 0.9245 | 41.50 dB / 0.9500 | 2 | 3 | 0 | 154 ms | 29.9 fps | 2195 kbit/s |",
 	} {
-		if !strings.Contains(string(text), want) {
+		if !strings.Contains(text, want) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, text)
 		}
 	}
@@ -294,18 +290,29 @@ BenchmarkDenoiser/still-noisy/800k/denoise2-2   	       1	1029145245 ns/op	     
 	if err := os.WriteFile(filepath.Join(dir, "go.txt"), []byte(goTxt), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	md, jsonPath := filepath.Join(dir, "B.md"), filepath.Join(dir, "b.json")
-	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
-	text, _ := os.ReadFile(md)
+	text := reportMarkdown(t, dir)
 	for _, want := range []string{
 		"## The VP8 denoiser on camera pictures",
 		"| still-noisy | 800 kbit/s | 0 | 799 kbit/s | 39.18 dB | 0.9012 | 35.44 dB |",
 		"| still-noisy | 800 kbit/s | 2 | 802 kbit/s | 42.02 dB | 0.9400 | 36.21 dB |",
 	} {
-		if !strings.Contains(string(text), want) {
+		if !strings.Contains(text, want) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// reportMarkdown runs the report on what dir holds and returns the
+// Markdown it writes.
+func reportMarkdown(t *testing.T, dir string) string {
+	t.Helper()
+	md, jsonPath := filepath.Join(dir, "B.md"), filepath.Join(dir, "b.json")
+	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(text)
 }
