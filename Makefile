@@ -68,6 +68,13 @@ bench: deps
 soak: deps
 	./scripts/bench.sh --soak
 
+# WebRTC's echo canceller AEC3 (webrtc-audio-processing 1.x), built from
+# Debian's source package into bin/deps/aec3 for go build -tags aec3 (see
+# media/aec/aec3). Cached: once built it only checks the version.
+.PHONY: aec3
+aec3:
+	./scripts/aec3.sh
+
 $(FYNE):
 	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_VERSION)
 
