@@ -31,6 +31,21 @@ if ! dpkg-query -W -f='${Status}' mate-backgrounds 2>/dev/null | grep -q "instal
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends mate-backgrounds >&2
 fi
 
+# e2e_calls BENCH TIMEOUT NAME: one of e2e's call benchmarks, as root (its
+# network namespaces) under the test sound server; its log goes to
+# NAME.txt and its figures, written as each call ends, to NAME.json.
+e2e_calls() {
+	local bench=$1 timeout=$2 name=$3
+	rm -f "$out/$name.json" "$out/$name.txt"
+	if [ "$(id -u)" != 0 ]; then
+		echo "   skipped: not root"
+		return
+	fi
+	./scripts/with-sound.sh $GO test -run '^$' -bench "$bench" -benchtime 1x -count 1 -timeout "$timeout" ./e2e \
+		-args "-$name-out" "$PWD/$out/$name.json" >"$out/$name.txt" 2>&1 &&
+		echo "   done" || { echo "   a call failed (what it measured is kept): see $out/$name.txt"; tail -5 "$out/$name.txt"; }
+}
+
 echo "1/8 Go benchmarks (encoder, decoder, denoiser, receive path, conversion, codes, audio)"
 $GO test -run '^$' -bench . -benchmem -count 1 \
 	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
@@ -44,24 +59,10 @@ else
 fi
 
 echo "3/8 calls over lossy and capped links, a minute each (needs root for the network namespaces)"
-rm -f "$out/links.json" "$out/links.txt"
-if [ "$(id -u)" = 0 ]; then
-	./scripts/with-sound.sh $GO test -run '^$' -bench 'ImpairedLinks' -benchtime 1x -count 1 -timeout 30m ./e2e \
-		-args -links-out "$PWD/$out/links.json" >"$out/links.txt" 2>&1 &&
-		echo "   done" || { echo "   a call failed (what it measured is kept): see $out/links.txt"; tail -5 "$out/links.txt"; }
-else
-	echo "   skipped: not root"
-fi
+e2e_calls ImpairedLinks 30m links
 
 echo "4/8 picture quality: camera-like clips through calls on a clean and a lossy link, 30 s each (needs root)"
-rm -f "$out/quality.json" "$out/quality.txt"
-if [ "$(id -u)" = 0 ]; then
-	./scripts/with-sound.sh $GO test -run '^$' -bench 'CallQuality' -benchtime 1x -count 1 -timeout 20m ./e2e \
-		-args -quality-out "$PWD/$out/quality.json" >"$out/quality.txt" 2>&1 &&
-		echo "   done" || { echo "   a call failed (what it measured is kept): see $out/quality.txt"; tail -5 "$out/quality.txt"; }
-else
-	echo "   skipped: not root"
-fi
+e2e_calls CallQuality 20m quality
 
 echo "5/8 two-process calls, 30 s each, with CPU profiles"
 for size in 640x480 1280x720; do
