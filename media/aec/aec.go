@@ -71,6 +71,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"peercall/media/aec/refq"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -144,7 +145,7 @@ type Canceller struct {
 	// qmu guards queue. It is only held to copy one frame in or out, so
 	// Playback never waits for Capture's signal processing.
 	qmu     sync.Mutex
-	queue   *refQueue
+	queue   *refq.Queue
 	qclosed bool // Close has run; guarded by qmu
 	// The counters are updated without any lock.
 	played      atomic.Uint64
@@ -217,7 +218,7 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:   cfg,
 		// Up to 200 ms of burst absorbed before the oldest played frames
 		// are dropped; the standing backlog is checked once a second.
-		queue: newRefQueue(n, max(4, rate/5), max(1, rate)),
+		queue: refq.New(n, max(4, rate/5), max(1, rate)),
 	}
 	c.aec.Store(true)
 	if err := c.start(); err != nil {
@@ -323,7 +324,7 @@ func (c *Canceller) Playback(frame []int16) {
 	}
 	c.qmu.Lock()
 	if !c.qclosed {
-		c.queue.push(frame)
+		c.queue.Push(frame)
 		c.played.Add(1)
 	}
 	c.qmu.Unlock()
@@ -352,7 +353,7 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 	copy(c.in, mic)
 
 	c.qmu.Lock()
-	c.queue.pop(c.ref)
+	c.queue.Pop(c.ref)
 	c.qmu.Unlock()
 
 	if aec := c.aec.Load(); aec != c.linked {
@@ -402,7 +403,7 @@ func (c *Canceller) Reset() error {
 	oldCleanup.Stop()
 	old.free()
 	c.qmu.Lock()
-	c.queue.reset()
+	c.queue.Reset()
 	c.qmu.Unlock()
 	return nil
 }
@@ -410,7 +411,7 @@ func (c *Canceller) Reset() error {
 // Stats returns the counters so far.
 func (c *Canceller) Stats() Stats {
 	c.qmu.Lock()
-	dropped, underruns := c.queue.dropped, c.queue.underruns
+	dropped, underruns := c.queue.Dropped(), c.queue.Underruns()
 	c.qmu.Unlock()
 	return Stats{
 		Played:      c.played.Load(),
@@ -431,7 +432,7 @@ func (c *Canceller) Close() error {
 	}
 	c.qmu.Lock()
 	c.qclosed = true
-	c.queue.reset()
+	c.queue.Reset()
 	c.qmu.Unlock()
 	c.stop()
 	return nil

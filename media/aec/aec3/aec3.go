@@ -14,6 +14,7 @@ import "C"
 
 import (
 	"errors"
+	"peercall/media/aec/refq"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -31,7 +32,7 @@ type Canceller struct {
 	// qmu guards queue. It is only held to copy one frame in or out, so
 	// Playback never waits for Capture's signal processing.
 	qmu     sync.Mutex
-	queue   *refQueue
+	queue   *refq.Queue
 	qclosed bool // Close has run; guarded by qmu
 	// The counters are updated without any lock.
 	played      atomic.Uint64
@@ -87,7 +88,7 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:   cfg,
 		// Up to 200 ms of burst absorbed before the oldest played frames
 		// are dropped; the standing backlog is checked once a second.
-		queue: newRefQueue(n, 20, 100),
+		queue: refq.New(n, 20, 100),
 		st:    st,
 	}
 	all := unsafe.Slice((*int16)(unsafe.Pointer(st.buf)), 3*n)
@@ -112,7 +113,7 @@ func (c *Canceller) Playback(frame []int16) {
 	}
 	c.qmu.Lock()
 	if !c.qclosed {
-		c.queue.push(frame)
+		c.queue.Push(frame)
 		c.played.Add(1)
 	}
 	c.qmu.Unlock()
@@ -138,7 +139,7 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 	copy(c.in, mic)
 
 	c.qmu.Lock()
-	c.queue.pop(c.ref)
+	c.queue.Pop(c.ref)
 	c.qmu.Unlock()
 
 	rc := C.peercall_aec3_process(c.st.apm,
@@ -158,7 +159,7 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 // Stats returns the counters so far.
 func (c *Canceller) Stats() Stats {
 	c.qmu.Lock()
-	dropped, underruns := c.queue.dropped, c.queue.underruns
+	dropped, underruns := c.queue.Dropped(), c.queue.Underruns()
 	c.qmu.Unlock()
 	return Stats{
 		Played:      c.played.Load(),
@@ -180,7 +181,7 @@ func (c *Canceller) Close() error {
 	}
 	c.qmu.Lock()
 	c.qclosed = true
-	c.queue.reset()
+	c.queue.Reset()
 	c.qmu.Unlock()
 	c.cleanup.Stop()
 	c.st.free()

@@ -1,10 +1,11 @@
-package aec
+// Package refq holds an echo canceller's reference: the far-end frames
+// handed to the speaker that the capture side has not used yet. A Queue is
+// the hand-over point between the playout thread (Push) and the capture
+// thread (Pop); the canceller guards it with its own short-held mutex, so
+// a Queue is not safe for concurrent use by itself.
+package refq
 
-// refQueue holds the far-end frames handed to the speaker that the capture
-// side has not used yet as its echo reference. It is the hand-over point
-// between the playout thread (push) and the capture thread (pop); the
-// Canceller guards it with its own short-held mutex, so this type is not
-// safe for concurrent use by itself.
+// Queue is a canceller's queue of played frames.
 //
 // The two device callbacks run at the same nominal rate but not in step:
 // sound servers deliver frames in bursts, devices start at different times,
@@ -15,16 +16,16 @@ package aec
 // backlog larger than the real speaker-to-microphone latency would make the
 // echo uncancellable.
 //
-//   - pop with nothing queued (the playout side is late or stopped) hands
+//   - Pop with nothing queued (the playout side is late or stopped) hands
 //     out silence, counted as an underrun;
-//   - push into a full queue (the capture side is stalled) drops the oldest
-//     frame and asks the next pop to realign;
+//   - Push into a full queue (the capture side is stalled) drops the oldest
+//     frame and asks the next Pop to realign;
 //   - realigning keeps only the newest keepFrames frames;
-//   - once per window of pops, if the queue never fell below
+//   - once per window of Pops, if the queue never fell below
 //     standingMaxFrames during the whole window, the backlog is standing
 //     (clock drift, or a stall too short to overflow) and is trimmed back
 //     to keepFrames.
-type refQueue struct {
+type Queue struct {
 	frame int     // samples per frame
 	buf   []int16 // capacity frames of frame samples, a ring
 	head  int     // index of the oldest queued frame
@@ -49,32 +50,34 @@ const (
 	standingMaxFrames = 2
 )
 
-func newRefQueue(frame, capacity, window int) *refQueue {
-	q := &refQueue{
+// New makes a queue of capacity frames of frame samples each, checking
+// for a standing backlog every window Pops.
+func New(frame, capacity, window int) *Queue {
+	q := &Queue{
 		frame:  frame,
 		buf:    make([]int16, frame*capacity),
 		window: window,
 	}
-	q.reset()
+	q.Reset()
 	return q
 }
 
-func (q *refQueue) capacity() int { return len(q.buf) / q.frame }
+func (q *Queue) capacity() int { return len(q.buf) / q.frame }
 
-func (q *refQueue) slot(i int) []int16 {
+func (q *Queue) slot(i int) []int16 {
 	i %= q.capacity()
 	return q.buf[i*q.frame : (i+1)*q.frame]
 }
 
-// reset empties the queue and forgets the alignment.
-func (q *refQueue) reset() {
+// Reset empties the queue and forgets the alignment.
+func (q *Queue) Reset() {
 	q.head, q.count = 0, 0
 	q.realign = false
 	q.windowN, q.windowMin = 0, q.capacity()
 }
 
 // dropOldest discards n queued frames, oldest first.
-func (q *refQueue) dropOldest(n int) {
+func (q *Queue) dropOldest(n int) {
 	n = min(n, q.count)
 	if n <= 0 {
 		return
@@ -84,8 +87,8 @@ func (q *refQueue) dropOldest(n int) {
 	q.dropped += uint64(n)
 }
 
-// push queues one played frame; len(frame) must be q.frame.
-func (q *refQueue) push(frame []int16) {
+// Push queues one played frame of the queue's frame length.
+func (q *Queue) Push(frame []int16) {
 	if q.count == q.capacity() {
 		q.dropOldest(1)
 		q.realign = true
@@ -94,8 +97,8 @@ func (q *refQueue) push(frame []int16) {
 	q.count++
 }
 
-// pop fills ref (q.frame samples) with the oldest queued frame, or silence.
-func (q *refQueue) pop(ref []int16) {
+// Pop fills ref (one frame) with the oldest queued frame, or silence.
+func (q *Queue) Pop(ref []int16) {
 	if q.realign {
 		q.realign = false
 		q.dropOldest(q.count - keepFrames)
@@ -118,3 +121,11 @@ func (q *refQueue) pop(ref []int16) {
 		q.windowN, q.windowMin = 0, q.capacity()
 	}
 }
+
+// Dropped counts the frames discarded unused: the capture side fell
+// behind or is stopped.
+func (q *Queue) Dropped() uint64 { return q.dropped }
+
+// Underruns counts the Pops that found no frame and handed out silence:
+// the playout side is late or stopped.
+func (q *Queue) Underruns() uint64 { return q.underruns }

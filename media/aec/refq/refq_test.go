@@ -1,14 +1,14 @@
-package aec
+package refq
 
 import "testing"
 
 // Queue tests use 2-sample frames filled with the frame's number.
 func qframe(k int) []int16 { return []int16{int16(k), int16(k)} }
 
-func popped(t *testing.T, q *refQueue) int {
+func popped(t *testing.T, q *Queue) int {
 	t.Helper()
 	ref := []int16{-1, -1}
-	q.pop(ref)
+	q.Pop(ref)
 	if ref[0] != ref[1] {
 		t.Fatalf("popped a torn frame %v", ref)
 	}
@@ -16,7 +16,7 @@ func popped(t *testing.T, q *refQueue) int {
 }
 
 func TestQueueLockstep(t *testing.T) {
-	q := newRefQueue(2, 8, 10)
+	q := New(2, 8, 10)
 	// Either order, frame by frame, in bursts: every frame comes out once,
 	// in order, with nothing dropped once the first pop has found one.
 	k, want := 1, 1
@@ -26,7 +26,7 @@ func TestQueueLockstep(t *testing.T) {
 	for round := range 100 {
 		burst := 1 + round%3
 		for range burst {
-			q.push(qframe(k))
+			q.Push(qframe(k))
 			k++
 		}
 		for range burst {
@@ -42,26 +42,26 @@ func TestQueueLockstep(t *testing.T) {
 }
 
 func TestQueueUnderrun(t *testing.T) {
-	q := newRefQueue(2, 8, 10)
-	q.push(qframe(1))
+	q := New(2, 8, 10)
+	q.Push(qframe(1))
 	popped(t, q)
 	// The playout side is late: silence is handed out, and the late frame
 	// is used next.
 	if got := popped(t, q); got != 0 {
 		t.Fatalf("underrun handed out frame %d, want silence", got)
 	}
-	q.push(qframe(2))
+	q.Push(qframe(2))
 	if got := popped(t, q); got != 2 || q.underruns != 1 {
 		t.Fatalf("after underrun: frame %d, %d underruns; want 2, 1", got, q.underruns)
 	}
 }
 
 func TestQueueOverflow(t *testing.T) {
-	q := newRefQueue(2, 4, 100)
+	q := New(2, 4, 100)
 	// Capture stalls while playback goes on: the oldest frames are dropped,
 	// and the next pop realigns to the newest keepFrames.
 	for k := 1; k <= 6; k++ {
-		q.push(qframe(k))
+		q.Push(qframe(k))
 	}
 	if q.dropped != 2 || q.count != 4 {
 		t.Fatalf("after 6 pushes into 4 slots: %d dropped, %d queued", q.dropped, q.count)
@@ -69,7 +69,7 @@ func TestQueueOverflow(t *testing.T) {
 	if got := popped(t, q); got != 6 || q.dropped != 5 || q.count != 0 {
 		t.Fatalf("pop after overflow: frame %d, %d dropped, %d queued; want 6, 5, 0", got, q.dropped, q.count)
 	}
-	q.push(qframe(7))
+	q.Push(qframe(7))
 	if got := popped(t, q); got != 7 {
 		t.Fatalf("next pop: frame %d, want 7", got)
 	}
@@ -77,15 +77,15 @@ func TestQueueOverflow(t *testing.T) {
 
 func TestQueueStandingBacklog(t *testing.T) {
 	const window = 10
-	q := newRefQueue(2, 16, window)
+	q := New(2, 16, window)
 	// A stall shorter than the queue leaves a standing backlog of 5 frames:
 	// after one window it is trimmed back to keepFrames.
 	k := 1
 	for ; k <= 5; k++ {
-		q.push(qframe(k))
+		q.Push(qframe(k))
 	}
 	for range window {
-		q.push(qframe(k))
+		q.Push(qframe(k))
 		k++
 		popped(t, q)
 	}
@@ -93,17 +93,17 @@ func TestQueueStandingBacklog(t *testing.T) {
 		t.Fatalf("after a window with 5 frames standing: %d queued, %d dropped; want %d, %d", q.count, q.dropped, keepFrames, 5-keepFrames)
 	}
 	// A backlog of standingMaxFrames is tolerated.
-	q.push(qframe(k))
+	q.Push(qframe(k))
 	k++
 	for range 3 * window {
-		q.push(qframe(k))
+		q.Push(qframe(k))
 		k++
 		popped(t, q)
 	}
 	if q.count != standingMaxFrames || q.dropped != uint64(5-keepFrames) {
 		t.Fatalf("with %d frames standing: %d queued, %d dropped", standingMaxFrames, q.count, q.dropped)
 	}
-	q.reset()
+	q.Reset()
 	if q.count != 0 {
 		t.Fatal("reset left frames queued")
 	}
