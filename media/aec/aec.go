@@ -25,6 +25,8 @@
 // after the echo path changes, are spent converging; echo leaks until then.
 // Whenever the preprocessor runs (the canceller on, or NoiseSuppression or
 // AutoGain set) Capture's output lags its input by one frame (10 ms).
+// Config.LinearOnly leaves the preprocessor out, for a residual echo
+// suppressor that runs after the filter.
 //
 // speexdsp has its own playback/capture split (speex_echo_playback and
 // speex_echo_capture), but the two share unlocked state, so the two device
@@ -113,6 +115,13 @@ type Config struct {
 	// AutoGainMaxDB caps how much AutoGain may raise the signal: 0 → 12 dB.
 	// A low cap keeps it from lifting what is left of an echo back up.
 	AutoGainMaxDB int
+	// LinearOnly runs the adaptive filter alone, without the preprocessor:
+	// Capture's output is the microphone signal minus the filter's echo
+	// estimate, residual echo and noise included, with no added latency.
+	// It is for a residual echo suppressor of Peercall's own that runs
+	// after the filter (CaptureEcho also hands out the filter's echo
+	// estimate). NoiseSuppression and AutoGain must be off.
+	LinearOnly bool
 }
 
 // Stats counts what a Canceller has seen. All counters only grow.
@@ -162,6 +171,38 @@ type Canceller struct {
 	out     []int16 // cancelled, then preprocessed, in place
 	linked  bool    // the preprocessor is running as the canceller's residual echo suppressor
 	usePre  bool    // whether the preprocessor runs in the current state
+	notch   notch   // the filter's input conditioning, replayed for CaptureEcho
+}
+
+// notch is the DC-removal filter speexdsp's echo canceller applies to the
+// microphone signal before anything else (a second-order notch at 0 Hz,
+// pole radius 0.992 at sampling rates of 24 kHz and up, 0.982 from 12 kHz,
+// 0.9 below; about −3 dB at 60 Hz at 48 kHz). The filter's output is the
+// notched microphone signal minus its echo estimate, so replaying the notch
+// recovers the estimate exactly, to the output's rounding.
+type notch struct {
+	radius, den2 float64
+	m0, m1       float64
+}
+
+func newNotch(rate int) notch {
+	r := 0.992
+	switch {
+	case rate < 12000:
+		r = 0.9
+	case rate < 24000:
+		r = 0.982
+	}
+	// H(z) = r·(1 − z⁻¹)² / (1 − 2r·z⁻¹ + (r² + 0.7·(1 − r)²)·z⁻²),
+	// in transposed direct form II.
+	return notch{radius: r, den2: r*r + 0.7*(1-r)*(1-r)}
+}
+
+func (n *notch) step(x float64) float64 {
+	v := n.m0 + x
+	n.m0 = n.m1 + 2*(n.radius*v-x)
+	n.m1 = x - n.den2*v
+	return n.radius * v
 }
 
 // cstate is the C memory a Canceller owns.
@@ -201,6 +242,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.TailMs < 10 || cfg.TailMs > 1000 {
 		return cfg, fmt.Errorf("%w: tail of %d ms is outside 10–1000 ms", ErrConfig, cfg.TailMs)
+	}
+	if cfg.LinearOnly && (cfg.NoiseSuppression || cfg.AutoGain) {
+		return cfg, fmt.Errorf("%w: LinearOnly runs no preprocessor, so no noise suppression or automatic gain", ErrConfig)
 	}
 	return cfg, nil
 }
@@ -263,6 +307,7 @@ func (c *Canceller) start() error {
 	all := unsafe.Slice((*int16)(unsafe.Pointer(st.buf)), 3*n)
 	c.st = st
 	c.in, c.ref, c.out = all[:n:n], all[n:2*n:2*n], all[2*n:]
+	c.notch = newNotch(cfg.SampleRate)
 	c.applyState(c.aec.Load())
 	// Free the C state if the Canceller is dropped without Close; stop
 	// cancels this.
@@ -305,7 +350,7 @@ func (c *Canceller) applyState(aec bool) {
 		C.peercall_pre_set_echo(pre, nil)
 	}
 	c.linked = aec
-	c.usePre = aec || c.cfg.NoiseSuppression || c.cfg.AutoGain
+	c.usePre = (aec && !c.cfg.LinearOnly) || c.cfg.NoiseSuppression || c.cfg.AutoGain
 }
 
 // Config returns the configuration in use, defaults filled in.
@@ -340,14 +385,35 @@ func (c *Canceller) Playback(frame []int16) {
 // With the canceller disabled (SetEnabled(false)) only noise suppression
 // and gain control run, as configured, or the frame is copied through.
 func (c *Canceller) Capture(mic []int16, out []int16) {
-	if len(mic) != c.frame || len(out) < c.frame {
+	c.CaptureEcho(mic, out, nil, nil)
+}
+
+// CaptureEcho is Capture for a residual echo suppressor that runs after
+// the adaptive filter. It also writes the filter's estimate of the echo in
+// this microphone frame to echo[:Config.FrameSamples] (full scale 32768),
+// and the played frame the filter took as this frame's reference to
+// played[:Config.FrameSamples]. out is then the microphone signal, with its
+// DC removed, minus the estimate. The estimate is only meaningful with
+// Config.LinearOnly and the canceller enabled; otherwise, and after Close,
+// echo is zeroed (and after Close played too). Either may be nil; one
+// shorter than a frame counts the call as WrongLength and nothing is
+// written.
+func (c *Canceller) CaptureEcho(mic []int16, out []int16, echo []float32, played []int16) {
+	if len(mic) != c.frame || len(out) < c.frame ||
+		(echo != nil && len(echo) < c.frame) || (played != nil && len(played) < c.frame) {
 		c.wrongLength.Add(1)
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if echo != nil {
+		clear(echo[:c.frame])
+	}
 	if c.st == nil {
 		copy(out, mic)
+		if played != nil {
+			clear(played[:c.frame])
+		}
 		return
 	}
 	copy(c.in, mic)
@@ -355,6 +421,9 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 	c.qmu.Lock()
 	c.queue.Pop(c.ref)
 	c.qmu.Unlock()
+	if played != nil {
+		copy(played, c.ref)
+	}
 
 	if aec := c.aec.Load(); aec != c.linked {
 		c.applyState(aec)
@@ -369,6 +438,16 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 	}
 	if c.usePre {
 		C.speex_preprocess_run(c.st.pre, res)
+	}
+	if c.linked && c.cfg.LinearOnly {
+		// The notch runs on every filtered frame, so that its state
+		// follows the filter's own whether or not echo is asked for.
+		for i, x := range c.in {
+			d := c.notch.step(float64(x))
+			if echo != nil {
+				echo[i] = float32(d - float64(c.out[i]))
+			}
+		}
 	}
 	copy(out, c.out)
 	c.captured.Add(1)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -330,6 +331,63 @@ func TestClose(t *testing.T) {
 	_ = c.Stats()
 }
 
+// TestLinearOnly: without the preprocessor the output has no latency and
+// CaptureEcho's estimate accounts for the rest of the microphone signal.
+// With nothing played the filter has nothing to subtract: the estimate is
+// zero and the output is the microphone signal (minus its DC). With the
+// far end played back into the microphone 5 ms later the estimate
+// converges to the microphone signal. Each reference handed out is the
+// frame played just before.
+func TestLinearOnly(t *testing.T) {
+	for _, played := range []bool{false, true} {
+		c := newTest(t, Config{LinearOnly: true})
+		n := c.Config().FrameSamples
+		rng := rand.New(rand.NewPCG(3, 4))
+		far := make([]int16, 300*n)
+		for i := range far {
+			far[i] = int16(3000 * rng.NormFloat64())
+		}
+		ref := make([]int16, n)
+		mic := make([]int16, n)
+		out := make([]int16, n)
+		echo := make([]float32, n)
+		used := make([]int16, n)
+		var sig, residue, est float64
+		for f := range 300 {
+			if played {
+				copy(ref, far[f*n:(f+1)*n])
+				copy(mic, far[max(0, f*n-240):max(0, f*n-240)+n]) // 5 ms later
+			} else {
+				copy(mic, far[f*n:(f+1)*n])
+			}
+			c.Playback(ref)
+			c.CaptureEcho(mic, out, echo, used)
+			if !slices.Equal(used, ref) {
+				t.Fatalf("frame %d: CaptureEcho handed out a reference other than the frame just played", f)
+			}
+			if f < 200 {
+				continue
+			}
+			for i := range mic {
+				m := float64(mic[i])
+				d := m - float64(out[i]) - float64(echo[i]) // the notch's share
+				sig += m * m
+				residue += d * d
+				est += float64(echo[i]) * float64(echo[i])
+			}
+		}
+		if r := 10 * math.Log10(sig/max(residue, 1)); r < 15 {
+			t.Errorf("played %v: output plus echo estimate is %.1f dB below the microphone signal away from it, want ≥ 15 dB (white noise loses about 20 dB to the DC notch)", played, r)
+		}
+		switch r := 10 * math.Log10(sig/max(est, 1e-9)); {
+		case !played && r < 60:
+			t.Errorf("nothing played: echo estimate %.1f dB below the microphone, want ≥ 60 dB", r)
+		case played && math.Abs(r) > 1:
+			t.Errorf("echo alone: echo estimate %.1f dB below the microphone, want within 1 dB", r)
+		}
+	}
+}
+
 func TestConfig(t *testing.T) {
 	c := newTest(t, Config{})
 	want := Config{SampleRate: 48000, FrameSamples: 480, TailMs: 300}
@@ -354,6 +412,8 @@ func TestConfig(t *testing.T) {
 		{TailMs: 5},
 		{TailMs: 2000},
 		{SampleRate: -1},
+		{LinearOnly: true, NoiseSuppression: true},
+		{LinearOnly: true, AutoGain: true},
 	} {
 		if c, err := New(bad); err == nil || !errors.Is(err, ErrConfig) {
 			t.Errorf("New(%+v) = %v, want an ErrConfig error", bad, err)
