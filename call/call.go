@@ -276,6 +276,16 @@ func (c *Call) Session() *rtc.Session { return c.sess }
 // reader only.
 func (c *Call) Changed() <-chan struct{} { return c.changed }
 
+// Echo is the echo canceller's counts (frames played and captured, and
+// how often the two sides were out of step); false when the call runs
+// none.
+func (c *Call) Echo() (aec.Stats, bool) {
+	if c.aec == nil {
+		return aec.Stats{}, false
+	}
+	return c.aec.Stats(), true
+}
+
 // Missing says what the call lacks now.
 func (c *Call) Missing() Missing {
 	c.mu.Lock()

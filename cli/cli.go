@@ -468,12 +468,24 @@ func (s *session) writeFinal(reason error) {
 	}
 }
 
-// StatsLine is one line of the --stats file: the session's figures and
-// what the call is missing ("camera", "microphone", "speaker", "sound
-// server"; absent when nothing is).
+// StatsLine is one line of the --stats file: the session's figures, what
+// the call is missing ("camera", "microphone", "speaker", "sound server";
+// absent when nothing is) and the echo canceller's counts (absent without
+// one).
 type StatsLine struct {
 	rtc.Stats
-	Missing []string `json:"missing,omitempty"`
+	Missing []string   `json:"missing,omitempty"`
+	Echo    *EchoStats `json:"echo,omitempty"`
+}
+
+// EchoStats are the echo canceller's counts: 10 ms frames played and
+// captured, reference frames missing when the microphone's came
+// (underruns) and played frames dropped to keep the two in step.
+type EchoStats struct {
+	Played    uint64 `json:"played"`
+	Captured  uint64 `json:"captured"`
+	Underruns uint64 `json:"underruns"`
+	Dropped   uint64 `json:"dropped"`
 }
 
 func (s *session) writeStats(st rtc.Stats) {
@@ -483,7 +495,11 @@ func (s *session) writeStats(st rtc.Stats) {
 	if st.LocalCandidate != "" {
 		s.pair = [2]string{st.LocalCandidate, st.RemoteCandidate}
 	}
-	data, err := json.Marshal(StatsLine{Stats: st, Missing: s.call.Missing().Names()})
+	line := StatsLine{Stats: st, Missing: s.call.Missing().Names()}
+	if e, ok := s.call.Echo(); ok {
+		line.Echo = &EchoStats{Played: e.Played, Captured: e.Captured, Underruns: e.Underruns, Dropped: e.Dropped}
+	}
+	data, err := json.Marshal(line)
 	if err != nil {
 		return
 	}

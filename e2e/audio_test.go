@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"peercall/media"
+	"peercall/media/aec/room"
 	"peercall/media/sound/soundtest"
 	"peercall/media/tone"
 )
@@ -137,4 +139,79 @@ func toneLevel(pcm []int16, freq float64) float64 {
 		return -200
 	}
 	return 20 * math.Log10(amp)
+}
+
+// Speech comes back through real sound devices: the joiner's speaker is a
+// PulseAudio null sink whose sound reaches its microphone 40 ms later
+// through PulseAudio's loopback (soundtest.DelayedEcho), so the sound
+// server's timing and the loopback's resampling are in the echo path. The
+// inviter sends a talker (espeak-ng, as media/aec/room renders it) and
+// records what comes back: with echo cancellation it must be weaker than
+// without. Today's canceller takes only 6–10 dB off here (where it takes
+// 29 dB in media/aec/room's room with the same 40 ms delay): the floor
+// guards what holds, and the test logs the gap to the 45 dB target.
+func TestEchoOfSpeechThroughSoundDevices(t *testing.T) {
+	if os.Getenv("PEERCALL_REQUIRE_SOUND") == "" {
+		t.Skip("needs PulseAudio, which make test provides")
+	}
+	voices, err := room.Speak(t.TempDir())
+	if errors.Is(err, room.ErrNoEspeak) {
+		t.Skip("needs espeak-ng (make deps installs it)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	far := filepath.Join(t.TempDir(), "far.wav")
+	speech := voices.Far
+	peak := 0.0
+	for _, v := range speech {
+		peak = max(peak, math.Abs(v))
+	}
+	writeWAV48k(t, far, len(speech), func(i int) float64 { return 0.5 * speech[i] / peak })
+
+	const seconds = 20
+	backLevel := func(aec string) float64 {
+		srv := soundtest.Start(t, soundtest.DelayedEcho)
+		srv.UseDelayedEcho(t)
+		back := filepath.Join(t.TempDir(), "back.wav")
+		_, joiner := twoProcessCall(t, callOptions{seconds: seconds, env: srv.Env(),
+			inviterFlags: []string{"--audio-source", far, "--audio-out", back},
+			joinerFlags:  []string{"--audio-source", "mic", "--audio-out", "default", "--aec", aec}})
+		if e := joiner.final().Echo; e != nil {
+			t.Logf("the joiner's echo canceller: %d frames played, %d captured, %d underruns, %d played frames dropped", e.Played, e.Captured, e.Underruns, e.Dropped)
+		}
+		pcm, err := media.ReadWAV(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pcm) < (seconds-4)*48000 {
+			t.Fatalf("recording %.1f s long, want about %d s", float64(len(pcm))/48000, seconds)
+		}
+		// The last 10 s but one: the canceller has had time to converge.
+		return rmsDB(pcm[len(pcm)-11*48000 : len(pcm)-48000])
+	}
+	off := backLevel("off")
+	on := backLevel("on")
+	t.Logf("speech coming back to its sender through the sound devices: %.1f dBFS with echo cancellation off, %.1f dBFS on: %.1f dB weaker", off, on, off-on)
+	if off < -40 {
+		t.Fatalf("without cancellation the echo is only %.1f dBFS: the loop through the sound server is not working", off)
+	}
+	const target, floor = 45, 3
+	t.Logf("%.1f dB short of the %d dB target", target-(off-on), target)
+	if off-on < floor {
+		t.Errorf("echo cancellation removes %.1f dB of speech, want at least %d", off-on, floor)
+	}
+}
+
+// rmsDB is the level of pcm in dB relative to full scale.
+func rmsDB(pcm []int16) float64 {
+	var sum float64
+	for _, v := range pcm {
+		x := float64(v) / 32768
+		sum += x * x
+	}
+	if sum == 0 {
+		return -200
+	}
+	return 10 * math.Log10(sum/float64(len(pcm)))
 }

@@ -174,6 +174,10 @@ type statsLine struct {
 	// Missing names what the call lacks among "camera", "microphone",
 	// "speaker" and "sound server"; empty when nothing is.
 	Missing []string `json:"missing"`
+	// Echo is the echo canceller's counts; nil without one.
+	Echo *struct {
+		Played, Captured, Underruns, Dropped uint64
+	} `json:"echo"`
 	// At is Time, parsed.
 	At time.Time `json:"-"`
 }

@@ -19,6 +19,16 @@ var (
 	// NoDevices gives a server with neither speaker nor microphone, as on
 	// a computer with no sound card.
 	NoDevices []string
+	// DelayedEcho gives a speaker (the null sink "speaker") whose sound
+	// reaches the microphone (the monitor of the null sink "room") through
+	// PulseAudio's loopback 40 ms later, resampled as the loopback keeps
+	// its latency: device timing and clock drift in the echo path. Call
+	// UseDelayedEcho once the server runs to make them the defaults.
+	DelayedEcho = []string{
+		"module-null-sink sink_name=speaker",
+		"module-null-sink sink_name=room",
+		"module-loopback source=speaker.monitor sink=room latency_msec=40",
+	}
 )
 
 // Server is a running PulseAudio server in a runtime directory of its own.
@@ -73,6 +83,19 @@ func (s *Server) Use(t *testing.T) {
 	for _, kv := range s.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
+	}
+}
+
+// UseDelayedEcho makes DelayedEcho's speaker and microphone the server's
+// defaults.
+func (s *Server) UseDelayedEcho(t testing.TB) {
+	t.Helper()
+	for _, args := range [][]string{{"set-default-sink", "speaker"}, {"set-default-source", "room.monitor"}} {
+		cmd := exec.Command("pactl", args...)
+		cmd.Env = append(os.Environ(), s.Env()...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pactl %s: %v %s", strings.Join(args, " "), err, out)
+		}
 	}
 }
 
