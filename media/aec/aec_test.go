@@ -3,6 +3,7 @@ package aec
 import (
 	"errors"
 	"math"
+	"math/cmplx"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -384,6 +385,35 @@ func TestLinearOnly(t *testing.T) {
 			t.Errorf("nothing played: echo estimate %.1f dB below the microphone, want ≥ 60 dB", r)
 		case played && math.Abs(r) > 1:
 			t.Errorf("echo alone: echo estimate %.1f dB below the microphone, want within 1 dB", r)
+		}
+	}
+}
+
+// TestNotchResponse: a sine through the filter with nothing played comes
+// out scaled and turned by NotchResponse.
+func TestNotchResponse(t *testing.T) {
+	for _, hz := range []float64{100, 250, 1000, 5000} {
+		c := newTest(t, Config{LinearOnly: true})
+		n := c.Config().FrameSamples
+		h := NotchResponse(48000, hz)
+		mic, out, silence := make([]int16, n), make([]int16, n), make([]int16, n)
+		var e, s float64
+		for f := range 100 {
+			for i := range mic {
+				mic[i] = int16(math.Round(8000 * math.Sin(2*math.Pi*hz*float64(f*n+i)/48000)))
+			}
+			c.Playback(silence)
+			c.Capture(mic, out)
+			for i := range mic {
+				want := 8000 * cmplx.Abs(h) * math.Sin(2*math.Pi*hz*float64(f*n+i)/48000+cmplx.Phase(h))
+				if f >= 50 {
+					e += (float64(out[i]) - want) * (float64(out[i]) - want)
+					s += want * want
+				}
+			}
+		}
+		if r := 10 * math.Log10(s/e); r < 50 {
+			t.Errorf("%.0f Hz: output differs from NotchResponse's prediction by %.1f dB below it, want ≥ 50 dB", hz, r)
 		}
 	}
 }
