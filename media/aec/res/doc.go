@@ -1,0 +1,42 @@
+// Package res is Peercall's residual echo suppressor: a frequency-domain
+// post-filter that runs after speexdsp's linear adaptive filter
+// (media/aec with Config.LinearOnly) and takes off what the filter leaves
+// of the echo, then stationary noise, filling in comfort noise. It is
+// written in Go and needs no C beyond the filter itself.
+//
+// # Design
+//
+// Audio is 10 ms frames of 48 kHz mono. Each frame the suppressor takes
+// the filter's output e, the filter's echo estimate y and the played frame
+// x the filter used (media/aec's CaptureEcho), and analyses 20 ms
+// sqrt-Hann windows every 10 ms, zero-padded to a 1024-point FFT (513
+// bins, 46.9 Hz apart); synthesis is the same window and overlap-add, so
+// the output lags the input by one frame. e and y are divided by the
+// filter's DC notch response, so the suppressor and its output work on the
+// microphone's own signal (the notch's phase turn on the local voice's
+// low notes would otherwise count as distortion).
+//
+//   - Echo power model: the echo's power at the microphone per bin is
+//     predicted from the played power over the last Lags frames (440 ms:
+//     device delay plus reverberation), each lag with its own weight,
+//     learnt by normalised LMS on the filter's echo estimate |Y|², which
+//     the local talker does not reach. A power model does not care about
+//     the fine structure of the echo path, so it stays right when the
+//     laptop moves and the linear filter has to start over.
+//   - Leakage: per bin, the filter's residual over the predicted echo,
+//     followed (LeakStep per frame) wherever the microphone's band power is
+//     within NearDB of the predicted echo plus noise (the far end alone).
+//     When the filter loses the path, the residual jumps to the echo's
+//     level and the leakage follows within a few frames: the suppression
+//     covers the filter's re-convergence.
+//   - Noise: the minimum of the smoothed residual power per bin, rising at
+//     most 3 dB a second, times 2 for the minimum's bias.
+//   - Gain: 1 − (EchoOver·leak·echo + NoiseOver·noise) / error power,
+//     between 10^(FloorDB/20) and 1, smoothed over three bins; DC is
+//     removed. Comfort noise (Gaussian, random phase) fills each bin up to
+//     the noise level less NoiseDB, so the background is steady whether
+//     echo is being suppressed or not.
+//
+// No automatic gain runs anywhere, so nothing ever lifts what is left of
+// an echo.
+package res

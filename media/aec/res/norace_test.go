@@ -1,0 +1,5 @@
+//go:build !race
+
+package res_test
+
+const raceEnabled = false

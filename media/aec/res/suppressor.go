@@ -1,0 +1,247 @@
+package res
+
+import (
+	"math"
+	"math/rand/v2"
+	"peercall/media/aec"
+)
+
+// Params are the suppressor's tuning; DefaultParams are what Peercall uses.
+type Params struct {
+	// Lags is how many 10 ms frames of played audio the echo power model
+	// spans: the echo path's delay plus its reverberation.
+	Lags int
+	// ModelStep is the power model's normalised learning step.
+	ModelStep float64
+	// NearDB: a band counts as the local talker speaking when the
+	// microphone's power there is this far above the predicted echo plus
+	// noise.
+	NearDB float64
+	// LeakStep is how fast the filter's leakage (residual over echo)
+	// follows while only the far end talks, per frame.
+	LeakStep float64
+	// EchoOver and NoiseOver are the overestimation factors of residual
+	// echo and noise in the suppression gain.
+	EchoOver, NoiseOver float64
+	// EchoOverNear replaces EchoOver in bands where the local talker is
+	// heard.
+	EchoOverNear float64
+	// NoiseDB is how far stationary noise is pulled down; comfort noise
+	// fills in at that level wherever echo is suppressed further.
+	NoiseDB float64
+	// FloorDB is the lowest gain.
+	FloorDB float64
+	// GlobalLeak uses one leakage for all bins.
+	GlobalLeak bool
+}
+
+// DefaultParams is Peercall's tuning.
+var DefaultParams = Params{
+	Lags:         44,
+	ModelStep:    0.05,
+	NearDB:       6,
+	LeakStep:     0.15,
+	EchoOver:     4,
+	EchoOverNear: 4,
+	NoiseOver:    2,
+	NoiseDB:      20,
+	FloorDB:      -60,
+}
+
+// bandBins is the width of the bands the double-talk decision is made in.
+const bandBins = 8
+
+// Suppressor removes the echo a linear echo canceller leaves behind, and
+// stationary noise, from its output. It works on 10 ms frames at 48 kHz in
+// an STFT of 20 ms sqrt-Hann windows; its output lags its input by Hop
+// samples. It is not safe for concurrent use.
+type Suppressor struct {
+	p  Params
+	f  *fft
+	an *analyzer // error and echo estimate
+	ax *analyzer // played audio (second signal unused)
+	sy *synthesizer
+
+	E, Y, X, S, scratch []complex128
+	fa, fb, zero, out   []float64
+
+	// Per bin.
+	px       [][]float64 // played power, the last Lags frames, newest first
+	pxNorm   []float64   // Σ over lags of px²
+	h        [][]float64 // echo power model: mic echo power per played power, per lag
+	echoPow  []float64   // predicted echo power at the microphone
+	pe, pd   []float64   // smoothed error and microphone power
+	noise    []float64   // noise floor of the error
+	noiseMin []float64
+	leak     []float64 // residual echo over echo, learnt while the far end talks alone
+	gain     []float64
+	unnotch  []complex128 // 1 / the filter's DC notch, 0 at DC
+	leakAll  float64
+	near     []bool // the band holds the local talker
+	frames   int
+	rng      *rand.Rand
+}
+
+// NewSuppressor makes a Suppressor with params p.
+func NewSuppressor(p Params) *Suppressor {
+	f := newFFT(NFFT)
+	s := &Suppressor{p: p, f: f, an: newAnalyzer(f), ax: newAnalyzer(f), sy: newSynthesizer(f),
+		rng: rand.New(rand.NewPCG(0x5eed, 0xc0ffee))}
+	cplx := func() []complex128 { return make([]complex128, Bins) }
+	s.E, s.Y, s.X, s.S, s.scratch = cplx(), cplx(), cplx(), cplx(), cplx()
+	s.fa, s.fb, s.zero, s.out = make([]float64, Hop), make([]float64, Hop), make([]float64, Hop), make([]float64, Hop)
+	s.px = make([][]float64, Bins)
+	s.h = make([][]float64, Bins)
+	for k := range Bins {
+		s.px[k] = make([]float64, p.Lags)
+		s.h[k] = make([]float64, p.Lags)
+	}
+	vec := func(v float64) []float64 {
+		x := make([]float64, Bins)
+		for i := range x {
+			x[i] = v
+		}
+		return x
+	}
+	s.pxNorm, s.echoPow, s.pe, s.pd = vec(0), vec(0), vec(0), vec(0)
+	s.noise, s.noiseMin, s.leak, s.gain = vec(0), vec(0), vec(1), vec(1)
+	s.leakAll = 1
+	s.near = make([]bool, Bins)
+	s.unnotch = make([]complex128, Bins)
+	for k := 1; k < Bins; k++ {
+		s.unnotch[k] = 1 / aec.NotchResponse(Rate, float64(k)*BinHz)
+	}
+	return s
+}
+
+// Process takes one frame of the linear canceller's output e, its echo
+// estimate y and the played frame x it used (Hop samples each, full scale
+// 32768) and writes Hop samples of suppressed output to out, one frame
+// late.
+func (s *Suppressor) Process(e, y, x []float32, out []float64) {
+	for i := range Hop {
+		s.fa[i], s.fb[i] = float64(e[i]), float64(y[i])
+	}
+	s.an.push(s.fa, s.fb, s.E, s.Y)
+	for i := range Hop {
+		s.fa[i] = float64(x[i])
+	}
+	s.ax.push(s.fa, s.zero, s.X, s.scratch)
+	// Back from the filter's notched signal to the microphone's.
+	for k := range Bins {
+		s.E[k] *= s.unnotch[k]
+		s.Y[k] *= s.unnotch[k]
+	}
+	s.frames++
+	p := s.p
+
+	const eps = 1e-3
+	// Noise floor: the minimum of the smoothed error power, allowed to
+	// rise 3 dB a second, times the bias of a minimum.
+	const rise = 1.0069
+	for k := range Bins {
+		pe := sq(s.E[k])
+		pd := sq(s.E[k] + s.Y[k])
+		py := sq(s.Y[k])
+		px := sq(s.X[k])
+		s.pe[k] = 0.6*s.pe[k] + 0.4*pe
+		s.pd[k] = 0.6*s.pd[k] + 0.4*pd
+		if s.frames == 1 {
+			s.noiseMin[k] = s.pe[k]
+		}
+		s.noiseMin[k] = min(s.pe[k], s.noiseMin[k]*rise+eps)
+		s.noise[k] = 2 * s.noiseMin[k]
+
+		// Echo power model: the played power over the last Lags frames,
+		// weighted per lag, learnt on the linear filter's echo estimate
+		// (which the local talker does not reach).
+		hist, h := s.px[k], s.h[k]
+		old := hist[len(hist)-1]
+		copy(hist[1:], hist)
+		hist[0] = px
+		s.pxNorm[k] += px*px - old*old
+		var pred float64
+		for l, v := range hist {
+			pred += h[l] * v
+		}
+		if norm := s.pxNorm[k]; norm > 1e-6 {
+			g := p.ModelStep * (py - pred) / (norm + 1)
+			for l, v := range hist {
+				h[l] = max(0, h[l]+g*v)
+			}
+		}
+		s.echoPow[k] = pred
+	}
+
+	// Double talk, per band: the microphone well above the predicted echo
+	// and noise. Where the far end is alone, the leakage follows the error
+	// power over the predicted echo.
+	nearTh := math.Pow(10, p.NearDB/10)
+	var num, den float64
+	for b := 0; b < Bins; b += bandBins {
+		end := min(Bins, b+bandBins)
+		var mic, expect, echo float64
+		for k := b; k < end; k++ {
+			mic += s.pd[k]
+			expect += s.echoPow[k] + s.noise[k]
+			echo += s.echoPow[k]
+		}
+		near := mic > nearTh*expect
+		for k := b; k < end; k++ {
+			s.near[k] = near
+		}
+		if near || echo < 2*(expect-echo) {
+			continue // the local talker, or too little echo to learn from
+		}
+		for k := b; k < end; k++ {
+			r := min(4, max(0, s.pe[k]-s.noise[k])/(s.echoPow[k]+eps))
+			s.leak[k] += p.LeakStep * (r - s.leak[k])
+			num += max(0, s.pe[k]-s.noise[k])
+			den += s.echoPow[k]
+		}
+	}
+	if den > 0 {
+		s.leakAll += p.LeakStep * (min(4, num/den) - s.leakAll)
+	}
+	if p.GlobalLeak {
+		for k := range s.leak {
+			s.leak[k] = s.leakAll
+		}
+	}
+
+	// Gains: residual echo and noise taken off the error's power, at least
+	// the floor; comfort noise fills in to the noise level less NoiseDB.
+	floor := math.Pow(10, p.FloorDB/20)
+	cn := math.Pow(10, -p.NoiseDB/10)
+	for k := range Bins {
+		over := p.EchoOver
+		if s.near[k] {
+			over = p.EchoOverNear
+		}
+		r := over*s.leak[k]*s.echoPow[k] + p.NoiseOver*s.noise[k]
+		g := 1 - r/(s.pe[k]+eps)
+		s.gain[k] = min(1, max(floor, g))
+	}
+	// Smooth over frequency.
+	prev := s.gain[0]
+	for k := 1; k < Bins-1; k++ {
+		cur := s.gain[k]
+		s.gain[k] = 0.25*prev + 0.5*cur + 0.25*s.gain[k+1]
+		prev = cur
+	}
+	cnScale := float64(NFFT) / Hop
+	for k := range Bins {
+		g := s.gain[k]
+		if k == 0 {
+			g = 0 // DC
+		}
+		s.S[k] = s.E[k] * complex(g, 0)
+		if v := (cn - g*g) * s.noise[k] / 2; v > 0 && k > 0 && k < Bins-1 {
+			a := math.Sqrt(v * cnScale)
+			s.S[k] += complex(a*s.rng.NormFloat64(), a*s.rng.NormFloat64())
+		}
+	}
+	s.sy.push(s.S, out)
+}
+
+func sq(z complex128) float64 { return real(z)*real(z) + imag(z)*imag(z) }
