@@ -542,6 +542,7 @@ func benchMarkdown(r *Report) string {
 		b.WriteString(qualityMarkdown(r.Quality))
 	}
 	b.WriteString(denoiseMarkdown(r))
+	b.WriteString(echoMarkdown(r))
 
 	if len(r.Recovery) > 0 {
 		b.WriteString(recoveryMarkdown(r.Recovery))

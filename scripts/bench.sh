@@ -46,9 +46,9 @@ e2e_calls() {
 		echo "   done" || { echo "   a call failed (what it measured is kept): see $out/$name.txt"; tail -5 "$out/$name.txt"; }
 }
 
-echo "1/8 Go benchmarks (encoder, decoder, denoiser, receive path, conversion, codes, audio)"
+echo "1/8 Go benchmarks (encoder, decoder, denoiser, receive path, conversion, codes, audio, echo cancellation in simulated rooms)"
 $GO test -run '^$' -bench . -benchmem -count 1 \
-	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
+	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./media/aec/room ./media/aec/res ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
 
 echo "2/8 the window under Xvfb (needs root for its network namespace)"
 rm -f "$out/window.txt"
