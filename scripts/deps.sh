@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	gcc g++ pkg-config make git
-	libvpx-dev libopus-dev libyuv-dev libspeexdsp-dev espeak-ng
+	libvpx-dev libopus-dev libyuv-dev libspeexdsp-dev libwebrtc-audio-processing-dev espeak-ng
 	pulseaudio pulseaudio-utils
 	libgl1-mesa-dev libgl1-mesa-dri xorg-dev
 	iproute2 procps
