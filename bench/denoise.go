@@ -38,8 +38,9 @@ func denoiseMarkdown(r *Report) string {
 	b.WriteString("σ 2, and by a camera panning across 15 % of it and closing in by 25 % (σ 2); coded twice over\n")
 	b.WriteString("at a fixed rate with the call's encoder settings, the second pass decoded and compared with\n")
 	b.WriteString("the clip as sent and with the scene (the same clip filmed without noise), PSNR over Y, Cb and\n")
-	b.WriteString("Cr, SSIM on luma (media/quality). Levels: 0 off, 1 luma, 2 luma and chroma (what Peercall\n")
-	b.WriteString("uses for a camera), 4 libvpx's adaptive mode.\n\n")
+	b.WriteString("Cr, SSIM on luma (media/quality). Levels: 0 off, 1 luma, 2 luma and chroma, 4 libvpx's\n")
+	b.WriteString("adaptive mode; auto is what Peercall does for a camera: 2 while it stands still, off while\n")
+	b.WriteString("media/motion finds the whole picture moving.\n\n")
 	b.WriteString("| camera | rate | denoiser | sent | PSNR against the scene | SSIM against the scene | PSNR against the clip sent |\n|---|---|---|---|---|---|---|\n")
 	for _, k := range rows {
 		m := metrics[k]

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"peercall/media/motion"
 	"peercall/media/vp8"
 	"peercall/media/yuv"
 )
@@ -155,15 +156,15 @@ type VideoSender struct {
 	stats SenderStats
 }
 
-// cameraDenoise is the VP8 denoiser level for pictures from a camera (or a
-// clip standing for one): luma and chroma (vp8.EncoderConfig.Denoise).
+// cameraDenoise is the VP8 denoiser level for pictures from a still camera
+// (or a clip standing for one): luma and chroma (vp8.EncoderConfig.Denoise).
 // Measured on a photograph filmed with sensor noise (BenchmarkDenoiser in
 // media/vp8, figures in BENCHMARKS.md), it brings the picture 2.8–3.9 dB
 // closer to the scene on a still camera, at 800 and 1700 kbit/s, and
 // spends fewer bits doing so; on a camera that pans and zooms over the
-// whole picture it costs 1.0–1.5 dB. A laptop's camera mostly stands
-// still. Generated pictures (the test pattern, the camera-off picture)
-// have no noise to remove and keep every detail without it.
+// whole picture it costs 1.0–1.5 dB, so it is off while media/motion says
+// the camera moves. Generated pictures (the test pattern, the camera-off
+// picture) have no noise to remove and keep every detail without it.
 const cameraDenoise = 2
 
 // denoiseLevel is the denoiser level for pictures from the source named.
@@ -219,6 +220,7 @@ func (s *VideoSender) Run(ctx context.Context) error {
 		scaler     yuv.Scaler
 		frameNo    int
 		denoise    int // the encoder's denoiser level
+		motion     = motion.New()
 	)
 	defer func() {
 		if enc != nil {
@@ -268,6 +270,9 @@ func (s *VideoSender) Run(ctx context.Context) error {
 		}
 		target = min(max(target, minBps), maxBps)
 		wantDenoise := denoiseLevel(s.src.Name())
+		if wantDenoise > 0 && motion.Add(img) {
+			wantDenoise = 0 // the camera moves: the denoiser would smear it
+		}
 		if enc == nil || w != encW || h != encH || enc.Config().FPS != fps {
 			if enc != nil {
 				enc.Close()

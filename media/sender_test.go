@@ -19,6 +19,8 @@ type clockSource struct {
 	i, n  int
 	at    func(i int)
 	name  func(i int) string // the source's name before picture i; nil: "clock"
+	still bool               // every picture is the first one (a still camera)
+	first *image.YCbCr
 }
 
 func (c *clockSource) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, error) {
@@ -30,6 +32,12 @@ func (c *clockSource) ReadFrame(ctx context.Context) (*image.YCbCr, time.Time, e
 	}
 	t := c.start.Add(time.Duration(c.i) * time.Second / time.Duration(c.fps))
 	c.i++
+	if c.still {
+		if c.first == nil {
+			c.first = c.gen.Next(t)
+		}
+		return c.first, t, nil
+	}
 	return c.gen.Next(t), t, nil
 }
 func (c *clockSource) Close() error { return nil }
@@ -40,15 +48,15 @@ func (c *clockSource) Name() string {
 	return "clock"
 }
 
-// Pictures from a camera, or a clip standing for one, are coded with the
-// denoiser; generated ones without; the sender follows its source as it
-// switches.
+// Pictures from a still camera, or a clip standing for one, are coded
+// with the denoiser; generated ones, and a camera that moves, without; the
+// sender follows its source as it switches.
 func TestVideoSenderDenoisesCameraPictures(t *testing.T) {
 	const fps = 30
 	var s *VideoSender
 	names := []string{"camera", "camera-off", "clip", "pattern"}
 	seen := map[int]int{} // frame → denoiser level it was coded with
-	src := &clockSource{gen: pattern.NewGenerator(320, 240), start: time.Now(), fps: fps, n: 4 * 20,
+	src := &clockSource{gen: pattern.NewGenerator(320, 240), start: time.Now(), fps: fps, n: 4 * 20, still: true,
 		name: func(i int) string { return names[min(i/20, 3)] },
 		at: func(i int) {
 			if i > 0 {
@@ -65,6 +73,24 @@ func TestVideoSenderDenoisesCameraPictures(t *testing.T) {
 		if seen[c.frame] != c.level {
 			t.Errorf("picture %d (from the %s) coded with denoiser level %d, want %d", c.frame, names[c.frame/20], seen[c.frame], c.level)
 		}
+	}
+
+	// A camera whose picture moves all over (the pattern's time code,
+	// scrolling strip and box change most of it) is coded without it.
+	seen = map[int]int{}
+	src = &clockSource{gen: pattern.NewGenerator(320, 240), start: time.Now(), fps: fps, n: 20,
+		name: func(int) string { return "camera" },
+		at: func(i int) {
+			if i > 0 {
+				seen[i-1] = s.Stats().Denoise
+			}
+		}}
+	s = NewVideoSender(src, fps, func([]byte, time.Duration) error { return nil })
+	if err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if seen[15] != 0 {
+		t.Errorf("a moving camera's picture 15 coded with denoiser level %d, want 0", seen[15])
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"peercall/media/motion"
 	"peercall/media/quality"
 )
 
@@ -50,9 +51,17 @@ type denoiseResult struct {
 	psnrSent, psnrScene, ssimScene, kbps float64
 }
 
-// codeClip codes the clip twice over at kbps with the denoiser at level and
-// measures the second pass.
+// autoDenoise stands for the sender's choice: level 2 while the camera is
+// still, off while media/motion says it moves.
+const autoDenoise = -1
+
+// codeClip codes the clip twice over at kbps with the denoiser at level
+// (or autoDenoise) and measures the second pass.
 func codeClip(tb testing.TB, c *denoiseClip, kbps, level int) denoiseResult {
+	var moving *motion.Detector
+	if level == autoDenoise {
+		moving, level = motion.New(), 2
+	}
 	enc, err := NewEncoder(EncoderConfig{Width: 640, Height: 480, FPS: 30, BitrateKbps: kbps, Denoise: level})
 	if err != nil {
 		tb.Fatal(err)
@@ -68,6 +77,15 @@ func codeClip(tb testing.TB, c *denoiseClip, kbps, level int) denoiseResult {
 	var bytes, n int
 	for pass := range 2 {
 		for i, img := range c.sent {
+			if moving != nil {
+				l := 2
+				if moving.Add(img) {
+					l = 0
+				}
+				if err := enc.SetDenoise(l); err != nil {
+					tb.Fatal(err)
+				}
+			}
 			frame, _, err := enc.Encode(img, false)
 			if err != nil {
 				tb.Fatal(err)
@@ -108,8 +126,12 @@ func BenchmarkDenoiser(b *testing.B) {
 	}
 	for _, c := range clips {
 		for _, kbps := range []int{800, 1700} {
-			for _, level := range []int{0, 1, 2, 4} {
-				b.Run(fmt.Sprintf("%s/%dk/denoise%d", c.name, kbps, level), func(b *testing.B) {
+			for _, level := range []int{0, 1, 2, 4, autoDenoise} {
+				name := fmt.Sprint(level)
+				if level == autoDenoise {
+					name = "auto"
+				}
+				b.Run(fmt.Sprintf("%s/%dk/denoise%s", c.name, kbps, name), func(b *testing.B) {
 					var r denoiseResult
 					for range b.N {
 						r = codeClip(b, c, kbps, level)
