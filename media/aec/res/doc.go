@@ -23,19 +23,33 @@
 //     the local talker does not reach. A power model does not care about
 //     the fine structure of the echo path, so it stays right when the
 //     laptop moves and the linear filter has to start over.
+//   - Local talker: counted as speaking when, smoothed over about
+//     100 ms, more than NearBands of the 8-bin bands between 280 Hz and
+//     4.7 kHz have a microphone power NearDB above the predicted echo plus
+//     noise, and for NearHold frames after. A voice of its own lifts many
+//     bands at once; the power model's errors lift a few here and there,
+//     and a path change none, since the model predicts the echo's power
+//     from the played audio whatever the path.
 //   - Leakage: per bin, the filter's residual over the predicted echo,
-//     followed (LeakStep per frame) wherever the microphone's band power is
-//     within NearDB of the predicted echo plus noise (the far end alone).
-//     When the filter loses the path, the residual jumps to the echo's
-//     level and the leakage follows within a few frames: the suppression
-//     covers the filter's re-convergence.
+//     followed (LeakStep per frame) in bands with echo enough to learn
+//     from while the far end talks alone, and held while the local talker
+//     speaks. When the filter loses the path, the residual jumps to the
+//     echo's level and the leakage follows within a few frames: the
+//     suppression covers the filter's re-convergence. The detection lags
+//     the local talker's first syllable, so when it comes the leakage goes
+//     back to what it was Rollback frames earlier, before the leakage
+//     learnt the voice as echo.
 //   - Noise: the minimum of the smoothed residual power per bin, rising at
 //     most 3 dB a second, times 2 for the minimum's bias.
 //   - Gain: 1 − (EchoOver·leak·echo + NoiseOver·noise) / error power,
 //     between 10^(FloorDB/20) and 1, smoothed over three bins; DC is
-//     removed. Comfort noise (Gaussian, random phase) fills each bin up to
-//     the noise level less NoiseDB, so the background is steady whether
-//     echo is being suppressed or not.
+//     removed. While the local talker speaks, EchoOverNear and FloorNearDB
+//     replace EchoOver and FloorDB: the residual echo is underestimated
+//     rather than overestimated, so the voice keeps its
+//     harmonics and onsets, and what the linear filter left of the echo
+//     stays well under it (full duplex). Comfort noise (Gaussian, random
+//     phase) fills each bin up to the noise level less NoiseDB, so the
+//     background is steady whether echo is being suppressed or not.
 //
 // No automatic gain runs anywhere, so nothing ever lifts what is left of
 // an echo.

@@ -13,24 +13,35 @@ type Params struct {
 	Lags int
 	// ModelStep is the power model's normalised learning step.
 	ModelStep float64
-	// NearDB: a band counts as the local talker speaking when the
+	// NearDB: a band of the speech range is above the echo when the
 	// microphone's power there is this far above the predicted echo plus
 	// noise.
 	NearDB float64
+	// NearBands is the share of the speech range's bands above the echo,
+	// smoothed over time with NearSmooth per frame, from which the local
+	// talker counts as speaking.
+	NearBands, NearSmooth float64
+	// NearHold is how many frames the local talker still counts as
+	// speaking after the last detection.
+	NearHold int
+	// Rollback is how many frames of leakage learning the local talker's
+	// detection takes back: the learning done while it was speaking but
+	// not yet detected.
+	Rollback int
 	// LeakStep is how fast the filter's leakage (residual over echo)
 	// follows while only the far end talks, per frame.
 	LeakStep float64
 	// EchoOver and NoiseOver are the overestimation factors of residual
 	// echo and noise in the suppression gain.
 	EchoOver, NoiseOver float64
-	// EchoOverNear replaces EchoOver in bands where the local talker is
-	// heard.
+	// EchoOverNear replaces EchoOver while the local talker speaks.
 	EchoOverNear float64
 	// NoiseDB is how far stationary noise is pulled down; comfort noise
 	// fills in at that level wherever echo is suppressed further.
 	NoiseDB float64
-	// FloorDB is the lowest gain.
-	FloorDB float64
+	// FloorDB is the lowest gain; FloorNearDB replaces it while the local
+	// talker speaks.
+	FloorDB, FloorNearDB float64
 	// GlobalLeak uses one leakage for all bins.
 	GlobalLeak bool
 }
@@ -39,17 +50,27 @@ type Params struct {
 var DefaultParams = Params{
 	Lags:         44,
 	ModelStep:    0.05,
-	NearDB:       6,
+	NearDB:       3,
+	NearBands:    0.4,
+	NearSmooth:   0.9,
+	NearHold:     40,
+	Rollback:     20,
 	LeakStep:     0.15,
 	EchoOver:     4,
-	EchoOverNear: 4,
+	EchoOverNear: 0.5,
 	NoiseOver:    2,
 	NoiseDB:      20,
 	FloorDB:      -60,
+	FloorNearDB:  -12,
 }
 
-// bandBins is the width of the bands the double-talk decision is made in.
-const bandBins = 8
+// The double-talk decision: bands of bandBins bins over the speech range,
+// bins speechLo to speechHi (280 Hz to 4.7 kHz).
+const (
+	bandBins = 8
+	speechLo = 6
+	speechHi = 102
+)
 
 // Suppressor removes the echo a linear echo canceller leaves behind, and
 // stationary noise, from its output. It works on 10 ms frames at 48 kHz in
@@ -77,9 +98,16 @@ type Suppressor struct {
 	gain     []float64
 	unnotch  []complex128 // 1 / the filter's DC notch, 0 at DC
 	leakAll  float64
-	near     []bool // the band holds the local talker
-	frames   int
-	rng      *rand.Rand
+	// The local talker: the smoothed share of speech bands above the echo,
+	// the frames of hold left, and leakage snapshots of the last Rollback
+	// frames without the local talker, oldest at past[pastAt].
+	nearShare float64
+	hold      int
+	talk      bool
+	past      [][]float64
+	pastAt    int
+	frames    int
+	rng       *rand.Rand
 }
 
 // NewSuppressor makes a Suppressor with params p.
@@ -106,7 +134,10 @@ func NewSuppressor(p Params) *Suppressor {
 	s.pxNorm, s.echoPow, s.pe, s.pd = vec(0), vec(0), vec(0), vec(0)
 	s.noise, s.noiseMin, s.leak, s.gain = vec(0), vec(0), vec(1), vec(1)
 	s.leakAll = 1
-	s.near = make([]bool, Bins)
+	s.past = make([][]float64, max(0, p.Rollback))
+	for i := range s.past {
+		s.past[i] = vec(1)
+	}
 	s.unnotch = make([]complex128, Bins)
 	for k := 1; k < Bins; k++ {
 		s.unnotch[k] = 1 / aec.NotchResponse(Rate, float64(k)*BinHz)
@@ -173,25 +204,58 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 		s.echoPow[k] = pred
 	}
 
-	// Double talk, per band: the microphone well above the predicted echo
-	// and noise. Where the far end is alone, the leakage follows the error
-	// power over the predicted echo.
+	// Double talk, for the whole spectrum: the local talker speaks when,
+	// over a few frames, a large share of the speech range's bands hold
+	// more than the played audio explains. A local voice has its own
+	// spectrum, so it lifts many bands at once; the echo power model's
+	// errors lift a few here and there, and a path change none (the model
+	// predicts power from the played audio, whatever the path).
 	nearTh := math.Pow(10, p.NearDB/10)
-	var num, den float64
-	for b := 0; b < Bins; b += bandBins {
-		end := min(Bins, b+bandBins)
-		var mic, expect, echo float64
-		for k := b; k < end; k++ {
+	var above, bands int
+	for b := speechLo; b < speechHi; b += bandBins {
+		var mic, expect float64
+		for k := b; k < b+bandBins; k++ {
 			mic += s.pd[k]
+			expect += s.echoPow[k] + s.noise[k]
+		}
+		bands++
+		if mic > nearTh*expect {
+			above++
+		}
+	}
+	s.nearShare = p.NearSmooth*s.nearShare + (1-p.NearSmooth)*float64(above)/float64(bands)
+	if s.nearShare > p.NearBands {
+		s.hold = p.NearHold
+	} else if s.hold > 0 {
+		s.hold--
+	}
+	wasTalk := s.talk
+	s.talk = s.hold > 0
+	if len(s.past) > 0 {
+		if s.talk && !wasTalk {
+			// The detection lags the talker's first syllable, which the
+			// leakage has partly learnt as echo: take that back.
+			copy(s.leak, s.past[s.pastAt])
+		}
+		if !s.talk {
+			copy(s.past[s.pastAt], s.leak)
+			s.pastAt = (s.pastAt + 1) % len(s.past)
+		}
+	}
+
+	// Leakage: while the far end is alone, per band with echo enough to
+	// learn from, it follows the error power over the predicted echo; it
+	// holds while the local talker speaks.
+	var num, den float64
+	for b := 0; b < Bins && !s.talk; b += bandBins {
+		end := min(Bins, b+bandBins)
+		var expect, echo float64
+		for k := b; k < end; k++ {
 			expect += s.echoPow[k] + s.noise[k]
 			echo += s.echoPow[k]
 		}
-		near := mic > nearTh*expect
-		for k := b; k < end; k++ {
-			s.near[k] = near
-		}
-		if near || echo < 2*(expect-echo) {
-			continue // the local talker, or too little echo to learn from
+		if echo < 2*(expect-echo) {
+			continue // too little echo to learn from
 		}
 		for k := b; k < end; k++ {
 			r := min(4, max(0, s.pe[k]-s.noise[k])/(s.echoPow[k]+eps))
@@ -211,13 +275,15 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 
 	// Gains: residual echo and noise taken off the error's power, at least
 	// the floor; comfort noise fills in to the noise level less NoiseDB.
-	floor := math.Pow(10, p.FloorDB/20)
+	floor, over := math.Pow(10, p.FloorDB/20), p.EchoOver
+	if s.talk {
+		// Keep the local voice whole: only part of the estimated
+		// residual echo is taken off, down to a shallow floor, and what
+		// the linear filter left of the echo stays well under the voice.
+		floor, over = math.Pow(10, p.FloorNearDB/20), p.EchoOverNear
+	}
 	cn := math.Pow(10, -p.NoiseDB/10)
 	for k := range Bins {
-		over := p.EchoOver
-		if s.near[k] {
-			over = p.EchoOverNear
-		}
 		r := over*s.leak[k]*s.echoPow[k] + p.NoiseOver*s.noise[k]
 		g := 1 - r/(s.pe[k]+eps)
 		s.gain[k] = min(1, max(floor, g))
