@@ -5,7 +5,7 @@
 // sensor's noise).
 //
 // Each picture is shrunk to a thumbnail of 8×8-pixel block means (sensor
-// noise shrinks eightfold, detail that matters to motion stays) and
+// noise shrinks more than fivefold, detail that matters to motion stays) and
 // compared with the previous one in a grid of 6×4 regions: the mean
 // absolute difference of each region. A person moving in front of a
 // still camera changes a few regions; a moving camera changes most. The
@@ -80,19 +80,23 @@ func (d *Detector) Add(img *image.YCbCr) bool {
 	return d.moving
 }
 
-// thumbnail writes the 8×8 block means of img's luma into t.
+// thumbnail writes the 8×8 block means of img's luma into t, reading
+// every other row of each block (noise still shrinks fivefold).
 func (d *Detector) thumbnail(img *image.YCbCr, t []float32) {
 	x0, y0 := img.Rect.Min.X, img.Rect.Min.Y
 	for ty := range d.th {
-		for tx := range d.tw {
-			var sum int
-			for y := range block {
-				off := img.YOffset(x0+tx*block, y0+ty*block+y)
-				for _, v := range img.Y[off : off+block] {
-					sum += int(v)
-				}
+		cells := t[ty*d.tw : (ty+1)*d.tw]
+		clear(cells)
+		for y := 0; y < block; y += 2 {
+			off := img.YOffset(x0, y0+ty*block+y)
+			row := img.Y[off : off+d.tw*block]
+			for tx := range cells {
+				c := row[tx*block : tx*block+block : tx*block+block]
+				cells[tx] += float32(int(c[0]) + int(c[1]) + int(c[2]) + int(c[3]) + int(c[4]) + int(c[5]) + int(c[6]) + int(c[7]))
 			}
-			t[ty*d.tw+tx] = float32(sum) / (block * block)
+		}
+		for tx := range cells {
+			cells[tx] /= block * block / 2
 		}
 	}
 }
