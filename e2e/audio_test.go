@@ -196,7 +196,13 @@ func TestEchoOfSpeechThroughSoundDevices(t *testing.T) {
 	if off < -40 {
 		t.Fatalf("without cancellation the echo is only %.1f dBFS: the loop through the sound server is not working", off)
 	}
-	const target, floor = 45, 3
+	// With the device buffers holding (no sound lost, the reference
+	// steady against the microphone) the figure is 8.5–13 dB: the limit
+	// is module-loopback's resampling, which moves the echo by 0.5–1 ms
+	// over the call (30–70 ppm), faster than the adaptive filter follows
+	// (with the plain null-sink monitor as the microphone, no loopback,
+	// the same speech comes back 28 dB weaker).
+	const target, floor = 45, 5
 	t.Logf("%.1f dB short of the %d dB target", target-(off-on), target)
 	if off-on < floor {
 		t.Errorf("echo cancellation removes %.1f dB of speech, want at least %d", off-on, floor)

@@ -16,11 +16,33 @@ import (
 
 // NewEchoCanceller makes the canceller shared by a call's microphone and
 // speaker: echo cancellation with noise suppression and automatic gain.
+//
+// With EchoDumpEnv set, what the canceller is handed and gives back is
+// also written to files.
 func NewEchoCanceller() (*aec.Canceller, error) {
-	return aec.New(aec.Config{
+	c, err := aec.New(aec.Config{
 		SampleRate: opus.SampleRate, FrameSamples: OutputFrameSamples, TailMs: 300,
 		NoiseSuppression: true, AutoGain: true,
 	})
+	if err == nil {
+		if d := openEchoDump(); d != nil {
+			echoDumps.Store(c, d)
+		}
+	}
+	return c, err
+}
+
+// echoDumps holds the dump of each canceller made while EchoDumpEnv is set.
+var echoDumps sync.Map // *aec.Canceller → *echoDump
+
+// dumpOf returns the dump of canceller, or nil.
+func dumpOf(canceller *aec.Canceller) *echoDump {
+	if canceller == nil {
+		return nil
+	}
+	d, _ := echoDumps.Load(canceller)
+	dump, _ := d.(*echoDump)
+	return dump
 }
 
 // MicInput is the microphone, cleaned by the echo canceller when there is
@@ -32,6 +54,8 @@ type MicInput struct {
 	// Device thread only:
 	acc   []int16
 	clean []int16
+	ref   []int16 // the canceller's reference, for the dump
+	dump  *echoDump
 	done  chan struct{}
 	once  sync.Once
 }
@@ -47,6 +71,8 @@ func NewMicInput(sys *sound.System, id string, canceller *aec.Canceller) (*MicIn
 		free:   make(chan []int16, micQueue+2),
 		acc:    make([]int16, 0, AudioFrameSamples),
 		clean:  make([]int16, OutputFrameSamples),
+		ref:    make([]int16, OutputFrameSamples),
+		dump:   dumpOf(canceller),
 		done:   make(chan struct{}),
 	}
 	for range micQueue + 2 {
@@ -54,7 +80,12 @@ func NewMicInput(sys *sound.System, id string, canceller *aec.Canceller) (*MicIn
 	}
 	st, err := sys.OpenCapture(id, func(frame []int16) {
 		if canceller != nil {
-			canceller.Capture(frame, m.clean)
+			if m.dump != nil {
+				canceller.CaptureEcho(frame, m.clean, nil, m.ref)
+				m.dump.capture(frame, m.ref, m.clean)
+			} else {
+				canceller.Capture(frame, m.clean)
+			}
 			frame = m.clean
 		}
 		m.acc = append(m.acc, frame...)
@@ -111,6 +142,9 @@ func (m *MicInput) Close() error {
 	m.once.Do(func() {
 		close(m.done)
 		m.stream.Close()
+		if m.dump != nil {
+			m.dump.close()
+		}
 	})
 	return nil
 }
@@ -118,9 +152,8 @@ func (m *MicInput) Close() error {
 // Name reports "mic".
 func (m *MicInput) Name() string { return "mic" }
 
-// deviceLatency is the output buffering a device stream adds: its three
-// 10 ms periods.
-const deviceLatency = 30 * time.Millisecond
+// deviceLatency is the output buffering a device stream adds.
+const deviceLatency = sound.PlaybackLatency
 
 // DeviceOutput plays a Speaker on a sound device, telling the echo
 // canceller what it played.
@@ -129,10 +162,14 @@ type DeviceOutput struct{ stream *sound.Stream }
 // NewDeviceOutput opens the speaker id ("" for the default).
 func NewDeviceOutput(sys *sound.System, id string, sp *Speaker, canceller *aec.Canceller) (*DeviceOutput, error) {
 	sp.SetOutputDelay(deviceLatency)
+	dump := dumpOf(canceller)
 	st, err := sys.OpenPlayback(id, 1, func(frame []int16) {
 		sp.Pull(frame)
 		if canceller != nil {
 			canceller.Playback(frame)
+			if dump != nil {
+				dump.playback(frame)
+			}
 		}
 	})
 	if err != nil {

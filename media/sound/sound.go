@@ -150,11 +150,35 @@ func (st *Stream) Close() error {
 	return nil
 }
 
+// Device buffering. miniaudio turns a period and a period count into
+// PulseAudio's buffer attributes as: a playback stream keeps one period
+// queued at the server (tlength), a capture stream is handed one period at
+// a time (fragsize), and the server holds at most periods × period for
+// either (maxlength). Whatever the callbacks fail to supply or collect in
+// time is lost: a playback stream that runs dry plays silence and then
+// carries on, so everything after it reaches the speaker, and the
+// microphone as echo, that much later; a capture stream that is not read
+// in time drops the oldest sound. Either one moves the echo against the
+// echo canceller's reference and undoes what its filter has learnt, so the
+// buffers are sized for a loaded machine, where the device threads can
+// wait 50 ms for a CPU, rather than for the lowest latency.
+const (
+	// PlaybackLatency is the sound a speaker keeps queued at the sound
+	// server: one period of four frames, in two periods of buffer.
+	PlaybackLatency = 40 * time.Millisecond
+	playbackPeriod  = 4 * FrameSamples
+	playbackPeriods = 2
+	capturePeriod   = FrameSamples // handed over every 10 ms
+	capturePeriods  = 10           // up to 100 ms held when the callback is late
+)
+
 func (s *System) config(kind malgo.DeviceType, id string, channels int) (malgo.DeviceConfig, *malgo.DeviceID, error) {
 	cfg := malgo.DefaultDeviceConfig(kind)
 	cfg.SampleRate = SampleRate
-	cfg.PeriodSizeInFrames = FrameSamples
-	cfg.Periods = 3
+	cfg.PeriodSizeInFrames, cfg.Periods = capturePeriod, capturePeriods
+	if kind == malgo.Playback {
+		cfg.PeriodSizeInFrames, cfg.Periods = playbackPeriod, playbackPeriods
+	}
 	cfg.PerformanceProfile = malgo.LowLatency
 	var devID *malgo.DeviceID
 	if id != "" {
@@ -205,7 +229,8 @@ func (s *System) OpenCapture(id string, onFrame func(frame []int16)) (*Stream, e
 
 // OpenPlayback starts the speaker id ("" for the default) with the given
 // channel count. fill is asked for 10 ms frames (interleaved) on the
-// device's thread; it must return quickly.
+// device's thread, usually four at a time (PlaybackLatency); it must return
+// quickly.
 func (s *System) OpenPlayback(id string, channels int, fill func(frame []int16)) (*Stream, error) {
 	st := &Stream{stopped: make(chan struct{}), closed: make(chan struct{}), pcm: make([]int16, FrameSamples*channels)}
 	err := s.open(malgo.Playback, id, channels, st, malgo.DeviceCallbacks{
