@@ -7,9 +7,10 @@ import (
 )
 
 // Echo cancellation in simulated rooms: `make bench` runs media/aec/room's
-// BenchmarkSpeexDSPRooms (the app's canceller, and speexdsp with automatic
-// gain off) and media/aec/res's BenchmarkRooms (speexdsp's filter with
-// Peercall's residual echo suppressor) with the other Go benchmarks
+// BenchmarkSpeexDSPRooms (speexdsp with its preprocessor, with and without
+// automatic gain) and media/aec/res's BenchmarkRooms (the app's canceller:
+// speexdsp's filter with Peercall's residual echo suppressor) with the
+// other Go benchmarks
 // (go.txt); each sub-benchmark is one canceller in one room and reports
 // erle-dB, erle-p10-dB, and where they apply recovery-s and sdr-dB.
 
@@ -38,12 +39,12 @@ func echoRows(r *Report) []echoRow {
 			if !ok {
 				continue
 			}
-			canceller, roomName = "speexdsp, "+strings.ReplaceAll(sub, "_", " "), rm
-			if sub == "app" {
-				canceller = "the app's canceller (media.NewEchoCanceller)"
+			canceller, roomName = "speexdsp with its preprocessor, "+strings.ReplaceAll(sub, "_", " "), rm
+			if sub == "preprocessor" {
+				canceller = "speexdsp with its preprocessor (noise suppression, automatic gain)"
 			}
 		case g.Package == "peercall/media/aec/res" && strings.HasPrefix(g.Name, "BenchmarkRooms/"):
-			canceller, roomName = "speexdsp's filter + Peercall's suppressor (media/aec/res)", strings.TrimPrefix(g.Name, "BenchmarkRooms/")
+			canceller, roomName = "the app's: speexdsp's filter + Peercall's suppressor (media/aec/res)", strings.TrimPrefix(g.Name, "BenchmarkRooms/")
 		default:
 			continue
 		}

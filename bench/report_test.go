@@ -321,7 +321,7 @@ func reportMarkdown(t *testing.T, dir string) string {
 func TestBenchReportEcho(t *testing.T) {
 	dir := t.TempDir()
 	goTxt := `pkg: peercall/media/aec/room
-BenchmarkSpeexDSPRooms/app/laptop_moved-2   	       1	 500000000 ns/op	        19.30 erle-dB	        14.00 erle-p10-dB	       999.0 recovery-s
+BenchmarkSpeexDSPRooms/preprocessor/laptop_moved-2   	       1	 500000000 ns/op	        19.30 erle-dB	        14.00 erle-p10-dB	       999.0 recovery-s
 pkg: peercall/media/aec/res
 BenchmarkRooms/double_talk-2   	       1	 500000000 ns/op	        46.80 erle-dB	        45.00 erle-p10-dB	         6.200 sdr-dB
 BenchmarkCanceller-2   	    4000	    258000 ns/op
@@ -332,8 +332,8 @@ BenchmarkCanceller-2   	    4000	    258000 ns/op
 	text := reportMarkdown(t, dir)
 	for _, want := range []string{
 		"## Echo cancellation in simulated rooms",
-		"| the app's canceller (media.NewEchoCanceller) | laptop moved | **19.3** dB | **14.0** dB | **not back** | – |",
-		"| speexdsp's filter + Peercall's suppressor (media/aec/res) | double talk | 46.8 dB | 45.0 dB | – | **6.2** dB |",
+		"| speexdsp with its preprocessor (noise suppression, automatic gain) | laptop moved | **19.3** dB | **14.0** dB | **not back** | – |",
+		"| the app's: speexdsp's filter + Peercall's suppressor (media/aec/res) | double talk | 46.8 dB | 45.0 dB | – | **6.2** dB |",
 		"speexdsp's filter + Peercall's suppressor 258 µs;",
 	} {
 		if !strings.Contains(text, want) {

@@ -31,7 +31,7 @@ type Call struct {
 	video   *media.SwitchSource
 	speaker *media.Speaker
 	sys     *sound.System
-	aec     *aec.Canceller
+	aec     media.EchoCanceller
 	mic     *media.MicInput  // nil when no microphone is in use
 	input   media.AudioInput // what is sent: the microphone, the tone or nil
 	device  *media.DeviceOutput

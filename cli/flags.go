@@ -60,7 +60,7 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.turnPass, "turn-pass", "", "TURN password (or set "+TurnPassEnv+", which other users cannot see in the process list)")
 	fs.StringVar(&f.audioSource, "audio-source", "tone", "audio to send: tone (440 Hz, with a timing mark each second), mic, none, or a FILE.wav (16-bit 48 kHz, looped)")
 	fs.StringVar(&f.audioOut, "audio-out", "none", "where the other side's audio goes: default (the speaker), none, or a FILE.wav")
-	fs.StringVar(&f.aec, "aec", "on", "echo cancellation with noise suppression and automatic gain: on or off")
+	fs.StringVar(&f.aec, "aec", "on", "echo cancellation with noise suppression: on or off")
 	fs.BoolVar(&f.verbose, "verbose", false, "log more detail to stderr")
 	f.profile.Register(fs)
 	return fs

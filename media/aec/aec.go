@@ -402,6 +402,10 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 	c.CaptureEcho(mic, out, nil, nil)
 }
 
+// CaptureRef is Capture that also hands out, in played, the played frame
+// used as the reference.
+func (c *Canceller) CaptureRef(mic, out, played []int16) { c.CaptureEcho(mic, out, nil, played) }
+
 // CaptureEcho is Capture for a residual echo suppressor that runs after
 // the adaptive filter. It also writes the filter's estimate of the echo in
 // this microphone frame to echo[:Config.FrameSamples] (full scale 32768),

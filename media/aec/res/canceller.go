@@ -43,13 +43,18 @@ func (c *Canceller) Playback(far []int16) { c.lin.Playback(far) }
 // Capture removes the echo and noise from one microphone frame (Hop
 // samples) and writes Hop samples to out, Latency samples late. out may be
 // mic. Frames of the wrong length are ignored (media/aec counts them).
-func (c *Canceller) Capture(mic, out []int16) {
+func (c *Canceller) Capture(mic, out []int16) { c.CaptureRef(mic, out, nil) }
+
+// CaptureRef is Capture that also hands out, in played (Hop samples, or
+// nil for none), the played frame used as the reference.
+func (c *Canceller) CaptureRef(mic, out, played []int16) {
 	if len(mic) != Hop || len(out) < Hop {
 		c.lin.Capture(mic, out) // counted there as WrongLength
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer copy(played, c.played)
 	c.lin.CaptureEcho(mic, c.lout, c.echo, c.played)
 	for i := range Hop {
 		c.e[i] = float32(c.lout[i])
