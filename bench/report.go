@@ -557,15 +557,25 @@ func benchMarkdown(r *Report) string {
 
 	if len(r.GoBench) > 0 {
 		b.WriteString("\n## Go benchmarks\n\n")
-		b.WriteString("`go test -run '^$' -bench . -benchmem` over the media packages and the codes.\n\n")
+		b.WriteString("`go test -run '^$' -bench . -benchmem` over the media packages and the codes (the\n")
+		b.WriteString("denoiser's and the rooms' benchmarks are in their own sections above).\n\n")
 		b.WriteString("| package | benchmark | time per op | B/op | allocs/op |\n|---|---|---|---|---|\n")
 		for _, g := range r.GoBench {
+			if ownSection(g) {
+				continue
+			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", strings.TrimPrefix(g.Package, "peercall/"),
 				strings.TrimPrefix(g.Name, "Benchmark"), opTime(g.Metrics["ns/op"]),
 				metric(g.Metrics, "B/op"), metric(g.Metrics, "allocs/op"))
 		}
 	}
 	return b.String()
+}
+
+// ownSection tells the Go benchmarks that have a section of their own.
+func ownSection(g GoBench) bool {
+	name, _, _ := strings.Cut(g.Name, "/")
+	return name == "BenchmarkDenoiser" || strings.HasSuffix(name, "Rooms")
 }
 
 func sampleStep(c *BenchResult) float64 {

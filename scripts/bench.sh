@@ -48,7 +48,7 @@ e2e_calls() {
 
 echo "1/8 Go benchmarks (encoder, decoder, denoiser, receive path, conversion, codes, audio, echo cancellation in simulated rooms)"
 $GO test -run '^$' -bench . -benchmem -count 1 \
-	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./media/aec/room ./media/aec/res ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
+	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./media/aec/res ./media/aec/room ./media/aec/aec2 ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
 
 echo "2/8 the window under Xvfb (needs root for its network namespace)"
 rm -f "$out/window.txt"

@@ -168,6 +168,7 @@ func TestConcurrent(t *testing.T) {
 	}
 	var devices, watcher sync.WaitGroup
 	stop := make(chan struct{})
+	firstCapture := make(chan struct{})
 	devices.Go(func() {
 		for i := 0; i+480 <= len(far); i += 480 {
 			c.Playback(far[i : i+480])
@@ -177,11 +178,16 @@ func TestConcurrent(t *testing.T) {
 		out := make([]int16, 480)
 		for i := 0; i+480 <= len(mic); i += 480 {
 			c.Capture(mic[i:i+480], out)
+			if i == 0 {
+				close(firstCapture)
+			}
 		}
 	})
 	devices.Go(func() {
 		// A second playout pass that closes the canceller when done,
-		// possibly while Capture still runs.
+		// possibly while Capture still runs (but never before it began,
+		// on however loaded a machine).
+		<-firstCapture
 		for i := 0; i+480 <= len(far); i += 480 {
 			c.Playback(far[i : i+480])
 		}

@@ -1,14 +1,14 @@
-package aec2_test
+package room
 
 import (
 	"syscall"
 	"time"
 )
 
-// threadCPU is the CPU time the calling OS thread has used so far
-// (getrusage RUSAGE_THREAD, user and system).
+// threadCPU is the CPU time the calling OS thread has used so far (user
+// and system).
 func threadCPU() time.Duration {
-	const rusageThread = 1
+	const rusageThread = 1 // RUSAGE_THREAD
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
 		return 0
