@@ -153,13 +153,10 @@ type Canceller struct {
 	// start of its next frame, so SetEnabled never waits.
 	aec atomic.Bool
 
-	// qmu guards queue. It is only held to copy one frame in or out, so
-	// Playback never waits for Capture's signal processing.
-	qmu     sync.Mutex
-	queue   *refq.Queue
-	qclosed bool // Close has run; guarded by qmu
+	// queue hands the played frames to Capture; Playback never waits
+	// for Capture's signal processing.
+	queue *refq.Shared
 	// The counters are updated without any lock.
-	played      atomic.Uint64
 	captured    atomic.Uint64
 	wrongLength atomic.Uint64
 
@@ -276,7 +273,7 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:   cfg,
 		// Up to 200 ms of burst absorbed before the oldest played frames
 		// are dropped; the standing backlog is checked once a second.
-		queue: refq.New(n, max(4, rate/5), max(1, rate)),
+		queue: refq.NewShared(n, max(4, rate/5), max(1, rate)),
 	}
 	c.aec.Store(true)
 	if err := c.start(); err != nil {
@@ -381,12 +378,7 @@ func (c *Canceller) Playback(frame []int16) {
 		c.wrongLength.Add(1)
 		return
 	}
-	c.qmu.Lock()
-	if !c.qclosed {
-		c.queue.Push(frame)
-		c.played.Add(1)
-	}
-	c.qmu.Unlock()
+	c.queue.Play(frame)
 }
 
 // Capture removes the echo of the recently played frames from one mono
@@ -436,9 +428,7 @@ func (c *Canceller) CaptureEcho(mic []int16, out []int16, echo []float32, played
 	}
 	copy(c.in, mic)
 
-	c.qmu.Lock()
-	c.queue.Pop(c.ref)
-	c.qmu.Unlock()
+	c.queue.Take(c.ref)
 	if played != nil {
 		copy(played, c.ref)
 	}
@@ -499,19 +489,15 @@ func (c *Canceller) Reset() error {
 	}
 	oldCleanup.Stop()
 	old.free()
-	c.qmu.Lock()
 	c.queue.Reset()
-	c.qmu.Unlock()
 	return nil
 }
 
 // Stats returns the counters so far.
 func (c *Canceller) Stats() Stats {
-	c.qmu.Lock()
-	dropped, underruns := c.queue.Dropped(), c.queue.Underruns()
-	c.qmu.Unlock()
+	played, dropped, underruns := c.queue.Counts()
 	return Stats{
-		Played:      c.played.Load(),
+		Played:      played,
 		Captured:    c.captured.Load(),
 		WrongLength: c.wrongLength.Load(),
 		Underruns:   underruns,
@@ -527,10 +513,7 @@ func (c *Canceller) Close() error {
 	if c.st == nil {
 		return nil
 	}
-	c.qmu.Lock()
-	c.qclosed = true
-	c.queue.Reset()
-	c.qmu.Unlock()
+	c.queue.Close()
 	c.stop()
 	return nil
 }

@@ -29,13 +29,10 @@ type Canceller struct {
 	frame int
 	cfg   Config
 
-	// qmu guards queue. It is only held to copy one frame in or out, so
-	// Playback never waits for Capture's signal processing.
-	qmu     sync.Mutex
-	queue   *refq.Queue
-	qclosed bool // Close has run; guarded by qmu
+	// queue hands the played frames to Capture; Playback never waits
+	// for Capture's signal processing.
+	queue *refq.Shared
 	// The counters are updated without any lock.
-	played      atomic.Uint64
 	captured    atomic.Uint64
 	wrongLength atomic.Uint64
 	errs        atomic.Uint64
@@ -88,7 +85,7 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:   cfg,
 		// Up to 200 ms of burst absorbed before the oldest played frames
 		// are dropped; the standing backlog is checked once a second.
-		queue: refq.New(n, 20, 100),
+		queue: refq.NewShared(n, 20, 100),
 		st:    st,
 	}
 	all := unsafe.Slice((*int16)(unsafe.Pointer(st.buf)), 3*n)
@@ -111,12 +108,7 @@ func (c *Canceller) Playback(frame []int16) {
 		c.wrongLength.Add(1)
 		return
 	}
-	c.qmu.Lock()
-	if !c.qclosed {
-		c.queue.Push(frame)
-		c.played.Add(1)
-	}
-	c.qmu.Unlock()
+	c.queue.Play(frame)
 }
 
 // Capture removes the echo of the recently played frames from one mono
@@ -138,9 +130,7 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 	}
 	copy(c.in, mic)
 
-	c.qmu.Lock()
-	c.queue.Pop(c.ref)
-	c.qmu.Unlock()
+	c.queue.Take(c.ref)
 
 	rc := C.peercall_aec3_process(c.st.apm,
 		(*C.int16_t)(unsafe.Pointer(&c.ref[0])),
@@ -158,11 +148,9 @@ func (c *Canceller) Capture(mic []int16, out []int16) {
 
 // Stats returns the counters so far.
 func (c *Canceller) Stats() Stats {
-	c.qmu.Lock()
-	dropped, underruns := c.queue.Dropped(), c.queue.Underruns()
-	c.qmu.Unlock()
+	played, dropped, underruns := c.queue.Counts()
 	return Stats{
-		Played:      c.played.Load(),
+		Played:      played,
 		Captured:    c.captured.Load(),
 		WrongLength: c.wrongLength.Load(),
 		Underruns:   underruns,
@@ -179,10 +167,7 @@ func (c *Canceller) Close() error {
 	if c.st == nil {
 		return nil
 	}
-	c.qmu.Lock()
-	c.qclosed = true
-	c.queue.Reset()
-	c.qmu.Unlock()
+	c.queue.Close()
 	c.cleanup.Stop()
 	c.st.free()
 	c.st = nil

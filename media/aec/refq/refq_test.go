@@ -108,3 +108,22 @@ func TestQueueStandingBacklog(t *testing.T) {
 		t.Fatal("reset left frames queued")
 	}
 }
+
+// A shared queue counts what is played and taken, and plays nothing once
+// closed.
+func TestShared(t *testing.T) {
+	s := NewShared(2, 8, 10)
+	s.Play(qframe(1))
+	s.Play(qframe(2))
+	ref := make([]int16, 2)
+	s.Take(ref)
+	if ref[0] != 1 {
+		t.Fatalf("took frame %d, want 1", ref[0])
+	}
+	s.Close()
+	s.Play(qframe(3))
+	s.Take(ref)
+	if played, dropped, underruns := s.Counts(); played != 2 || ref[0] != 0 || underruns != 1 || dropped != 0 {
+		t.Errorf("after Close: frame %d taken; %d played, %d dropped, %d underruns; want silence, 2, 0, 1", ref[0], played, dropped, underruns)
+	}
+}
