@@ -39,6 +39,14 @@
 //     the local talker's first syllable, so when it comes the leakage goes
 //     back to what it was Rollback frames earlier, before the leakage
 //     learnt the voice as echo.
+//   - A lost filter: where the leakage was high before the last Rollback
+//     frames (the filter lost the path when the laptop moved, or double
+//     talk pulled it off), EchoOver is raised up to 1 + LeakOver times
+//     while the far end talks alone. The power model predicts the echo's
+//     mean power, and the echo of speech fluctuates around its mean from
+//     frame to frame; while the filter takes off most of the echo that
+//     does not matter, but when the whole echo is left to the suppressor,
+//     only a large overestimate keeps its peaks down.
 //   - Noise: the minimum of the smoothed residual power per bin, rising at
 //     most 3 dB a second, times 2 for the minimum's bias.
 //   - Gain: 1 − (EchoOver·leak·echo + NoiseOver·noise) / error power,

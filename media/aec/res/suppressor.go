@@ -36,6 +36,16 @@ type Params struct {
 	EchoOver, NoiseOver float64
 	// EchoOverNear replaces EchoOver while the local talker speaks.
 	EchoOverNear float64
+	// LeakOver raises EchoOver, while the far end talks alone, in bins
+	// where the filter leaked much of the echo Rollback frames ago:
+	// EchoOver × (1 + LeakOver × min(1, that leakage)). A filter that has
+	// lost the echo path (the laptop moved, or double talk pulled it off)
+	// leaves the whole echo to the suppressor, whose power model predicts
+	// only its mean: the overestimate has to cover the echo's fluctuation
+	// around it. The leakage from Rollback frames ago is used because the
+	// current one rises with a local talker's first syllable, before
+	// double talk is detected.
+	LeakOver float64
 	// NoiseDB is how far stationary noise is pulled down; comfort noise
 	// fills in at that level wherever echo is suppressed further.
 	NoiseDB float64
@@ -58,6 +68,7 @@ var DefaultParams = Params{
 	LeakStep:     0.15,
 	EchoOver:     4,
 	EchoOverNear: 0.5,
+	LeakOver:     40,
 	NoiseOver:    2,
 	NoiseDB:      20,
 	FloorDB:      -60,
@@ -283,8 +294,16 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 		floor, over = math.Pow(10, p.FloorNearDB/20), p.EchoOverNear
 	}
 	cn := math.Pow(10, -p.NoiseDB/10)
+	lost := s.leak // the leakage before a local talker could raise it
+	if len(s.past) > 0 {
+		lost = s.past[s.pastAt]
+	}
 	for k := range Bins {
-		r := over*s.leak[k]*s.echoPow[k] + p.NoiseOver*s.noise[k]
+		o := over
+		if !s.talk {
+			o *= 1 + p.LeakOver*min(1, lost[k])
+		}
+		r := o*s.leak[k]*s.echoPow[k] + p.NoiseOver*s.noise[k]
 		g := 1 - r/(s.pe[k]+eps)
 		s.gain[k] = min(1, max(floor, g))
 	}

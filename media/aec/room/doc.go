@@ -48,6 +48,11 @@
 //     harmonics 2 and up over the fundamental's). Quieter sounds distort
 //     less: at 5 % THD the nonlinear part of the speech is about 32 dB
 //     below its linear part (Scene.Distortion).
+//   - Clock drift: with DriftPPM, the speaker signal resampled (Resample)
+//     from 10⁶ to 10⁶ + DriftPPM Hz, so that the microphone's sample i is
+//     the speaker's at i·(1 − DriftPPM·10⁻⁶): the echo arrives DriftPPM µs
+//     later every second, as between two sound devices on their own
+//     clocks, or through a sound server's resampling loopback.
 //   - Echo path: the speaker signal convolved with an impulse response:
 //     CaptureDelay of silence, a direct path of amplitude 1 after 0.5–1.5 ms
 //     (drawn from the seed), eight early reflections 1–25 ms after it
@@ -74,7 +79,7 @@
 // the standard set: reverb (Base alone), speaker distortion (THD 5 %),
 // laptop moved (path change at the last of 6, 11, 16, … s in the scene's
 // first half, where the far end talks alone), capture 40 ms late, double
-// talk, and all at once.
+// talk, clocks 40 ppm apart, and all at once (all but the drift).
 //
 // # Metrics
 //

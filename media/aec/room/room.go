@@ -47,6 +47,12 @@ type Room struct {
 	// CaptureDelay is how late the capture side runs, s: the echo arrives
 	// that much later after its Playback call.
 	CaptureDelay float64
+	// DriftPPM is how much faster the microphone's clock runs than the
+	// speaker's, in parts per million (whole numbers): the echo arrives
+	// later and later, DriftPPM µs more every second, as it does between
+	// two sound devices (or a sound server's resampling loopback) that
+	// keep time apart.
+	DriftPPM int
 	// PathChange is when the echo path switches to another impulse
 	// response ("the laptop moved"), s; 0 is never.
 	PathChange float64
@@ -74,7 +80,9 @@ func Base(name string, seconds float64) Room {
 // multiple of TalkPeriod plus WarmUp gives double talk exactly 40 % of the
 // measured time). Each adds one difficulty to Base — reverb (Base itself),
 // speaker distortion (5 % THD), laptop moved (a path change), capture
-// 40 ms late, double talk — and the last, all at once, has them all. The
+// 40 ms late, double talk, the microphone's clock 40 ppm fast (two sound
+// devices that keep time apart) — and the last, all at once, has the five
+// difficulties the targets were set for (not the drift). The
 // path changes at the last of 6, 11, 16, … s in the scene's first half:
 // 1 s after a double-talk spurt ends, so the far end is alone.
 func Rooms(seconds float64) []Room {
@@ -91,9 +99,11 @@ func Rooms(seconds float64) []Room {
 	late.CaptureDelay = 0.040
 	dt := Base("double talk", seconds)
 	dt.DoubleTalk = true
+	drift := Base("clocks 40 ppm apart", seconds)
+	drift.DriftPPM = 40
 	all := Base("all at once", seconds)
 	all.THD, all.PathChange, all.CaptureDelay, all.DoubleTalk = 0.05, change, 0.040, true
-	return []Room{reverb, distortion, moved, late, dt, all}
+	return []Room{reverb, distortion, moved, late, dt, drift, all}
 }
 
 // interval is a range of samples [from, to).
@@ -172,6 +182,12 @@ func Render(r Room, v *Voices) (*Scene, error) {
 			l += g * g * x * x
 		}
 		s.Distortion = 10 * math.Log10(d/l)
+	}
+
+	// The microphone's clock: the speaker's sound as sampled DriftPPM
+	// faster, so that sample i is the speaker's at i·(1 − DriftPPM·10⁻⁶).
+	if r.DriftPPM != 0 {
+		spk = Resample(spk, 1_000_000, 1_000_000+r.DriftPPM)[:n]
 	}
 
 	// The echo paths, each scaled to EchoDB below the far end.

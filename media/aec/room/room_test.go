@@ -285,3 +285,40 @@ func TestConvolve(t *testing.T) {
 		}
 	}
 }
+
+// TestDrift checks that a room whose clocks drift apart delays the echo
+// by DriftPPM µs more every second, and leaves its level alone.
+func TestDrift(t *testing.T) {
+	v := testVoices()
+	base := Base("reverb", 10)
+	drift := base
+	drift.DriftPPM = 100 // more than the standard room, so the lag shows within 10 s
+	a, err := Render(base, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Render(drift, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []float64{2, 5, 9} {
+		from, to := int(at*Rate), int((at+0.2)*Rate)
+		best, lag := math.Inf(-1), 0
+		for l := range 60 {
+			var c float64
+			for i := from; i < to; i++ {
+				c += a.Echo[i] * b.Echo[i+l]
+			}
+			if c > best {
+				best, lag = c, l
+			}
+		}
+		want := at * 100e-6 * Rate // samples
+		if math.Abs(float64(lag)-want) > 1.5 {
+			t.Errorf("at %v s the drifting echo lags by %d samples, want %.1f", at, lag, want)
+		}
+	}
+	if d := 20 * math.Log10(rms(b.Echo)/rms(a.Echo)); math.Abs(d) > 0.01 {
+		t.Errorf("drift changed the echo's level by %.3f dB", d)
+	}
+}
