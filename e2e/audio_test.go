@@ -146,10 +146,9 @@ func toneLevel(pcm []int16, freq float64) float64 {
 // through PulseAudio's loopback (soundtest.DelayedEcho), so the sound
 // server's timing and the loopback's resampling are in the echo path. The
 // inviter sends a talker (espeak-ng, as media/aec/room renders it) and
-// records what comes back: with echo cancellation it must be weaker than
-// without. Today's canceller takes only 6–10 dB off here (where it takes
-// 29 dB in media/aec/room's room with the same 40 ms delay): the floor
-// guards what holds, and the test logs the gap to the 45 dB target.
+// records what comes back: with echo cancellation it must be far weaker
+// than without. The loopback's resampling moves the echo by about 70 ppm
+// (1 ms over the call), which the canceller's drift delay line follows.
 func TestEchoOfSpeechThroughSoundDevices(t *testing.T) {
 	if os.Getenv("PEERCALL_REQUIRE_SOUND") == "" {
 		t.Skip("needs PulseAudio, which make test provides")
@@ -196,14 +195,13 @@ func TestEchoOfSpeechThroughSoundDevices(t *testing.T) {
 	if off < -40 {
 		t.Fatalf("without cancellation the echo is only %.1f dBFS: the loop through the sound server is not working", off)
 	}
-	// With the device buffers holding (no sound lost, the reference
-	// steady against the microphone) the figure is 8.5–13 dB: the limit
-	// is module-loopback's resampling, which moves the echo by 0.5–1 ms
-	// over the call (30–70 ppm), faster than the adaptive filter follows
-	// (with the plain null-sink monitor as the microphone, no loopback,
-	// the same speech comes back 28 dB weaker).
-	const target, floor = 45, 5
-	t.Logf("%.1f dB short of the %d dB target", target-(off-on), target)
+	// Measured on a quiet machine: 64.7–65.2 dB (9.7–13.7 dB before the
+	// canceller followed the loopback's drift). The floor leaves room for
+	// a loaded machine, whose late callbacks move the echo path.
+	const target, floor = 45, 30
+	if gap := target - (off - on); gap > 0 {
+		t.Logf("%.1f dB short of the %d dB target", gap, target)
+	}
 	if off-on < floor {
 		t.Errorf("echo cancellation removes %.1f dB of speech, want at least %d", off-on, floor)
 	}

