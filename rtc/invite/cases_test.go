@@ -195,13 +195,25 @@ func buildCases() []testCase {
 		{name: "broken lines", text: rep[:40] + "\r\n" + rep[40:80] + "\n\t" + rep[80:], code: replyTypical},
 		{name: "nbsp and zero width", text: "\u00a0" + inv[:30] + "\u200b" + inv[30:60] + "\u00ad\u2060" + inv[60:] + "\ufeff", code: inviteTypical},
 
+		// A code inside other text.
+		{name: "chat line", text: "[10:42] Alice: here is the code " + inv + " (edited)", code: inviteTypical},
+		{name: "chat line, code first", text: rep + " <- paste this, thanks!", code: replyTypical},
+		{name: "quoted in a sentence", text: "She said «" + inv + "» and left.", code: inviteTypical},
+		{name: "url", text: "https://example.org/" + inv, code: inviteTypical},
+		{name: "words with PC", text: "My PCs: " + inv + ", from my PC", code: inviteTypical},
+		{name: "code wrapped in a chat line", text: "Bob, 10:43\n" + rep[:50] + "\n" + rep[50:] + "\nsent from my phone", code: replyTypical},
+		{name: "same code twice", text: "code: " + inv + "\n> code: " + inv, code: inviteTypical},
+		{name: "two codes in a chat", text: "invite " + inv + " and reply " + rep, err: ErrSeveralCodes},
+		{name: "cut short in a chat line", text: "[10:42] Alice: here is the code " + inv[:60] + "…", err: ErrTruncated},
+		{name: "damaged in a chat line", text: "Alice: " + inv[:60] + flip(inv[60]) + inv[61:] + " ok?", err: ErrDamaged},
+		{name: "prose about PCs", text: "my PCs are fast, aren't they", err: ErrNotCode},
+
 		// Errors, in the order of the checks.
 		{name: "empty", text: "", err: ErrEmpty},
 		{name: "only blanks", text: " \t\r\n\u00a0\u200b", err: ErrEmpty},
 		{name: "only quotes", text: "“ ” ``", err: ErrEmpty},
 		{name: "no prefix", text: "hello there", err: ErrNotCode},
 		{name: "lower-case prefix", text: "pc" + inv[2:], err: ErrNotCode},
-		{name: "url", text: "https://example.org/" + inv, err: ErrNotCode},
 		{name: "too long", text: Prefix + strings.Repeat("2", 2100), err: ErrNotCode},
 		{name: "far too long", text: strings.Repeat(" ", 9000), err: ErrNotCode},
 		{name: "bad character", text: inv[:50] + "0" + inv[51:], err: ErrDamaged},

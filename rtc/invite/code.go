@@ -410,10 +410,33 @@ func validHostname(s string) bool {
 }
 
 // Decode reads a code from pasted text, applying the tolerant-input rules,
-// and checks its format. It does not check the kind or which invite a reply
+// and checks its format. Text that is not a code by itself is searched for
+// one (a chat line with a name, a time and words around the code): exactly
+// one valid code inside it is read; more than one different code is
+// ErrSeveralCodes. It does not check the kind or which invite a reply
 // answers; use Parse for a UI field. Decode never panics and allocates at
-// most a few hundred bytes beyond a copy of the input.
+// most a few kilobytes beyond a copy of the input.
 func Decode(text string) (*Code, error) {
+	c, err := decodeWhole(text)
+	if err == nil || len(text) > maxRawInput {
+		return c, err
+	}
+	found, ferr := findCode(text)
+	switch {
+	case found != nil:
+		return found, nil
+	case errors.Is(ferr, ErrSeveralCodes):
+		return nil, ferr
+	case ferr != nil && errors.Is(err, ErrNotCode):
+		// Not a code by itself, but a code inside that fails: say why.
+		return nil, ferr
+	}
+	return nil, err
+}
+
+// decodeWhole is Decode for text that is one code, apart from the
+// tolerated wrapping.
+func decodeWhole(text string) (*Code, error) {
 	if len(text) > maxRawInput {
 		return nil, fmt.Errorf("%w (the text is %d bytes long; a code has at most %d characters)", ErrNotCode, len(text), MaxCodeLength)
 	}

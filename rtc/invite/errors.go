@@ -21,6 +21,9 @@ var (
 	// wrapping is removed), or it is far too long to be a code.
 	ErrNotCode = errors.New("this is not a Peercall code: a code starts with PC; paste the whole code your contact sent you")
 
+	// ErrSeveralCodes: the pasted text holds more than one different code.
+	ErrSeveralCodes = errors.New("this text holds more than one Peercall code: paste only the code your contact sent you")
+
 	// ErrNewerVersion: the code's version byte is higher than this package
 	// understands. Reported before any other check of the code's contents.
 	ErrNewerVersion = errors.New("this code was made by a newer version of Peercall: update Peercall, then paste it again")

@@ -86,3 +86,79 @@ func firstBadChar(s string) (pos int, r rune) {
 	}
 	return 0, 0
 }
+
+// findCode looks for codes inside text (docs/CODES.md, section 6): every
+// "PC" that starts a word, followed by base58 characters, which may be
+// split by white space or invisible characters, up to the length its
+// first block announces, and not run on into further letters or digits.
+// It returns the one valid code found, ErrSeveralCodes when different
+// valid codes are found, or, when none is valid, the error of the first
+// that was tried (nil when there was none).
+func findCode(text string) (*Code, error) {
+	var (
+		found    *Code
+		foundAt  string
+		firstErr error
+	)
+	prev := ' '
+	for i, r := range text {
+		word := !unicode.IsLetter(prev) && !unicode.IsDigit(prev)
+		prev = r
+		if !word || !strings.HasPrefix(text[i:], Prefix) {
+			continue
+		}
+		s, header, ok := codeAt(text[i+len(Prefix):])
+		if !ok {
+			continue
+		}
+		c, err := decodeWhole(Prefix + s)
+		switch {
+		case err != nil:
+			// Only what starts like a code counts: "PCs" in a sentence
+			// is a word.
+			if firstErr == nil && header {
+				firstErr = err
+			}
+		case found == nil:
+			found, foundAt = c, s
+		case s != foundAt:
+			return nil, ErrSeveralCodes
+		}
+	}
+	if found != nil {
+		return found, nil
+	}
+	return nil, firstErr
+}
+
+// codeAt collects the base58 characters of a code's body from the start
+// of rest, skipping white space and invisible characters, up to the
+// length the first block announces (all of them when it does not decode).
+// header reports whether the first block reads as a code's header (a
+// format this package knows and a plausible length); ok is false when the
+// body runs on into a letter or digit.
+func codeAt(rest string) (body string, header, ok bool) {
+	var b strings.Builder
+	want := -1
+	for _, r := range rest {
+		if want >= 0 && b.Len() == want {
+			return b.String(), true, !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		}
+		if invisible(r) {
+			continue
+		}
+		if r >= utf8.RuneSelf || digitValue[byte(r)] < 0 {
+			break
+		}
+		b.WriteRune(r)
+		if b.Len() == 11 && want < 0 {
+			if p, ok := decodeBlock(nil, b.String(), 8); ok && p[1] >= minPayload && p[0]>>4 == CurrentVersion {
+				want = textLen(int(p[1]))
+			}
+		}
+		if b.Len() > MaxCodeLength {
+			break
+		}
+	}
+	return b.String(), want >= 0, true
+}
