@@ -586,16 +586,10 @@ func (s *Session) Err() error {
 	return s.endErr
 }
 
-// hangupWait is how long Hangup waits for the hang-up message to be
-// acknowledged.
-const hangupWait = 1500 * time.Millisecond
-
 // Hangup tells the other side and ends the call. While the control channel
-// is open it waits for the other side to acknowledge the hang-up message,
-// up to about 1.5 s (time for one resend, SCTP's shortest retransmission
-// timeout being 1 s, when the message was lost on the way), so the other
-// side hears of it rather than seeing the connection drop; Done closes
-// when everything is released.
+// is open it waits for the hang-up message to leave, up to about 320 ms,
+// so the other side hears of it rather than seeing the connection drop;
+// Done closes when everything is released.
 func (s *Session) Hangup() {
 	s.mu.Lock()
 	control := s.control
@@ -607,9 +601,8 @@ func (s *Session) Hangup() {
 		if data, err := json.Marshal(controlMessage{Type: controlHangup}); err == nil {
 			_ = control.SendText(string(data))
 		}
-		// The buffered amount falls to zero when the other side has
-		// acknowledged the message.
-		deadline := time.Now().Add(hangupWait)
+		// Give the message a moment to leave before the transport closes.
+		deadline := time.Now().Add(300 * time.Millisecond)
 		for control.BufferedAmount() > 0 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
