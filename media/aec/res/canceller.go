@@ -33,7 +33,6 @@ type Canceller struct {
 	played   []int16
 	x        []float32
 	out      []float64
-	frames   int
 	rate     float64 // the drift's rate, samples per driftFrames frames
 	anchor   float64 // the echo's delay held, samples
 	anchored bool
@@ -88,7 +87,7 @@ func (c *Canceller) CaptureRef(mic, out, played []int16) {
 		c.x[i] = float32(c.played[i])
 	}
 	c.sup.Process(c.e, c.echo, c.x, c.out)
-	if c.frames++; c.frames%driftFrames == 0 {
+	if c.sup.frames%driftFrames == 0 {
 		c.followDrift()
 	}
 	for i, v := range c.out {

@@ -217,8 +217,8 @@ func (d *echoDelay) measure() (delay float64, ok bool) {
 }
 
 // Delay measurement parameters: bins speechLo to delayHi (about 8 kHz),
-// at least minDelayFrames far-end-only frames a measurement, and a peak
-// delayPeak times the mean magnitude.
+// at least minDelayFrames frames with the far end talking a measurement,
+// and a peak delayPeak times the mean magnitude.
 const (
 	delayHi        = 170
 	minDelayFrames = 20

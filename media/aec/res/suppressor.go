@@ -125,9 +125,8 @@ type Suppressor struct {
 	rng       *rand.Rand
 	// The echo's delay behind the played audio, for the drift delay
 	// line (see drift.go), and the microphone's spectrum it measures on.
-	del    *echoDelay
-	D      []complex128
-	farRMS float64 // this frame's played audio
+	del *echoDelay
+	D   []complex128
 }
 
 // NewSuppressor makes a Suppressor with params p.
@@ -180,7 +179,7 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 		s.fa[i] = float64(x[i])
 		xx += s.fa[i] * s.fa[i]
 	}
-	s.farRMS = math.Sqrt(xx / Hop)
+	farRMS := math.Sqrt(xx / Hop)
 	s.ax.push(s.fa, s.zero, s.X, s.scratch)
 	// Back from the filter's notched signal to the microphone's.
 	for k := range Bins {
@@ -259,7 +258,7 @@ func (s *Suppressor) Process(e, y, x []float32, out []float64) {
 	for k := speechLo; k <= delayHi; k++ {
 		s.D[k] = s.E[k] + s.Y[k]
 	}
-	s.del.push(s.X, s.D, s.farRMS > farActive)
+	s.del.push(s.X, s.D, farRMS > farActive)
 	if len(s.past) > 0 {
 		if s.talk && !wasTalk {
 			// The detection lags the talker's first syllable, which the
