@@ -71,6 +71,7 @@ type Session struct {
 	codeAppliedAt time.Time
 	connectedAt   time.Time
 	lostTimer     *time.Timer
+	lostAt        time.Time // when lostTimer fires while reconnecting
 	hangingUp     bool
 	// peerCandidates is every candidate the other side gave, in its code
 	// and trickled in band: where to look for it after this side's
@@ -475,6 +476,7 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 		if s.lostTimer != nil {
 			s.lostTimer.Stop()
 			s.lostTimer = nil
+			s.lostAt = time.Time{}
 		}
 		first := s.connectedAt.IsZero()
 		if first {
@@ -499,6 +501,7 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 		wasConnected := !s.connectedAt.IsZero()
 		if s.lostTimer == nil && wasConnected {
 			s.lostTimer = time.AfterFunc(s.cfg.LostAfter, func() { s.loseOrEnd(gen) })
+			s.lostAt = time.Now().Add(s.cfg.LostAfter)
 		}
 		s.mu.Unlock()
 		s.setState(StateReconnecting)
@@ -552,6 +555,17 @@ func (s *Session) setState(st State) {
 	s.log.Info("call state", "state", st.String())
 	s.state = st
 	s.notify()
+}
+
+// ReconnectDeadline tells, while the call is reconnecting, when it stops
+// trying by itself (and is lost, or ends); zero otherwise.
+func (s *Session) ReconnectDeadline() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != StateReconnecting {
+		return time.Time{}
+	}
+	return s.lostAt
 }
 
 // Changed delivers a signal after the state, the peer's media state or the
