@@ -126,6 +126,7 @@ type UI struct {
 	clipboardOffer func(text string)
 	shortcuts      []fyne.Shortcut
 	handlers       map[string]func()
+	escape         func() // what Escape does on this screen; nil: nothing
 	// The parts of the start or join screen, for the bridge and tests.
 	parts screenParts
 	call  *callScreen
@@ -133,10 +134,9 @@ type UI struct {
 
 // screenParts are the widgets of the start and join screens that change.
 type screenParts struct {
-	field   *codeField
-	code    *codeBox
-	status  *widget.Label
-	connect *widget.Button
+	field  *codeField
+	code   *codeBox
+	status *widget.Label
 }
 
 // runShortcut runs the current screen's handler for s, if it has one.
@@ -146,6 +146,15 @@ func (u *UI) runShortcut(s fyne.Shortcut) bool {
 		f()
 	}
 	return ok
+}
+
+// runKey runs the current screen's handler for a key, if it has one.
+func (u *UI) runKey(e *fyne.KeyEvent) bool {
+	if e.Name == fyne.KeyEscape && u.escape != nil {
+		u.escape()
+		return true
+	}
+	return false
 }
 
 func newUI(a fyne.App, w fyne.Window, opts Options) *UI {
@@ -165,7 +174,9 @@ func (u *UI) setScreen(content fyne.CanvasObject, shortcuts map[fyne.Shortcut]fu
 		c.AddShortcut(s, func(fyne.Shortcut) { f() })
 		u.shortcuts = append(u.shortcuts, s)
 	}
-	c.SetOnTypedKey(nil)
+	u.escape = nil
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) { u.runKey(e) })
+	u.win.SetPadded(true)
 	u.parts, u.call = screenParts{}, nil
 	u.clipboardCheck, u.clipboardOffer = nil, nil
 	u.win.SetContent(content)

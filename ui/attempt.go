@@ -13,6 +13,8 @@ type attempt struct {
 	invite string // the invite code, on the inviting side
 	remote *VideoView
 	self   *VideoView
+	// The picture size this side asks to send.
+	sendW, sendH int
 }
 
 // close hangs up and releases the devices; it blocks.
@@ -31,7 +33,7 @@ func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &attempt{call: c, sess: c.Session(), remote: remote, self: self}, nil
+	return &attempt{call: c, sess: c.Session(), remote: remote, self: self, sendW: opts.Width, sendH: opts.Height}, nil
 }
 
 // endAttempt hangs up the current attempt, if any; the release finishes in

@@ -20,7 +20,7 @@ var onUI = func(f func()) { fyne.Do(f) }
 // callView is what the bridge updates: the call screen implements it.
 type callView interface {
 	showState(state rtc.State, peer rtc.PeerMedia)
-	showStats(text string)
+	showStats(st, prev rtc.Stats, text string)
 	showEnded(reason error)
 }
 
@@ -49,8 +49,9 @@ func bridge(ctx context.Context, s *rtc.Session, v callView) {
 			st := s.Stats()
 			st.RateSince(prev, prevAt, now)
 			text := statsText(st, prev, now.Sub(prevAt))
+			last := prev
 			prev, prevAt = st, now
-			onUI(func() { v.showStats(text) })
+			onUI(func() { v.showStats(st, last, text) })
 		}
 	}
 }

@@ -3,11 +3,11 @@ package ui
 import (
 	"context"
 	"errors"
-	"image/color"
+	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
@@ -42,7 +42,7 @@ func endMessage(reason error) string {
 	case errors.Is(reason, rtc.ErrConnectFailed):
 		return "The call could not connect. Check that both codes were pasted whole; on some networks a TURN server (Settings) is needed."
 	default:
-		return "The call ended: " + reason.Error()
+		return "The call ended unexpectedly. Run peercall --verbose from a terminal to see why."
 	}
 }
 
@@ -56,16 +56,46 @@ type callScreen struct {
 	att    *attempt
 	cancel context.CancelFunc
 
-	status     *widget.Label
-	peerStatus *widget.Label
-	notice     *widget.Label
-	safety     *widget.Label
+	content *fyne.Container
+	layout  *callLayout
+
+	status  *widget.Label // "Connected", "Trying to reconnect…"
+	timer   *widget.Label // how long the call has lasted
+	quality *qualityMeter
+	detail  *widget.Label // what reconnecting means, with a countdown
+	notice  *widget.Label // what the call lacks
+	safety  *safetyChip
+	top     fyne.CanvasObject
+
+	peerBadge  *badge // the other side's microphone and camera
+	mutedBadge *badge // this side's
 	stats      *widget.Label
 	statsBox   fyne.CanvasObject
-	self       fyne.CanvasObject
+	self       *selfBox
+	controls   fyne.CanvasObject
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
 	reconnect                                     *reconnectPanel
+
+	state       rtc.State
+	connectedAt time.Time // the first connection; zero before
+	deadline    time.Time // when reconnecting stops trying by itself
+	selfShown   bool
+	statsShown  bool
+	chrome      bool // controls and status shown
+	hovering    int  // controls under the pointer
+	muted       bool
+	cameraOff   bool
+
+	// The controls fade after fadeAfter without the pointer moving or a
+	// key pressed; the safety code's advice shows for safetyFor after the
+	// code is known. (Tests shorten them.)
+	fadeAfter, safetyFor time.Duration
+	activeAt             time.Time // the pointer's last move or key press
+	fadeTimer            *time.Timer
+	safetyUntil          time.Time
+	timers               []*time.Timer    // one-shots to stop when the screen goes
+	now                  func() time.Time // the clock the call's length is read on
 }
 
 // showCall switches to the call screen for an attempt that has both codes
@@ -73,68 +103,217 @@ type callScreen struct {
 func (u *UI) showCall(att *attempt) {
 	c := u.showCallFor(att)
 	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
+	c.cancel = func() {
+		cancel()
+		c.stopTimers()
+	}
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
 }
 
 // showCallFor builds the call screen without following the session.
 func (u *UI) showCallFor(att *attempt) *callScreen {
-	c := &callScreen{u: u, att: att, cancel: func() {}}
+	c := &callScreen{u: u, att: att, selfShown: true, chrome: true, fadeAfter: 3 * time.Second, safetyFor: 20 * time.Second,
+		now: time.Now}
+	c.cancel = c.stopTimers
 	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	c.peerStatus = widget.NewLabel("")
+	c.timer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	c.quality = newQualityMeter()
+	c.detail = widget.NewLabel("")
+	c.detail.Wrapping = fyne.TextWrapWord
+	c.detail.Hide()
 	c.notice = widget.NewLabel("")
-	c.safety = widget.NewLabel("")
-	c.safety.Wrapping = fyne.TextWrapWord
-	c.safety.Hide()
-	c.peerStatus.Hide()
-	c.stats = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	c.statsBox = overlay(c.stats)
-	c.statsBox.Hide()
+	c.notice.Wrapping = fyne.TextWrapWord
+	c.notice.Hide()
+	c.safety = newSafetyChip()
+	c.safety.chip.OnTapped = func() {
+		c.safety.setOpen(!c.safety.open())
+		c.wake()
+	}
+	c.status.Wrapping = fyne.TextWrapWord
+	row := container.NewBorder(nil, nil, container.NewCenter(c.quality), c.timer, c.status)
+	c.top = overlay(container.NewVBox(row, c.detail, c.notice, c.safety.box))
 
-	c.mute = newTipButton(iconMic, "Mute microphone (Ctrl+D)", c.toggleMute)
-	c.camera = newTipButton(iconCamera, "Turn camera off (Ctrl+E)", c.toggleCamera)
-	c.showCameraOff(att.call.CameraOff())
+	c.peerBadge = newBadge(overlayFill)
+	c.mutedBadge = newBadge(alertFill)
+	c.stats = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	c.stats.Wrapping = fyne.TextWrapBreak
+	c.statsBox = overlay(container.NewVScroll(c.stats))
+
+	c.mute = newTipButton(iconMic, "", c.toggleMute)
+	c.camera = newTipButton(iconCamera, "", c.toggleCamera)
 	c.hangup = newTipButton(iconHangup, "Hang up (Ctrl+W)", c.hangUp)
 	c.hangup.Importance = widget.DangerImportance
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
-	controls := overlay(container.NewHBox(c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup))
+	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup}
+	row2 := container.NewHBox()
+	for _, b := range buttons {
+		b.hover = c.hover
+		row2.Add(b)
+	}
+	c.controls = overlay(row2)
+	c.showMuted(att.call.Muted())
+	c.showCameraOff(att.call.CameraOff())
 
-	top := overlay(container.NewVBox(c.status, c.peerStatus, c.notice, c.safety))
-	frame := canvas.NewRectangle(color.Transparent)
-	frame.StrokeColor = color.NRGBA{255, 255, 255, 160}
-	frame.StrokeWidth = 2
-	c.self = container.NewStack(att.self, frame)
+	c.self = newSelfBox(att.self)
+	c.layout = &callLayout{corner: bottomRight, aspect: att.selfAspect(), own: c.mutedBadge, peer: c.peerBadge, safety: c.safety,
+		statsLabel: c.stats}
+	c.self.dragged = func(fyne.Position) { c.layout.dragging = true }
+	c.self.dropped = func(at fyne.Position) {
+		c.layout.dragging = false
+		c.layout.corner = nearestCorner(at, c.self.Size(), c.content.Size())
+		c.relayout()
+	}
 	c.reconnect = newReconnectPanel(c)
-	content := container.New(&callLayout{}, att.remote, c.self, top, c.statsBox, controls, c.reconnect.box)
-	u.setScreen(content, map[fyne.Shortcut]func(){
+	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box)
+	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
 		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
-	})
+	}
+	for s, f := range shortcuts {
+		shortcuts[s] = func() {
+			c.wake()
+			f()
+		}
+	}
+	u.setScreen(c.content, shortcuts)
+	// The picture edge to edge, in full screen too.
+	u.win.SetPadded(false)
 	u.win.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
+		c.wake()
 		if e.Name == fyne.KeyEscape && u.win.FullScreen() {
 			c.toggleFullScreen()
 		}
 	})
 	u.call = c
 	c.refreshNotice()
+	c.arrange()
+	c.wake()
 	return c
 }
 
-// overlay puts o on a translucent dark panel so it reads over video.
-func overlay(o fyne.CanvasObject) fyne.CanvasObject {
-	bg := canvas.NewRectangle(color.NRGBA{0, 0, 0, 150})
-	bg.CornerRadius = 6
-	return container.NewStack(bg, container.NewPadded(o))
+// selfAspect is the shape of the picture this side sends, height over
+// width: the self-view takes it.
+func (a *attempt) selfAspect() float32 {
+	if a.sendW <= 0 || a.sendH <= 0 {
+		return 0.75
+	}
+	return float32(a.sendH) / float32(a.sendW)
+}
+
+// arrange shows what the call's state calls for, and lays it out again.
+func (c *callScreen) arrange() {
+	lost := c.reconnect.box.Visible()
+	showIf(c.self, c.selfShown && !lost)
+	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !lost)
+	showIf(c.peerBadge.box, c.peerBadge.text != "" && !lost)
+	showIf(c.statsBox, c.statsShown && !lost)
+	showIf(c.top, c.chrome && !lost)
+	showIf(c.controls, c.chrome || lost)
+	c.relayout()
+}
+
+// relayout places the overlays again after their contents changed size.
+// (Refreshing the whole container would also redraw the pictures.)
+func (c *callScreen) relayout() {
+	c.layout.Layout(c.content.Objects, c.content.Size())
+}
+
+func showIf(o fyne.CanvasObject, shown bool) {
+	if shown {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// wake brings the controls and status back, and lets them fade again
+// after fadeAfter of stillness.
+func (c *callScreen) wake() {
+	c.activeAt = time.Now()
+	if !c.chrome {
+		c.chrome = true
+		c.arrange()
+	}
+	if c.fadeTimer == nil {
+		c.fadeTimer = time.AfterFunc(c.fadeAfter, func() { onUI(c.fadeWhenStill) })
+	} else {
+		c.fadeTimer.Reset(c.fadeAfter)
+	}
+}
+
+// fadeWhenStill fades the controls if nothing happened for fadeAfter, or
+// waits for what is left of it.
+func (c *callScreen) fadeWhenStill() {
+	if c.u.call != c || c.fadeTimer == nil {
+		return
+	}
+	if left := c.fadeAfter - time.Since(c.activeAt); left > 0 {
+		c.fadeTimer.Reset(left)
+		return
+	}
+	c.fade()
+}
+
+// fade hides the controls and status, unless something needs them: a
+// call not connected, the pointer on a control, the safety code's first
+// moments (they fade when those end).
+func (c *callScreen) fade() {
+	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() {
+		return
+	}
+	if time.Now().Before(c.safetyUntil) {
+		return
+	}
+	c.chrome = false
+	c.arrange()
+}
+
+// hover follows the pointer over the controls: they stay while it rests
+// there.
+func (c *callScreen) hover(in bool) {
+	if in {
+		c.hovering++
+		c.wake()
+	} else {
+		c.hovering = max(c.hovering-1, 0)
+		c.wake()
+	}
+}
+
+// after runs f on the UI goroutine after d, unless the call screen goes.
+func (c *callScreen) after(d time.Duration, f func()) {
+	c.timers = append(c.timers, time.AfterFunc(d, func() {
+		onUI(func() {
+			if c.u.call == c {
+				f()
+			}
+		})
+	}))
+}
+
+func (c *callScreen) stopTimers() {
+	for _, t := range c.timers {
+		t.Stop()
+	}
+	c.timers = nil
+	if c.fadeTimer != nil {
+		c.fadeTimer.Stop()
+		c.fadeTimer = nil
+	}
 }
 
 // refreshNotice names what the call is missing, and what that means for
 // the two people.
-func (c *callScreen) refreshNotice() {
-	setOrHide(c.notice, missingText(c.att.call.Missing()))
+func (c *callScreen) refreshNotice() { c.refreshNoticeWith(c.att.call.Missing()) }
+
+func (c *callScreen) refreshNoticeWith(m call.Missing) {
+	setOrHide(c.notice, missingText(m))
+	c.arrange()
 }
 
 // missingText says in words what a call lacks; empty when nothing.
@@ -181,12 +360,19 @@ func (c *callScreen) showState(state rtc.State, peer rtc.PeerMedia) {
 		}
 		return
 	}
+	was := c.state
+	c.state = state
 	c.reconnect.follow(state)
+	c.deadline = time.Time{}
 	switch state {
 	case rtc.StateConnected:
 		c.status.SetText("Connected")
+		if c.connectedAt.IsZero() {
+			c.connectedAt = c.now()
+		}
 	case rtc.StateReconnecting:
-		c.status.SetText("Reconnecting…")
+		c.status.SetText("Trying to reconnect…")
+		c.deadline = c.att.sess.ReconnectDeadline()
 	case rtc.StateLost, rtc.StateGathering, rtc.StateWaiting:
 		c.status.SetText("Connection lost")
 	case rtc.StateEnded:
@@ -194,56 +380,192 @@ func (c *callScreen) showState(state rtc.State, peer rtc.PeerMedia) {
 	default:
 		c.status.SetText("Connecting…")
 	}
-	var peerText string
-	if peer.Known {
-		switch {
-		case peer.AudioMuted && peer.CameraOff:
-			peerText = "They are muted and their camera is off."
-		case peer.AudioMuted:
-			peerText = "They are muted."
-		case peer.CameraOff:
-			peerText = "Their camera is off."
-		}
+	c.showDetail()
+	c.showClock()
+	switch {
+	case !peer.Known:
+		c.peerBadge.set("")
+	case peer.AudioMuted && peer.CameraOff:
+		c.peerBadge.set("They are muted, camera off", iconMicOff, iconCameraOff)
+	case peer.AudioMuted:
+		c.peerBadge.set("They are muted", iconMicOff)
+	case peer.CameraOff:
+		c.peerBadge.set("Their camera is off", iconCameraOff)
+	default:
+		c.peerBadge.set("")
 	}
-	setOrHide(c.peerStatus, peerText)
-	if code := c.att.sess.SafetyCode(); code != "" {
-		setOrHide(c.safety, "Safety code "+code+" — read it to each other: if it is the same on both screens, no one is listening in between.")
+	if code := c.att.sess.SafetyCode(); code != "" && c.safety.code == "" {
+		c.safety.set(code)
+		c.safety.setOpen(true)
+		c.safetyUntil = time.Now().Add(c.safetyFor)
+		c.after(c.safetyFor, func() {
+			c.safety.setOpen(false)
+			c.arrange()
+			c.fadeWhenStill()
+		})
+	} else if code != "" {
+		c.safety.set(code)
+	}
+	if state != was {
+		// Leaving or reaching a steady call: the controls come back, and
+		// fade again from here.
+		c.wake()
+	}
+	c.arrange()
+}
+
+// showDetail says what reconnecting means, and how long it goes on.
+func (c *callScreen) showDetail() {
+	if c.state != rtc.StateReconnecting {
+		if c.detail.Visible() {
+			setOrHide(c.detail, "")
+			c.relayout()
+		}
+		return
+	}
+	text := "They cannot be reached: the network dropped or changed on one side."
+	if !c.deadline.IsZero() {
+		left := max(c.deadline.Sub(c.now()).Round(time.Second), 0)
+		text += fmt.Sprintf(" Trying for %d s more.", int(left/time.Second))
+	}
+	if text != c.detail.Text {
+		setOrHide(c.detail, text)
+		c.relayout()
 	}
 }
 
-func (c *callScreen) showStats(text string) { c.stats.SetText(text) }
+// showClock shows how long the call has lasted.
+func (c *callScreen) showClock() {
+	if c.connectedAt.IsZero() {
+		c.timer.SetText("")
+		return
+	}
+	c.timer.SetText(callLength(c.now().Sub(c.connectedAt)))
+}
+
+// showStats runs each second: the statistics, the clock, the countdown
+// and the connection's quality.
+func (c *callScreen) showStats(st, prev rtc.Stats, text string) {
+	q := connectionQuality(st, prev, c.att.sendW)
+	if c.state != rtc.StateConnected {
+		q = qualityUnknown
+	}
+	c.quality.set(q)
+	c.stats.SetText("Connection  " + q.String() + "\n" + text)
+	// Wrapped, the statistics would ask for no width: they ask for their
+	// longest line's.
+	var widest float32
+	for _, line := range strings.Split(c.stats.Text, "\n") {
+		widest = max(widest, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{Monospace: true}).Width)
+	}
+	c.layout.statsWidth = widest + 2*theme.InnerPadding() + 2*theme.Padding() + 1
+	c.showClock()
+	c.showDetail()
+	if c.statsShown {
+		c.relayout()
+	}
+}
+
+// connectionQuality rates the last second of a call as a person would
+// notice it: packets lost (stutter, smears), a long round trip (people
+// talking over each other), and the picture sent shrunk below what was
+// asked (the link is short of bandwidth). wantW is the width asked for;
+// zero when not known.
+func connectionQuality(st, prev rtc.Stats, wantW int) quality {
+	got := float64(st.PacketsReceived+st.AudioPacketsReceived) - float64(prev.PacketsReceived+prev.AudioPacketsReceived)
+	lost := float64(st.PacketsLost+int64(st.AudioPacketsLost)) - float64(prev.PacketsLost+int64(prev.AudioPacketsLost))
+	if got <= 0 && st.RTTMs <= 0 {
+		return qualityUnknown
+	}
+	loss := 0.0
+	if lost > 0 && got+lost > 0 {
+		loss = lost / (got + lost)
+	}
+	shrunk := 1.0
+	if wantW > 0 && st.SendWidth > 0 {
+		shrunk = float64(st.SendWidth) / float64(wantW)
+	}
+	switch {
+	case loss >= 0.10 || st.RTTMs >= 500 || shrunk <= 0.34:
+		return qualityPoor
+	case loss >= 0.03 || st.RTTMs >= 250 || shrunk < 0.75:
+		return qualityFair
+	}
+	return qualityGood
+}
 
 func (c *callScreen) showEnded(reason error) {
 	c.cancel()
 	if c.u.attempt != c.att {
 		return
 	}
-	if c.u.win.FullScreen() {
-		c.u.win.SetFullScreen(false)
+	c.leaveFullScreen()
+	if log := c.u.opts.Logger; log != nil && reason != nil {
+		log.Info("the call ended", "reason", reason)
 	}
-	c.u.showHome(endMessage(reason))
+	c.u.showAfterCall(endMessage(reason), c.length())
+}
+
+// length is how long the call lasted; zero if it never connected.
+func (c *callScreen) length() time.Duration {
+	if c.connectedAt.IsZero() {
+		return 0
+	}
+	return c.now().Sub(c.connectedAt)
 }
 
 func (c *callScreen) toggleMute() {
 	muted := !c.att.call.Muted()
+	c.att.call.SetMuted(muted)
+	c.showMuted(muted)
+}
+
+// showMuted sets the microphone button and the self-view's badge.
+func (c *callScreen) showMuted(muted bool) {
+	c.muted = muted
 	if muted {
 		c.mute.SetIcon(iconMicOff)
+		c.mute.Importance = widget.WarningImportance
 		c.mute.tip = "Unmute microphone (Ctrl+D)"
 	} else {
 		c.mute.SetIcon(iconMic)
+		c.mute.Importance = widget.MediumImportance
 		c.mute.tip = "Mute microphone (Ctrl+D)"
 	}
-	c.att.call.SetMuted(muted)
+	c.mute.Refresh()
+	c.showOwnBadge()
 }
 
 // showCameraOff sets the camera button for a camera turned off or on.
 func (c *callScreen) showCameraOff(off bool) {
+	c.cameraOff = off
 	if off {
 		c.camera.SetIcon(iconCameraOff)
+		c.camera.Importance = widget.WarningImportance
 		c.camera.tip = "Turn camera on (Ctrl+E)"
 	} else {
 		c.camera.SetIcon(iconCamera)
+		c.camera.Importance = widget.MediumImportance
 		c.camera.tip = "Turn camera off (Ctrl+E)"
+	}
+	c.camera.Refresh()
+	c.showOwnBadge()
+}
+
+// showOwnBadge says on the self-view what the other side does not get.
+func (c *callScreen) showOwnBadge() {
+	switch {
+	case c.muted && c.cameraOff:
+		c.mutedBadge.set("Muted, camera off", iconMicOff, iconCameraOff)
+	case c.muted:
+		c.mutedBadge.set("You are muted", iconMicOff)
+	case c.cameraOff:
+		c.mutedBadge.set("Camera off", iconCameraOff)
+	default:
+		c.mutedBadge.set("")
+	}
+	if c.content != nil {
+		c.arrange()
 	}
 }
 
@@ -256,11 +578,16 @@ func (c *callScreen) toggleCamera() {
 }
 
 func (c *callScreen) hangUp() {
+	length := c.length()
 	c.cancel()
+	c.leaveFullScreen()
+	c.u.showAfterCall("You hung up.", length)
+}
+
+func (c *callScreen) leaveFullScreen() {
 	if c.u.win.FullScreen() {
 		c.u.win.SetFullScreen(false)
 	}
-	c.u.showHome("")
 }
 
 func (c *callScreen) toggleFullScreen() {
@@ -268,62 +595,16 @@ func (c *callScreen) toggleFullScreen() {
 }
 
 func (c *callScreen) toggleStats() {
-	if c.statsBox.Visible() {
-		c.statsBox.Hide()
-	} else {
-		c.statsBox.Show()
-	}
+	c.statsShown = !c.statsShown
+	c.arrange()
 }
 
 func (c *callScreen) toggleSelf() {
-	if c.self.Visible() {
-		c.self.Hide()
-		c.selfBtn.tip = "Show self-view (Ctrl+P)"
-	} else {
-		c.self.Show()
+	c.selfShown = !c.selfShown
+	if c.selfShown {
 		c.selfBtn.tip = "Hide self-view (Ctrl+P)"
+	} else {
+		c.selfBtn.tip = "Show self-view (Ctrl+P)"
 	}
-}
-
-// callLayout places the remote picture over the whole window, the
-// self-view in the bottom-right corner above the controls, the status at
-// the top left, the statistics at the top right and the controls at the
-// bottom centre, and the reconnect panel in the middle. Objects: remote,
-// self, status, stats, controls, reconnect panel.
-type callLayout struct{}
-
-const callMargin = 12
-
-func (callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	remote, self, status, stats, controls, panel := objs[0], objs[1], objs[2], objs[3], objs[4], objs[5]
-	remote.Move(fyne.NewPos(0, 0))
-	remote.Resize(size)
-
-	cs := controls.MinSize()
-	controls.Resize(cs)
-	controls.Move(fyne.NewPos((size.Width-cs.Width)/2, size.Height-cs.Height-callMargin))
-
-	sw := max(160, size.Width/4)
-	sh := sw * 3 / 4
-	self.Resize(fyne.NewSize(sw, sh))
-	self.Move(fyne.NewPos(size.Width-sw-callMargin, size.Height-cs.Height-2*callMargin-sh))
-
-	ss := status.MinSize()
-	width := min(max(ss.Width, 320), size.Width/2)
-	status.Resize(fyne.NewSize(width, status.MinSize().Height))
-	status.Move(fyne.NewPos(callMargin, callMargin))
-
-	ts := stats.MinSize()
-	stats.Resize(ts)
-	stats.Move(fyne.NewPos(size.Width-ts.Width-callMargin, callMargin))
-
-	// The reconnect panel, when shown, in the middle.
-	pw := min(size.Width-2*callMargin, 520)
-	ph := min(panel.MinSize().Height, size.Height-2*callMargin)
-	panel.Resize(fyne.NewSize(pw, ph))
-	panel.Move(fyne.NewPos((size.Width-pw)/2, (size.Height-ph)/2))
-}
-
-func (callLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	return fyne.NewSize(480, 360)
+	c.arrange()
 }

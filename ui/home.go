@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -19,13 +20,24 @@ import (
 
 // Keyboard shortcuts of the home, start and join screens.
 var (
-	shortcutStart = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
-	shortcutJoin  = &desktop.CustomShortcut{KeyName: fyne.KeyJ, Modifier: fyne.KeyModifierShortcutDefault}
-	shortcutCopy  = &desktop.CustomShortcut{KeyName: fyne.KeyC, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	shortcutStart    = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutJoin     = &desktop.CustomShortcut{KeyName: fyne.KeyJ, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutCopy     = &desktop.CustomShortcut{KeyName: fyne.KeyC, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	shortcutSettings = &desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutPaste    = &fyne.ShortcutPaste{}
 )
 
-// showHome shows the two choices, with a message from the last call if any.
-func (u *UI) showHome(message string) {
+// showHome shows the two choices.
+func (u *UI) showHome(message string) { u.showHomeWith(message, 0, false) }
+
+// showAfterCall shows home after a call: why it ended, how long it lasted
+// (when it connected) and a Call again button that starts a new invite
+// with the same settings.
+func (u *UI) showAfterCall(message string, length time.Duration) {
+	u.showHomeWith(message, length, true)
+}
+
+func (u *UI) showHomeWith(message string, length time.Duration, again bool) {
 	u.endAttempt()
 	logo := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.Icon))
 	logo.FillMode = canvas.ImageFillContain
@@ -39,40 +51,140 @@ func (u *UI) showHome(message string) {
 	join := widget.NewButtonWithIcon("Join a call", theme.LoginIcon(), u.showJoin)
 	settingsBtn := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.showSettings)
 	settingsBtn.Importance = widget.LowImportance
-	items := []fyne.CanvasObject{logo, title, intro, container.NewCenter(container.NewHBox(start, join))}
+	block := container.NewVBox(logo, title, intro, container.NewCenter(container.NewHBox(start, join)))
+	// What the last call left to say goes below the buttons, which stay
+	// where they were: nothing moves under the pointer.
+	var below []fyne.CanvasObject
+	if length > 0 {
+		message += " The call lasted " + callLength(length) + "."
+	}
 	if message != "" {
 		msg := widget.NewLabelWithStyle(message, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 		msg.Wrapping = fyne.TextWrapWord
-		items = append(items, msg)
+		below = append(below, msg)
 	}
-	body := container.NewCenter(container.NewVBox(items...))
+	if again {
+		callAgain := widget.NewButtonWithIcon("Call again", theme.MediaReplayIcon(), u.showStart)
+		below = append(below, container.NewCenter(callAgain))
+	}
+	body := container.New(&homeLayout{}, block, container.NewVBox(below...))
 	top := container.NewHBox(layout.NewSpacer(), settingsBtn)
 	u.setScreen(container.NewBorder(top, nil, nil, nil, body), map[fyne.Shortcut]func(){
-		shortcutStart: u.showStart,
-		shortcutJoin:  u.showJoin,
+		shortcutStart:    u.showStart,
+		shortcutJoin:     u.showJoin,
+		shortcutSettings: u.showSettings,
 	})
+}
+
+// homeLayout centres its first object in the space as if it were alone,
+// and puts the second below it; only in a window too short for both does
+// the first move up.
+type homeLayout struct{}
+
+func (homeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	block, below := objs[0], objs[1]
+	bs := block.MinSize()
+	bw := min(size.Width, max(bs.Width, 420))
+	block.Resize(fyne.NewSize(bw, bs.Height))
+	y := (size.Height - bs.Height) / 2
+	lw := min(size.Width-2*theme.Padding(), 560)
+	below.Resize(fyne.NewSize(lw, 10))
+	lh := below.MinSize().Height
+	if over := y + bs.Height + theme.Padding() + lh - size.Height; over > 0 {
+		y = max(y-over, 0)
+	}
+	block.Move(fyne.NewPos((size.Width-bw)/2, y))
+	below.Resize(fyne.NewSize(lw, lh))
+	below.Move(fyne.NewPos((size.Width-lw)/2, y+bs.Height+theme.Padding()))
+}
+
+func (homeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	bs, ls := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(bs.Width, ls.Width), bs.Height+theme.Padding()+ls.Height)
+}
+
+// columnLayout lays out the start and join screens like home: one column,
+// no wider than maxWidth, centred across the window, and down it while it
+// is shorter than the window.
+type columnLayout struct{ maxWidth float32 }
+
+func (l columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		w := min(size.Width, l.maxWidth)
+		o.Resize(fyne.NewSize(w, 10))
+		h := o.MinSize().Height
+		o.Resize(fyne.NewSize(w, h))
+		o.Move(fyne.NewPos((size.Width-w)/2, max((size.Height-h)/2, 0)))
+	}
+}
+
+func (l columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return fyne.NewSize(min(s.Width, l.maxWidth), s.Height)
+}
+
+// column is a screen's body laid out by columnLayout, scrolling when the
+// window is too short.
+func column(body fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVScroll(container.New(columnLayout{maxWidth: 640}, container.NewPadded(body)))
+}
+
+// atLeast gives its one object at least a minimum size, so that a label
+// changing on it ("Copy", "Copied") moves nothing beside it.
+type atLeast struct{ size fyne.Size }
+
+func (l atLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (l atLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := l.size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
 }
 
 // codeBox shows a code in a selectable monospace field with a Copy button.
 type codeBox struct {
-	label  *widget.Label
-	copy   *widget.Button
-	copied *widget.Label
-	box    fyne.CanvasObject
+	label *widget.Label
+	copy  *widget.Button
+	box   fyne.CanvasObject
+	gen   int
 }
+
+// copiedFor is how long the Copy button says the code was copied.
+const copiedFor = 2 * time.Second
 
 func (u *UI) newCodeBox() *codeBox {
 	c := &codeBox{}
 	c.label = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	c.label.Selectable = true
 	c.label.Wrapping = fyne.TextWrapBreak
-	c.copied = widget.NewLabel("")
 	c.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(c.label.Text)
-		c.copied.SetText("Copied.")
+		c.copy.SetText("Copied")
+		c.copy.SetIcon(theme.ConfirmIcon())
+		c.gen++
+		gen := c.gen
+		time.AfterFunc(copiedFor, func() {
+			onUI(func() {
+				if c.gen == gen {
+					c.copy.SetText("Copy")
+					c.copy.SetIcon(theme.ContentCopyIcon())
+				}
+			})
+		})
 	})
 	c.copy.Disable()
-	c.box = container.NewBorder(nil, nil, nil, container.NewHBox(c.copy, c.copied), c.label)
+	widest := widget.NewButtonWithIcon("Copied", theme.ConfirmIcon(), nil).MinSize()
+	c.box = container.NewBorder(nil, nil, nil, container.NewVBox(container.New(atLeast{widest}, c.copy)), c.label)
 	return c
 }
 
@@ -80,6 +192,9 @@ func (c *codeBox) set(code string) {
 	c.label.SetText(code)
 	c.copy.Enable()
 }
+
+// copied tells whether the button says the code was just copied.
+func (c *codeBox) copied() bool { return c.copy.Text == "Copied" }
 
 // codeField is an entry for a pasted code, validated as it changes, with the
 // parser's error beside it and a one-click paste offered from the clipboard.
@@ -90,10 +205,16 @@ type codeField struct {
 	box     fyne.CanvasObject
 	check   func(string) error
 	onValid func(string)
+	log     *slog.Logger
+}
+
+// showError says err under the field in sentences; nil clears it.
+func (f *codeField) showError(err error) {
+	f.errText.SetText(userMessage(f.log, "Reading the code", err))
 }
 
 func (u *UI) newCodeField(placeholder string, check func(string) error, onValid func(string)) *codeField {
-	f := &codeField{check: check, onValid: onValid}
+	f := &codeField{check: check, onValid: onValid, log: u.opts.Logger}
 	f.entry = newCodeEntry()
 	f.entry.Wrapping = fyne.TextWrapBreak
 	f.entry.SetMinRowsVisible(2)
@@ -112,6 +233,7 @@ func (u *UI) newCodeField(placeholder string, check func(string) error, onValid 
 	}
 	f.entry.OnChanged = f.changed
 	f.entry.screenShortcut = u.runShortcut
+	f.entry.screenKey = u.runKey
 	f.box = container.NewVBox(f.entry, f.paste, f.errText)
 	return f
 }
@@ -122,7 +244,7 @@ func (f *codeField) changed(s string) {
 		return
 	}
 	if err := f.check(s); err != nil {
-		f.errText.SetText(err.Error())
+		f.showError(err)
 		return
 	}
 	f.errText.SetText("")
@@ -134,6 +256,15 @@ func (f *codeField) changed(s string) {
 type codeEntry struct {
 	widget.Entry
 	screenShortcut func(fyne.Shortcut) bool
+	screenKey      func(*fyne.KeyEvent) bool
+}
+
+// TypedKey implements fyne.Focusable: Escape is the screen's (leave it).
+func (e *codeEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.screenKey != nil && e.screenKey(k) {
+		return
+	}
+	e.Entry.TypedKey(k)
 }
 
 func newCodeEntry() *codeEntry {
@@ -161,6 +292,24 @@ func (f *codeField) offer(label, text string) {
 	f.paste.Show()
 }
 
+// screenTitle is a screen's heading, as home's.
+func screenTitle(text string) *widget.Label {
+	t := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	t.SizeName = theme.SizeNameSubHeadingText
+	return t
+}
+
+// pasteClipboard puts the clipboard's text in the field, as Ctrl+V does
+// when the field has the focus: the shortcut works wherever the focus is.
+func (f *codeField) pasteClipboard(u *UI) {
+	if f.entry.Disabled() {
+		return
+	}
+	if text := u.app.Clipboard().Content(); text != "" {
+		f.entry.SetText(text)
+	}
+}
+
 // showStart is the inviting side: make the invite, take the reply.
 func (u *UI) showStart() {
 	u.endAttempt()
@@ -179,7 +328,7 @@ func (u *UI) showStartFor(prev *attempt, message string) {
 		remote, self = NewVideoView("Connecting…", false), NewVideoView("", true)
 		Pair(remote, self)
 	}
-	title := widget.NewLabelWithStyle("Start a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := screenTitle("Start a call")
 	status := widget.NewLabel("Preparing your invite code…")
 	code := u.newCodeBox()
 	step1 := widget.NewLabel("1. Send this invite code to the person you want to call, by any chat or e-mail:")
@@ -187,16 +336,13 @@ func (u *UI) showStartFor(prev *attempt, message string) {
 	step2 := widget.NewLabel("2. Paste the reply code they send back. The call starts as soon as it is in.")
 	step2.Wrapping = fyne.TextWrapWord
 	var att *attempt
-	connect := widget.NewButtonWithIcon("Connect", theme.ConfirmIcon(), nil)
-	connect.Importance = widget.HighImportance
-	connect.Disable()
 	var reply *codeField
 	accept := func(text string) {
 		if att == nil || u.attempt != att {
 			return
 		}
 		if err := att.sess.AcceptReply(text); err != nil {
-			reply.errText.SetText(err.Error())
+			reply.showError(err)
 			return
 		}
 		pasted := time.Now()
@@ -214,23 +360,22 @@ func (u *UI) showStartFor(prev *attempt, message string) {
 		return att.sess.CheckReply(s)
 	}, accept)
 	reply.entry.Disable()
-	connect.OnTapped = func() { accept(reply.entry.Text) }
-	prevChanged := reply.entry.OnChanged
-	reply.entry.OnChanged = func(s string) {
-		prevChanged(s)
-		if reply.errText.Text == "" && strings.TrimSpace(s) != "" {
-			connect.Enable()
-		} else {
-			connect.Disable()
-		}
-	}
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { u.showHome("") })
+	leave := func() { u.showHome("") }
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), leave)
 	body := container.NewVBox(title, status, step1, code.box, widget.NewSeparator(), step2, reply.box,
-		container.NewHBox(connect, cancel))
-	u.setScreen(container.NewPadded(container.NewVScroll(body)), map[fyne.Shortcut]func(){
-		shortcutCopy: func() { code.copy.OnTapped() },
+		container.NewHBox(cancel))
+	u.setScreen(column(body), map[fyne.Shortcut]func(){
+		shortcutCopy: func() {
+			if !code.copy.Disabled() {
+				code.copy.OnTapped()
+			}
+		},
+		shortcutPaste:  func() { reply.pasteClipboard(u) },
+		shortcutJoin:   u.showJoin,
+		shortcutHangup: leave,
 	})
-	u.parts = screenParts{field: reply, code: code, status: status, connect: connect}
+	u.escape = leave
+	u.parts = screenParts{field: reply, code: code, status: status}
 	u.clipboardCheck = func(text string) bool { return att != nil && att.sess.CheckReply(text) == nil }
 	u.clipboardOffer = func(text string) { reply.offer("Paste the reply code from the clipboard", text) }
 
@@ -266,7 +411,7 @@ func (u *UI) showStartFor(prev *attempt, message string) {
 				if a != nil {
 					go a.close()
 				}
-				u.showHome("Could not prepare an invite: " + err.Error())
+				u.showHome(userMessage(u.opts.Logger, "Preparing an invite", err))
 				return
 			}
 			ready(a)
@@ -279,14 +424,16 @@ func (u *UI) showJoin() {
 	u.endAttempt()
 	remote, self := NewVideoView("Connecting…", false), NewVideoView("", true)
 	Pair(remote, self)
-	title := widget.NewLabelWithStyle("Join a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := screenTitle("Join a call")
 	step1 := widget.NewLabel("1. Paste the invite code you were sent:")
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
+	status.Hide()
 	code := u.newCodeBox()
 	step2 := widget.NewLabel("2. Send this reply code back to them. The call starts when they paste it.")
 	step2.Wrapping = fyne.TextWrapWord
-	replyPart := container.NewVBox(widget.NewSeparator(), step2, code.box)
+	waiting := widget.NewLabelWithStyle("Waiting for them to paste your reply…", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	replyPart := container.NewVBox(widget.NewSeparator(), step2, code.box, waiting)
 	replyPart.Hide()
 	var field *codeField
 	started := false
@@ -302,7 +449,7 @@ func (u *UI) showJoin() {
 		// A disabled entry keeps the focus but takes no shortcut: let
 		// the screen's own (copy the reply) reach the window.
 		u.win.Canvas().Unfocus()
-		status.SetText("Preparing your reply code…")
+		setOrHide(status, "Preparing your reply code…")
 		go u.join(text, remote, self, func(a *attempt, reply string, err error) {
 			if u.parts.field != field {
 				// The person left this screen meanwhile.
@@ -314,27 +461,36 @@ func (u *UI) showJoin() {
 			if err != nil {
 				started = false
 				field.entry.Enable()
-				status.SetText("")
-				field.errText.SetText(err.Error())
+				setOrHide(status, "")
+				field.showError(err)
 				return
 			}
 			u.attempt = a
 			code.set(reply)
-			status.SetText("Waiting for them to paste your reply…")
+			setOrHide(status, "")
 			replyPart.Show()
 			u.offerClipboard()
 		})
 	})
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { u.showHome("") })
+	leave := func() { u.showHome("") }
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), leave)
 	body := container.NewVBox(title, step1, field.box, status, replyPart, container.NewHBox(cancel))
-	u.setScreen(container.NewPadded(container.NewVScroll(body)), map[fyne.Shortcut]func(){
+	u.setScreen(column(body), map[fyne.Shortcut]func(){
 		shortcutCopy: func() {
 			if code.copy.Disabled() {
 				return
 			}
 			code.copy.OnTapped()
 		},
+		shortcutPaste: func() {
+			if !started {
+				field.pasteClipboard(u)
+			}
+		},
+		shortcutStart:  u.showStart,
+		shortcutHangup: leave,
 	})
+	u.escape = leave
 	u.parts = screenParts{field: field, code: code, status: status}
 	u.win.Canvas().Focus(field.entry)
 	u.clipboardCheck = func(text string) bool {

@@ -35,7 +35,7 @@ type reconnectPanel struct {
 
 func newReconnectPanel(c *callScreen) *reconnectPanel {
 	p := &reconnectPanel{c: c}
-	p.message = widget.NewLabel("The network changed and the call could not find its way back by itself.")
+	p.message = widget.NewLabel("The call could not find its way back by itself: the network changed or dropped on one side. If the other person is still there, a new pair of codes resumes the same call.")
 	p.message.Wrapping = fyne.TextWrapWord
 	p.start = widget.NewButtonWithIcon("Reconnect (Ctrl+R)", theme.ViewRefreshIcon(), p.begin)
 	p.start.Importance = widget.HighImportance
@@ -104,7 +104,7 @@ func (p *reconnectPanel) begin() {
 				return
 			}
 			if err != nil {
-				p.step.SetText("Could not prepare a new code: " + err.Error())
+				p.step.SetText(userMessage(p.c.u.opts.Logger, "Preparing a new code", err))
 				p.start.Show()
 				return
 			}
@@ -133,7 +133,7 @@ func (p *reconnectPanel) take(text string) {
 	sess := p.c.att.sess
 	if p.inviting() {
 		if err := sess.AcceptReply(text); err != nil {
-			p.field.errText.SetText(err.Error())
+			p.field.showError(err)
 			return
 		}
 		p.field.entry.Disable()
@@ -158,7 +158,7 @@ func (p *reconnectPanel) take(text string) {
 			}
 			if err != nil {
 				p.field.entry.Enable()
-				p.field.errText.SetText(err.Error())
+				p.field.showError(err)
 				p.step.SetText("1. Paste the new code the other person sends you:")
 				return
 			}

@@ -17,6 +17,7 @@ const tooltipDelay = 600 * time.Millisecond
 type tipButton struct {
 	widget.Button
 	tip   string
+	hover func(in bool) // told when the pointer comes and goes; may be nil
 	popup *widget.PopUp
 	timer *time.Timer
 }
@@ -32,6 +33,9 @@ func newTipButton(icon fyne.Resource, tip string, tapped func()) *tipButton {
 // MouseIn implements desktop.Hoverable.
 func (b *tipButton) MouseIn(e *desktop.MouseEvent) {
 	b.Button.MouseIn(e)
+	if b.hover != nil {
+		b.hover(true)
+	}
 	b.stopTimer()
 	b.timer = time.AfterFunc(tooltipDelay, func() { onUI(b.showTip) })
 }
@@ -39,6 +43,9 @@ func (b *tipButton) MouseIn(e *desktop.MouseEvent) {
 // MouseOut implements desktop.Hoverable.
 func (b *tipButton) MouseOut() {
 	b.Button.MouseOut()
+	if b.hover != nil {
+		b.hover(false)
+	}
 	b.stopTimer()
 	b.hideTip()
 }
