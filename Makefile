@@ -68,6 +68,13 @@ bench: deps
 soak: deps
 	./scripts/bench.sh --soak
 
+# The screenshots of the main screens in docs/gallery/, which the README
+# shows, drawn by the window's own code with the default theme.
+.PHONY: gallery
+gallery: deps
+	mkdir -p docs/gallery
+	PEERCALL_GALLERY=$(CURDIR)/docs/gallery $(GO) test -count=1 -run '^TestGallery$$' ./ui
+
 # WebRTC's echo canceller AEC3 (webrtc-audio-processing 1.x), built from
 # Debian's source package into bin/deps/aec3 for go build -tags aec3 (see
 # media/aec/aec3). Cached: once built it only checks the version.

@@ -63,8 +63,9 @@ func (u *UI) showHomeWith(message string, length time.Duration, again bool) {
 		msg.Wrapping = fyne.TextWrapWord
 		below = append(below, msg)
 	}
+	var callAgain *widget.Button
 	if again {
-		callAgain := widget.NewButtonWithIcon("Call again", theme.MediaReplayIcon(), u.showStart)
+		callAgain = widget.NewButtonWithIcon("Call again", theme.MediaReplayIcon(), u.showStart)
 		below = append(below, container.NewCenter(callAgain))
 	}
 	body := container.New(&homeLayout{}, block, container.NewVBox(below...))
@@ -74,6 +75,10 @@ func (u *UI) showHomeWith(message string, length time.Duration, again bool) {
 		shortcutJoin:     u.showJoin,
 		shortcutSettings: u.showSettings,
 	})
+	if callAgain != nil {
+		// Space calls again, as a click does.
+		u.win.Canvas().Focus(callAgain)
+	}
 }
 
 // homeLayout centres its first object in the space as if it were alone,
@@ -153,7 +158,7 @@ func (l atLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
 
 // codeBox shows a code in a selectable monospace field with a Copy button.
 type codeBox struct {
-	label *widget.Label
+	label *codeView
 	copy  *widget.Button
 	box   fyne.CanvasObject
 	gen   int
@@ -164,9 +169,7 @@ const copiedFor = 2 * time.Second
 
 func (u *UI) newCodeBox() *codeBox {
 	c := &codeBox{}
-	c.label = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	c.label.Selectable = true
-	c.label.Wrapping = fyne.TextWrapBreak
+	c.label = newCodeView(u)
 	c.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(c.label.Text)
 		c.copy.SetText("Copied")
@@ -195,6 +198,62 @@ func (c *codeBox) set(code string) {
 
 // copied tells whether the button says the code was just copied.
 func (c *codeBox) copied() bool { return c.copy.Text == "Copied" }
+
+// codeView shows a code a person can select with the pointer and copy,
+// but not change. Unlike a selectable label, it passes the screen's
+// shortcuts on when it has the focus, so Ctrl+Shift+C still copies the
+// whole code after a click in it.
+type codeView struct {
+	widget.Entry
+	u *UI
+}
+
+func newCodeView(u *UI) *codeView {
+	v := &codeView{u: u}
+	v.MultiLine = true
+	v.Wrapping = fyne.TextWrapBreak
+	v.TextStyle = fyne.TextStyle{Monospace: true}
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+// TypedRune implements fyne.Focusable: the code cannot be typed over.
+func (v *codeView) TypedRune(rune) {}
+
+// TypedKey implements fyne.Focusable: keys that move the cursor and the
+// selection, and Escape for the screen; none that edits.
+func (v *codeView) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyLeft, fyne.KeyRight, fyne.KeyUp, fyne.KeyDown, fyne.KeyHome, fyne.KeyEnd, fyne.KeyPageUp, fyne.KeyPageDown:
+		v.Entry.TypedKey(k)
+	case fyne.KeyEscape:
+		v.u.runKey(k)
+	}
+}
+
+// TypedShortcut implements fyne.Shortcutable: copying and selecting work
+// on the code; every other shortcut is the screen's.
+func (v *codeView) TypedShortcut(s fyne.Shortcut) {
+	switch s.(type) {
+	case *fyne.ShortcutCopy, *fyne.ShortcutSelectAll:
+		v.Entry.TypedShortcut(s)
+	default:
+		v.u.runShortcut(s)
+	}
+}
+
+// TappedSecondary implements fyne.SecondaryTappable: a menu to copy or
+// select, without the entry's Cut and Paste.
+func (v *codeView) TappedSecondary(e *fyne.PointEvent) {
+	c := fyne.CurrentApp().Driver().CanvasForObject(v)
+	if c == nil {
+		return
+	}
+	menu := fyne.NewMenu("",
+		fyne.NewMenuItem("Copy", func() { v.Entry.TypedShortcut(&fyne.ShortcutCopy{Clipboard: v.u.app.Clipboard()}) }),
+		fyne.NewMenuItem("Select all", func() { v.Entry.TypedShortcut(&fyne.ShortcutSelectAll{}) }))
+	widget.ShowPopUpMenuAtPosition(menu, c, e.AbsolutePosition)
+}
 
 // codeField is an entry for a pasted code, validated as it changes, with the
 // parser's error beside it and a one-click paste offered from the clipboard.
