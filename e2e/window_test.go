@@ -223,13 +223,13 @@ func (w *window) showsPictures(s onScreen) {
 		rw, rh := yuv.Fit(remote.img.Rect.Dx(), remote.img.Rect.Dy(), g.Dx(), g.Dy())
 		r := image.Rect(g.Min.X+(g.Dx()-rw)/2, g.Min.Y+(g.Dy()-rh)/2, g.Min.X+(g.Dx()-rw)/2+rw, g.Min.Y+(g.Dy()-rh)/2+rh)
 		remoteScore, remoteFlipped = pictureMatch(shot, r, remote, false), pictureMatch(shot, r, remote, true)
-		// The self-view: a quarter of the width, 4:3, bottom right, above
-		// the controls.
-		sw := max(160, g.Dx()/4)
+		// The self-view: a fifth of the width (160 to 320), 4:3, bottom
+		// right, at the window's edge or above the controls.
+		sw := min(max(160, g.Dx()/5), 320)
 		sh := sw * 3 / 4
 		sv := image.Rect(g.Max.X-sw-12, 0, g.Max.X-12, 0)
 		selfScore, selfOther = 0, 0
-		for bottom := g.Max.Y - 40; bottom > g.Max.Y-120; bottom -= 4 {
+		for bottom := g.Max.Y - 12; bottom > g.Max.Y-120; bottom -= 2 {
 			sv.Min.Y, sv.Max.Y = bottom-sh, bottom
 			if m := pictureMatch(shot, sv, self, true); m > selfScore {
 				selfScore, selfOther = m, pictureMatch(shot, sv, s.notSelf, !s.notMirrored)
@@ -659,4 +659,71 @@ func benchmarkWindowCall(b *testing.B, size string) {
 			}
 		}
 	}
+}
+
+// The call screen as a person meets it, with the window's real pixels: a
+// reply pasted inside a chat line connects; Ctrl+D turns the microphone
+// button amber and puts "You are muted" on the self-view; left alone the
+// controls fade (the badge stays) and come back when the pointer moves;
+// after the hang-up, Call again (Space, as a click) starts a new invite
+// that connects again.
+func TestWindowMuteFadeAndCallAgain(t *testing.T) {
+	w := startWindow(t)
+	w.key("ctrl+n")
+	inviteCode := w.copyCode("the invite", "")
+	p, _ := w.peer("join", "--seconds", "90", inviteCode)
+	w.setClipboard("[10:42] Sam: here is my reply " + p.code + " (edited) — talk soon!")
+	w.key("ctrl+v")
+	w.showsPictures(noCamera)
+
+	g := w.geometry()
+	// The mute button, first of the controls centred at the bottom (six
+	// 36-point buttons, 4 apart, on a panel padded by 4, 12 from the edge),
+	// sampled on its fill left of the icon.
+	muteAt := image.Pt(g.Min.X+(g.Dx()-244)/2+4+5, g.Max.Y-12-44+4+18)
+	// The self-view's badge, on its bottom edge left of the middle.
+	sw := min(max(160, g.Dx()/5), 320)
+	badgeAt := image.Pt(g.Max.X-12-sw/2-40, g.Max.Y-12-4-14)
+	pixel := func(shot image.Image, at image.Point) color.RGBA {
+		return color.RGBAModel.Convert(shot.At(at.X, at.Y)).(color.RGBA)
+	}
+	amber := func(c color.RGBA) bool { return c.R > 180 && c.G > 120 && c.B < 100 }
+	red := func(c color.RGBA) bool { return c.R > 140 && c.G < 90 && c.B < 90 }
+	var shot image.Image
+	look := func(what string, within time.Duration, ok func(image.Image) bool) {
+		t.Helper()
+		waitUntil(t, what, within, func() bool {
+			shot = w.screenshot()
+			return shot != nil && ok(shot)
+		})
+	}
+	before := w.screenshot()
+	w.key("ctrl+d")
+	look("the mute button amber and “You are muted” on the self-view", 5*time.Second, func(s image.Image) bool {
+		return amber(pixel(s, muteAt)) && red(pixel(s, badgeAt))
+	})
+	if before != nil && amber(pixel(before, muteAt)) {
+		t.Errorf("the mute button was amber before Ctrl+D: %v", pixel(before, muteAt))
+	}
+	// Left alone (the safety code's first 20 s included), the controls
+	// fade; the badge stays.
+	look("the controls to fade", 40*time.Second, func(s image.Image) bool {
+		return !amber(pixel(s, muteAt)) && red(pixel(s, badgeAt))
+	})
+	// The pointer moving over the picture brings them back.
+	cx, cy := g.Min.X+g.Dx()/2, g.Min.Y+g.Dy()/2
+	w.run("xdotool", "mousemove", fmt.Sprint(cx), fmt.Sprint(cy))
+	w.run("xdotool", "mousemove", fmt.Sprint(cx+30), fmt.Sprint(cy+20))
+	look("the controls back after the pointer moved", 5*time.Second, func(s image.Image) bool { return amber(pixel(s, muteAt)) })
+
+	w.hangUp(p)
+	// Home, with Call again: Space starts a new invite, which connects.
+	w.key("space")
+	again := w.copyCode("the new invite after Call again", inviteCode)
+	p2, _ := w.peer("join", "--seconds", "60", again)
+	w.setClipboard(p2.code)
+	w.key("ctrl+v")
+	w.showsPictures(noCamera)
+	w.hangUp(p2)
+	w.quiet()
 }

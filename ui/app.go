@@ -127,6 +127,7 @@ type UI struct {
 	shortcuts      []fyne.Shortcut
 	handlers       map[string]func()
 	escape         func() // what Escape does on this screen; nil: nothing
+	edgeToEdge     bool   // the next screen set goes to the window's edges
 	// The parts of the start or join screen, for the bridge and tests.
 	parts screenParts
 	call  *callScreen
@@ -176,7 +177,8 @@ func (u *UI) setScreen(content fyne.CanvasObject, shortcuts map[fyne.Shortcut]fu
 	}
 	u.escape = nil
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) { u.runKey(e) })
-	u.win.SetPadded(true)
+	u.win.SetPadded(!u.edgeToEdge)
+	u.edgeToEdge = false
 	u.parts, u.call = screenParts{}, nil
 	u.clipboardCheck, u.clipboardOffer = nil, nil
 	u.win.SetContent(content)

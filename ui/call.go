@@ -180,9 +180,9 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 			f()
 		}
 	}
-	u.setScreen(c.content, shortcuts)
 	// The picture edge to edge, in full screen too.
-	u.win.SetPadded(false)
+	u.edgeToEdge = true
+	u.setScreen(c.content, shortcuts)
 	u.win.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
 		c.wake()
 		if e.Name == fyne.KeyEscape && u.win.FullScreen() {

@@ -15,6 +15,7 @@ import (
 	"peercall/media"
 	"peercall/media/sound"
 	"peercall/rtc"
+	"peercall/rtc/rtctest"
 )
 
 // The three window sizes every call-screen state is checked at: the
@@ -358,5 +359,60 @@ func TestMessagesAreSentences(t *testing.T) {
 	}
 	if got := userMessage(nil, "Preparing an invite", errors.New("ice: no such interface (errno 19)")); strings.Contains(got, "errno") || strings.Contains(got, "ice:") {
 		t.Errorf("an unknown error shows its library words: %q", got)
+	}
+}
+
+// Home, start and join at the three sizes: laid out alike, centred.
+func TestScreensGoldens(t *testing.T) {
+	for _, size := range screenSizes {
+		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
+		t.Run(name, func(t *testing.T) {
+			u := newTestUI(t)
+			u.win.Resize(size)
+			u.showHome("")
+			test.AssertRendersToMarkup(t, "screens/home_"+name+".xml", u.win.Canvas())
+			homeButtons := buttonPlaces(u)
+			u.showAfterCall("The other side hung up.", 83*time.Second)
+			test.AssertRendersToMarkup(t, "screens/after_"+name+".xml", u.win.Canvas())
+			// The message below moved nothing above it.
+			for label, at := range buttonPlaces(u) {
+				if was, ok := homeButtons[label]; ok && was != at {
+					t.Errorf("%q moved from %v to %v when the message came", label, was, at)
+				}
+			}
+			u.showJoin()
+			test.AssertRendersToMarkup(t, "screens/join_"+name+".xml", u.win.Canvas())
+			u.showStart()
+			waitFor(t, "invite code", func() bool { return strings.HasPrefix(u.parts.code.label.Text, "PC") })
+			own := u.parts.code.label.Text
+			u.parts.code.label.SetText("PC" + strings.Repeat("x", len(own)-2))
+			test.AssertRendersToMarkup(t, "screens/start_"+name+".xml", u.win.Canvas())
+			u.parts.code.label.SetText(own)
+		})
+	}
+}
+
+// buttonPlaces maps each button's label to where it is in the window.
+func buttonPlaces(u *UI) map[string]fyne.Position {
+	places := map[string]fyne.Position{}
+	for _, o := range test.LaidOutObjects(u.win.Canvas().Content()) {
+		if b, ok := o.(*widget.Button); ok && b.Visible() {
+			places[b.Text] = fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		}
+	}
+	return places
+}
+
+// Joining: the reply appearing below the pasted invite moves nothing above.
+func TestJoinScreenKeepsItsPlace(t *testing.T) {
+	u := newTestUI(t)
+	u.win.Resize(fyne.NewSize(960, 640))
+	u.showJoin()
+	field := fyne.CurrentApp().Driver().AbsolutePositionForObject(u.parts.field.entry)
+	invite, _ := rtctest.Invite(t)
+	test.Type(u.parts.field.entry, invite)
+	waitFor(t, "the reply", func() bool { return strings.HasPrefix(u.parts.code.label.Text, "PC") })
+	if now := fyne.CurrentApp().Driver().AbsolutePositionForObject(u.parts.field.entry); now != field {
+		t.Errorf("the invite field moved from %v to %v when the reply came", field, now)
 	}
 }

@@ -91,13 +91,13 @@ func (homeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	bs := block.MinSize()
 	bw := min(size.Width, max(bs.Width, 420))
 	block.Resize(fyne.NewSize(bw, bs.Height))
-	y := (size.Height - bs.Height) / 2
+	// Room is kept below for a message and a button whether or not they
+	// show, so the buttons are where they were before a call.
+	const room = 120
+	y := max(min((size.Height-bs.Height)/2, size.Height-bs.Height-room), 0)
 	lw := min(size.Width-2*theme.Padding(), 560)
 	below.Resize(fyne.NewSize(lw, 10))
 	lh := below.MinSize().Height
-	if over := y + bs.Height + theme.Padding() + lh - size.Height; over > 0 {
-		y = max(y-over, 0)
-	}
 	block.Move(fyne.NewPos((size.Width-bw)/2, y))
 	below.Resize(fyne.NewSize(lw, lh))
 	below.Move(fyne.NewPos((size.Width-lw)/2, y+bs.Height+theme.Padding()))
@@ -109,9 +109,10 @@ func (homeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 // columnLayout lays out the start and join screens like home: one column,
-// no wider than maxWidth, centred across the window, and down it while it
-// is shorter than the window.
-type columnLayout struct{ maxWidth float32 }
+// no wider than maxWidth, centred across the window, its top where a
+// column of the screen's full height would be centred — so that nothing
+// moves when a step appears below.
+type columnLayout struct{ maxWidth, tall float32 }
 
 func (l columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
@@ -119,7 +120,7 @@ func (l columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		o.Resize(fyne.NewSize(w, 10))
 		h := o.MinSize().Height
 		o.Resize(fyne.NewSize(w, h))
-		o.Move(fyne.NewPos((size.Width-w)/2, max((size.Height-h)/2, 0)))
+		o.Move(fyne.NewPos((size.Width-w)/2, max((size.Height-l.tall)/2, 0)))
 	}
 }
 
@@ -134,7 +135,7 @@ func (l columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 // column is a screen's body laid out by columnLayout, scrolling when the
 // window is too short.
 func column(body fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewVScroll(container.New(columnLayout{maxWidth: 640}, container.NewPadded(body)))
+	return container.NewVScroll(container.New(columnLayout{maxWidth: 640, tall: 440}, container.NewPadded(body)))
 }
 
 // atLeast gives its one object at least a minimum size, so that a label

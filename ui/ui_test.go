@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 // test goroutine runs it, so it is the one UI goroutine, as in the app.
 var uiQueue = make(chan func(), 1024)
 
+var queueUI sync.Once
+
 // pumpUI runs what is queued for the UI.
 func pumpUI() {
 	for {
@@ -35,12 +38,11 @@ func pumpUI() {
 
 func newTestUI(t *testing.T) *UI {
 	t.Helper()
-	saved := onUI
-	onUI = func(f func()) { uiQueue <- f }
-	t.Cleanup(func() {
-		pumpUI()
-		onUI = saved
-	})
+	// Set once for the whole test binary: goroutines of an attempt a test
+	// left may still hand work to the UI after it ends (the next test's
+	// pumpUI runs it, and it finds its screen gone).
+	queueUI.Do(func() { onUI = func(f func()) { uiQueue <- f } })
+	t.Cleanup(pumpUI)
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(800, 600))
