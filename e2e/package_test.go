@@ -388,18 +388,24 @@ func modTimes(t *testing.T, paths []string) string {
 }
 
 // packagedWindow starts bin as the desktop menu would, with a fresh home,
-// under an X server of its own, and waits for its window, found by the
-// class its .desktop file names.
+// under an X server of its own in a network namespace holding only lo, and
+// waits for its window, found by the class its .desktop file names.
 func packagedWindow(t *testing.T, bin string) {
 	for _, tool := range []string{"Xvfb", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("needs %s (make test installs it)", tool)
 		}
 	}
+	ns := newNamespace(t, "pkg")
 	home := t.TempDir()
 	display := fmt.Sprintf(":%d", 100+(os.Getpid()%100)*10+int(displaySerial.Add(1)%10))
 	env := append(os.Environ(), "DISPLAY="+display, "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=", "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))
-	xvfb := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
+	inNS := func(name string, args ...string) *exec.Cmd {
+		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, name}, args...)...)
+		cmd.Env = env
+		return cmd
+	}
+	xvfb := inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -415,15 +421,12 @@ func packagedWindow(t *testing.T, bin string) {
 		}
 	})
 	xdotool := func(args ...string) string {
-		cmd := exec.Command("xdotool", args...)
-		cmd.Env = env
-		out, _ := cmd.Output()
+		out, _ := inNS("xdotool", args...).Output()
 		return strings.TrimSpace(string(out))
 	}
 	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return xdotool("getdisplaygeometry") != "" })
 
-	app := exec.Command(bin, "--source", "pattern")
-	app.Env = env
+	app := inNS(bin, "--source", "pattern")
 	appErr := &syncBuffer{}
 	app.Stderr = appErr
 	if err := app.Start(); err != nil {
