@@ -244,7 +244,8 @@ cmd_bundle() {
 	cat >"$work/$exe/README" <<-EOF
 		$app_name $app_version — $(str LinuxAndBSD Comment)
 
-		It needs these Debian/Ubuntu packages (what its binary links and loads):
+		It needs these packages (what its binary links and loads; the names are
+		those of the Debian or Ubuntu release that built it):
 
 		    sudo apt-get install $needs
 
@@ -260,7 +261,8 @@ cmd_bundle() {
 		it with these packages in one step: sudo apt install ./peercall_*.deb
 	EOF
 	cat >"$work/$exe/Makefile" <<-EOF
-		# $app_name $app_version. It needs these packages (Debian/Ubuntu names):
+		# $app_name $app_version. It needs these packages (the names of the
+		# Debian or Ubuntu release that built it):
 		#   $needs
 		# make user-install installs it in ~/.local, sudo make install in
 		# \$(PREFIX) (/usr/local); user-uninstall and uninstall remove it.
