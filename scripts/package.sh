@@ -12,10 +12,10 @@
 #                               a Makefile (install, user-install, …) and a
 #                               README naming the packages it needs
 #   package.sh deb BIN OUT      the .deb, its Depends computed from BIN
-#   package.sh field NAME       a field of FyneApp.toml's [Details] (Version…)
 #
 # Relative paths are relative to the repository; the bundle and the .deb are
 # put together under $PKGWORK (bin/package).
+#
 # The metadata reaches the binary through go build's -overlay: the source
 # tree is never written to, so packaging leaves a checkout as it found it
 # (fyne package writes a file into the sources and bumps Build in
@@ -335,6 +335,5 @@ binary) [ $# = 2 ] || die "usage: package.sh binary OUT"; cmd_binary "$2" ;;
 depends) [ $# = 2 ] || die "usage: package.sh depends BIN"; cmd_depends "$2" ;;
 bundle) [ $# = 3 ] || die "usage: package.sh bundle BIN OUT"; cmd_bundle "$2" "$3" ;;
 deb) [ $# = 3 ] || die "usage: package.sh deb BIN OUT"; cmd_deb "$2" "$3" ;;
-field) [ $# = 2 ] || die "usage: package.sh field NAME"; str Details "$2" ;;
-*) die "usage: package.sh binary|depends|bundle|deb|field …" ;;
+*) die "usage: package.sh binary|depends|bundle|deb …" ;;
 esac
