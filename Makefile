@@ -11,9 +11,6 @@ export GOFLAGS += -tags=no_emoji
 BIN := bin/peercall
 FUZZTIME ?= 1m
 
-FYNE := $(HOME)/go/bin/fyne
-FYNE_VERSION := v1.7.4
-
 .PHONY: all deps build run test vet fuzz bench soak package install clean
 
 all: build
@@ -82,20 +79,54 @@ gallery: deps
 aec3:
 	./scripts/aec3.sh
 
-$(FYNE):
-	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_VERSION)
+# Packages, from FyneApp.toml and the sources (scripts/package.sh): the
+# release binary is built as fyne package --release builds it, from go
+# build's cache and without writing to the source tree, so packaging leaves
+# the checkout as it was. Each file is remade only when what it is made of
+# changed.
+.PHONY: deb uninstall
+PKG := bin/package
+APP_VERSION := $(shell sed -n 's/^Version *= *"\(.*\)".*/\1/p' FyneApp.toml)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+BUNDLE := bin/Peercall.tar.xz
+DEB := bin/peercall_$(APP_VERSION)_$(DEB_ARCH).deb
+PKG_INPUTS := $(shell find . \( -path ./bin -o -path ./.git \) -prune -o -type f \
+	\( -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.cc' \) ! -name '*_test.go' -print) \
+	go.mod go.sum FyneApp.toml $(wildcard assets/*.png assets/icons/*) scripts/package.sh
+USER_BIN := $(DESTDIR)$(HOME)/.local/bin/peercall
 
-# The Linux bundle: binary, .desktop file and icon, from FyneApp.toml.
-package: deps $(FYNE)
-	$(FYNE) package -os linux --release
-	@ls -l Peercall.tar.xz
+$(PKG)/peercall: $(PKG_INPUTS) | deps
+	@mkdir -p $(PKG)
+	./scripts/package.sh binary $@
 
-# Installs the bundle for the current user, so Peercall opens from the
-# desktop menu.
-install: package
-	rm -rf bin/bundle && mkdir -p bin/bundle
-	tar -xJf Peercall.tar.xz -C bin/bundle
-	$(MAKE) -C bin/bundle/peercall user-install
+# The Linux bundle: binary, .desktop file, icon, a Makefile that installs
+# them and a README naming the packages they need.
+$(BUNDLE): $(PKG)/peercall
+	./scripts/package.sh bundle $< $@
+
+# The .deb: the same files in /usr, its Depends computed from the libraries
+# the binary links and loads, so apt installs those on a fresh system.
+$(DEB): $(PKG)/peercall
+	./scripts/package.sh deb $< $@
+
+package: $(BUNDLE) $(DEB)
+	@ls -l $^
+
+deb: $(DEB)
+	@ls -l $<
+
+# Installs the bundle for the current user (in ~/.local), so Peercall opens
+# from the desktop menu; again only when the bundle changed.
+install: $(USER_BIN)
+
+$(USER_BIN): $(BUNDLE)
+	rm -rf $(PKG)/unpacked && mkdir -p $(PKG)/unpacked
+	tar -xJf $< -C $(PKG)/unpacked
+	$(MAKE) -C $(PKG)/unpacked/peercall user-install
+	@touch $@
+
+uninstall:
+	-$(MAKE) -C $(PKG)/unpacked/peercall user-uninstall
 
 clean:
 	rm -rf bin Peercall.tar.xz
