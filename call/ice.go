@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/pion/webrtc/v4"
+
+	"peercall/rtc/probe"
 )
 
 // DefaultSTUN is the STUN server a call uses when its options name none:
@@ -17,8 +19,10 @@ const NoSTUN = "none"
 
 // ICEServers builds the server list a session gathers candidates with:
 // the STUN servers (DefaultSTUN when stun is nil, none when an entry is
-// NoSTUN) and the TURN servers with their credentials. A URL without its
-// scheme gets "stun:" or "turn:".
+// NoSTUN) and the TURN servers with their credentials. Entries are read
+// with probe.ParseSTUN and probe.ParseTURN, the parsers the settings check
+// them with; one those refuse is passed on with "stun:" or "turn:" added
+// when it has no scheme.
 func ICEServers(stun, turn []string, turnUser, turnPass string) []webrtc.ICEServer {
 	if stun == nil {
 		stun = []string{DefaultSTUN}
@@ -29,7 +33,9 @@ func ICEServers(stun, turn []string, turnUser, turnPass string) []webrtc.ICEServ
 		if u == "" || u == NoSTUN {
 			continue
 		}
-		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
+		if s, err := probe.ParseSTUN(u); err == nil {
+			u = s.URL
+		} else if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
 			u = "stun:" + u
 		}
 		servers = append(servers, webrtc.ICEServer{URLs: []string{u}})
@@ -39,7 +45,9 @@ func ICEServers(stun, turn []string, turnUser, turnPass string) []webrtc.ICEServ
 		if u == "" {
 			continue
 		}
-		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+		if s, err := probe.ParseTURN(u); err == nil {
+			u = s.URL
+		} else if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
 			u = "turn:" + u
 		}
 		servers = append(servers, webrtc.ICEServer{URLs: []string{u}, Username: turnUser, Credential: turnPass})
