@@ -5,12 +5,11 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 	"github.com/pion/mediadevices"
 
 	"peercall/call"
 	"peercall/media/sound"
+	"peercall/rtc/probe"
 )
 
 // Camera settings besides a device id: the test pattern, and no camera
@@ -42,7 +41,7 @@ var pictureChoices = []deviceChoice{
 // settings are what the next call uses.
 type settings struct {
 	Camera     string   // device id, "" for the first camera, patternCamera or noCamera
-	STUN       []string // nil: the default STUN server
+	STUN       []string // nil: the default STUN server; call.NoSTUN: none
 	TURN       string
 	TURNUser   string
 	TURNPass   string
@@ -50,6 +49,8 @@ type settings struct {
 	Speaker    string
 	EchoCancel bool
 	Picture    string // WxH to send, one of pictureChoices
+
+	stunField string // the STUN field as typed, kept for "Undo"
 }
 
 // pictureSize is the size the next call sends: the one given on the
@@ -101,7 +102,7 @@ func (s settings) callOptions(opts Options) call.Options {
 func loadSettings(p fyne.Preferences) settings {
 	return settings{
 		Camera:     p.String(prefCamera),
-		STUN:       splitLines(p.String(prefSTUN)),
+		STUN:       probe.SplitList(p.String(prefSTUN)),
 		TURN:       strings.TrimSpace(p.String(prefTURN)),
 		TURNUser:   p.String(prefTURNUser),
 		TURNPass:   p.String(prefTURNPass),
@@ -110,6 +111,12 @@ func loadSettings(p fyne.Preferences) settings {
 		EchoCancel: p.BoolWithFallback(prefAEC, true),
 		Picture:    p.StringWithFallback(prefPicture, pictureChoices[0].id),
 	}
+}
+
+// defaultSettings are what a fresh install uses, and what "Restore
+// defaults" puts back.
+func defaultSettings() settings {
+	return settings{EchoCancel: true, Picture: pictureChoices[0].id}
 }
 
 func (s settings) save(p fyne.Preferences) {
@@ -124,133 +131,158 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetString(prefPicture, s.Picture)
 }
 
-func splitLines(s string) []string {
-	var out []string
-	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' }) {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
+// serverErrors are the sentences that refuse what was typed in the STUN
+// and TURN fields; all empty when a call can use it.
+type serverErrors struct{ STUN, TURN, Credentials string }
+
+func (e serverErrors) ok() bool { return e == serverErrors{} }
+
+// checkServers reads the STUN list and the TURN server as typed, with the
+// parsers the call reads them with: an entry accepted here is one the call
+// accepts. It returns the STUN entries to keep (nil for the default).
+func checkServers(stunText, turnText, user, pass string) ([]string, serverErrors) {
+	var e serverErrors
+	entries := probe.SplitList(stunText)
+	var bad []string
+	for i, entry := range entries {
+		if strings.EqualFold(entry, call.NoSTUN) {
+			entries[i] = call.NoSTUN
+			continue
+		}
+		if _, err := probe.ParseSTUN(entry); err != nil {
+			bad = append(bad, capitalize(err.Error())+".")
 		}
 	}
-	return out
+	e.STUN = strings.Join(bad, "\n")
+	if turn := strings.TrimSpace(turnText); turn != "" {
+		if _, err := probe.ParseTURN(turn); err != nil {
+			e.TURN = capitalize(err.Error()) + "."
+		} else if err := probe.CheckTURN(user, pass); err != nil {
+			e.Credentials = capitalize(err.Error()) + "."
+		}
+	}
+	if isDefaultSTUN(entries) {
+		entries = nil
+	}
+	return entries, e
+}
+
+// isDefaultSTUN reports a list that is the default server alone, typed or
+// put back by "Restore defaults": it is kept as "the default", so that it
+// follows the default if that changes.
+func isDefaultSTUN(entries []string) bool {
+	if len(entries) != 1 {
+		return false
+	}
+	s, err := probe.ParseSTUN(entries[0])
+	d, _ := probe.ParseSTUN(call.DefaultSTUN)
+	return err == nil && s.URL == d.URL
+}
+
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // deviceChoice is one entry of a device list.
 type deviceChoice struct{ label, id string }
 
-// cameraChoices lists the first camera found, the cameras mediadevices
-// finds, the test pattern and "no camera"; a camera saved earlier that is
-// not connected now is listed too, so the settings show what is saved.
+// cameraChoices lists the first camera found (named when there is one),
+// the cameras mediadevices finds, the test pattern and "no camera"; a
+// camera saved earlier that is not connected now is listed as such, so the
+// settings show what is saved.
 func cameraChoices(saved string) []deviceChoice {
-	out := []deviceChoice{{label: "First camera found", id: ""}}
+	var cams []deviceChoice
 	for _, d := range mediadevices.EnumerateDevices() {
 		if d.Kind == mediadevices.VideoInput {
-			out = append(out, deviceChoice{label: d.Label, id: d.DeviceID})
+			cams = append(cams, deviceChoice{label: d.Label, id: d.DeviceID})
 		}
 	}
+	first := deviceChoice{label: "First camera found (none connected now)", id: ""}
+	if len(cams) > 0 {
+		first.label = "First camera (" + cams[0].label + ")"
+	}
+	out := append([]deviceChoice{first}, cams...)
 	out = append(out, deviceChoice{label: "Test pattern", id: patternCamera}, deviceChoice{label: "No camera", id: noCamera})
-	return withSaved(out, saved)
+	return withSaved(out, saved, shortID(saved))
 }
 
 // withSaved adds the saved id to choices when it is not among them (a
-// device unplugged since it was chosen).
-func withSaved(choices []deviceChoice, saved string) []deviceChoice {
+// device unplugged since it was chosen), named as not connected.
+func withSaved(choices []deviceChoice, saved, name string) []deviceChoice {
 	for _, c := range choices {
 		if c.id == saved {
 			return choices
 		}
 	}
-	return append(choices, deviceChoice{label: "Not connected now (" + shortID(saved) + ")", id: saved})
+	return append(choices, deviceChoice{label: "Not connected now (" + name + ")", id: saved})
 }
 
 func shortID(id string) string {
-	if len(id) > 16 {
-		return id[:16] + "…"
+	if len([]rune(id)) > 24 {
+		return string([]rune(id)[:24]) + "…"
 	}
 	return id
 }
 
-// soundChoices lists microphones or speakers, the system default first,
-// and the saved one when it is not connected now.
-func soundChoices(list func(*sound.System) ([]sound.Device, error), saved string) []deviceChoice {
-	out := []deviceChoice{{label: "System default", id: ""}}
-	if sys, err := sound.Open(); err == nil {
-		devs, err := list(sys)
-		sys.Close()
-		if err == nil {
-			for _, d := range devs {
-				out = append(out, deviceChoice{label: d.Name, id: d.ID})
-			}
-		}
-	}
-	return withSaved(out, saved)
+// soundChoices lists microphones or speakers as a person picks them: the
+// system default first, named after the device it is now, then the devices
+// (no plugins or virtual devices, see sound.Choosable), and the saved one
+// as not connected when it is gone.
+func soundChoices(microphones bool, saved string) []deviceChoice {
+	return soundChoicesFrom(soundDevices(microphones), microphones, saved)
 }
 
-// choiceSelect makes a select over choices with the one whose id is cur
-// selected, and a function that reads the chosen id back.
-func choiceSelect(choices []deviceChoice, cur string) (*widget.Select, func() string) {
-	labels := make([]string, len(choices))
-	for i, c := range choices {
-		labels[i] = c.label
+// soundDevices lists the sound system's microphones or speakers, all of
+// them; nothing when there is no sound system.
+var soundDevices = func(microphones bool) []sound.Device {
+	sys, err := sound.Open()
+	if err != nil {
+		return nil
 	}
-	sel := widget.NewSelect(labels, nil)
-	sel.SetSelected(labels[0])
+	defer sys.Close()
+	list := sys.Speakers
+	if microphones {
+		list = sys.Microphones
+	}
+	devs, _ := list()
+	return devs
+}
+
+func soundChoicesFrom(devs []sound.Device, microphones bool, saved string) []deviceChoice {
+	shown := sound.Choosable(devs, microphones)
+	def := deviceChoice{label: "System default", id: ""}
+	for _, d := range shown {
+		if d.Default {
+			def.label = "System default (" + d.Name + ")"
+		}
+	}
+	out := []deviceChoice{def}
+	for _, d := range shown {
+		out = append(out, deviceChoice{label: d.Name, id: d.ID})
+	}
+	// A device chosen earlier that is listed but not offered (a plugin
+	// picked before) is still what is saved: show it by its name.
+	for _, d := range devs {
+		if d.ID == saved && saved != "" && !containsID(out, saved) {
+			name, _, _ := strings.Cut(d.Name, "\n")
+			return append(out, deviceChoice{label: name, id: saved})
+		}
+	}
+	name := sound.SystemName(saved)
+	if name == "" {
+		name = shortID(saved)
+	}
+	return withSaved(out, saved, shortID(name))
+}
+
+func containsID(choices []deviceChoice, id string) bool {
 	for _, c := range choices {
-		if c.id == cur {
-			sel.SetSelected(c.label)
-			break
+		if c.id == id {
+			return true
 		}
 	}
-	return sel, func() string {
-		for _, c := range choices {
-			if c.label == sel.Selected {
-				return c.id
-			}
-		}
-		return ""
-	}
-}
-
-// showSettings opens the settings dialog; changes apply to the next call.
-func (u *UI) showSettings() {
-	cur := loadSettings(u.app.Preferences())
-	camera, cameraID := choiceSelect(cameraChoices(cur.Camera), cur.Camera)
-	picture, pictureID := choiceSelect(pictureChoices, cur.Picture)
-	mic, micID := choiceSelect(soundChoices((*sound.System).Microphones, cur.Microphone), cur.Microphone)
-	speaker, speakerID := choiceSelect(soundChoices((*sound.System).Speakers, cur.Speaker), cur.Speaker)
-	echo := widget.NewCheck("Cancel echo, suppress noise, level the voice", nil)
-	echo.SetChecked(cur.EchoCancel)
-	stun := widget.NewMultiLineEntry()
-	stun.SetText(strings.Join(cur.STUN, "\n"))
-	stun.SetPlaceHolder(call.DefaultSTUN + " (when empty)")
-	stun.SetMinRowsVisible(2)
-	turn := widget.NewEntry()
-	turn.SetText(cur.TURN)
-	turn.SetPlaceHolder("turn:host:3478 (optional)")
-	user := widget.NewEntry()
-	user.SetText(cur.TURNUser)
-	pass := widget.NewPasswordEntry()
-	pass.SetText(cur.TURNPass)
-	form := []*widget.FormItem{
-		widget.NewFormItem("Camera", camera),
-		widget.NewFormItem("Picture", picture),
-		widget.NewFormItem("Microphone", mic),
-		widget.NewFormItem("Speaker", speaker),
-		widget.NewFormItem("Sound", echo),
-		widget.NewFormItem("STUN servers", stun),
-		widget.NewFormItem("TURN server", turn),
-		widget.NewFormItem("TURN user", user),
-		widget.NewFormItem("TURN password", pass),
-	}
-	d := dialog.NewForm("Settings", "Save", "Cancel", form, func(ok bool) {
-		if !ok {
-			return
-		}
-		next := settings{
-			Camera: cameraID(), Picture: pictureID(), Microphone: micID(), Speaker: speakerID(), EchoCancel: echo.Checked,
-			STUN: splitLines(stun.Text), TURN: strings.TrimSpace(turn.Text), TURNUser: user.Text, TURNPass: pass.Text,
-		}
-		next.save(u.app.Preferences())
-	}, u.win)
-	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+	return false
 }
