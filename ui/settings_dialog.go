@@ -351,7 +351,7 @@ func (d *settingsDialog) testServers() {
 				lines[i] = capitalize(r.Message) + "."
 				d.testResult.SetText(strings.Join(lines, "\n"))
 				d.relayout()
-				d.scrollTo(d.testResult)
+				d.reveal(d.testResult)
 				if d.asking--; d.asking == 0 {
 					d.test.Enable()
 					cancel()
@@ -365,10 +365,18 @@ func (d *settingsDialog) testServers() {
 func (d *settingsDialog) scrollToError() {
 	for _, l := range []*widget.Label{d.stunErr, d.turnErr, d.credErr} {
 		if l.Visible() {
-			d.scrollTo(l)
+			d.reveal(l)
 			return
 		}
 	}
+}
+
+// reveal scrolls o into sight now, and again once the window has laid out
+// what just changed (the desktop driver places new lines when it next
+// draws).
+func (d *settingsDialog) reveal(o fyne.CanvasObject) {
+	d.scrollTo(o)
+	go onUI(func() { d.scrollTo(o) })
 }
 
 // stopTest drops a test under way.

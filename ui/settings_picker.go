@@ -86,13 +86,15 @@ func (p *picker) open() {
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.choices[i].label) },
 	)
 	list.OnSelected = func(i widget.ListItemID) { p.choose(i) }
-	row := widget.NewLabel("").MinSize().Height + theme.SeparatorThicknessSize()
+	// A list's rows are its template's height apart by a padding; the
+	// pop-up adds its inner padding around the list.
+	row := widget.NewLabel("").MinSize().Height + theme.Padding()
 	p.popup = widget.NewPopUp(list, c)
 	pad := theme.Padding()
 	canvas := c.Size()
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(p)
 	w := min(max(p.Size().Width, p.MinSize().Width), canvas.Width-2*pad)
-	h := min(row*float32(len(p.choices))+2*pad, canvas.Height-2*pad)
+	h := min(row*float32(len(p.choices))-theme.Padding()+theme.InnerPadding(), canvas.Height-2*pad)
 	y := pos.Y + p.Size().Height
 	if y+h > canvas.Height-pad {
 		y = max(pad, canvas.Height-pad-h)

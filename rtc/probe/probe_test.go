@@ -4,6 +4,9 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -170,5 +173,56 @@ func TestAskLeavesNoGoroutines(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines after asking, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// coturn, the TURN server most people run, answers the same questions the
+// same way: the address it sees, a relay for the right password, a refusal
+// for the wrong one.
+func TestAskCoturn(t *testing.T) {
+	if _, err := exec.LookPath("turnserver"); err != nil {
+		t.Skip("coturn's turnserver is not installed")
+	}
+	port := freeUDPPort(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, "turnserver", "-n", "--no-cli", "--no-tls", "--no-dtls", "--no-tcp-relay",
+		"--listening-ip", "127.0.0.1", "--listening-port", strconv.Itoa(port), "--relay-ip", "127.0.0.1",
+		"--min-port", "49152", "--max-port", "65535", "--lt-cred-mech", "--realm", "peercall.test",
+		"--user", "alice:secret", "--fingerprint", "--log-file", filepath.Join(dir, "turn.log"), "--simple-log",
+		"--pidfile", filepath.Join(dir, "turn.pid"), "--db", filepath.Join(dir, "turndb"))
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("starting turnserver: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	stunSrv := mustSTUN(t, "127.0.0.1:"+strconv.Itoa(port))
+	var r Result
+	for range 20 { // up to 20 s for coturn to start
+		ctx, stop := context.WithTimeout(context.Background(), time.Second)
+		r = Ask(ctx, stunSrv, "", "")
+		stop()
+		if r.OK {
+			break
+		}
+	}
+	if !r.OK || r.Seen.Addr() != netip.MustParseAddr("127.0.0.1") {
+		log, _ := os.ReadFile(filepath.Join(dir, "turn.log"))
+		t.Fatalf("coturn as a STUN server: %+v\n%s", r, log)
+	}
+	turnSrv := mustTURN(t, "turn:127.0.0.1:"+strconv.Itoa(port))
+	if r := Ask(context.Background(), turnSrv, "alice", "secret"); !r.OK || r.Relay.Addr() != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("right password: %+v", r)
+	}
+	if r := Ask(context.Background(), turnSrv, "alice", "wrong"); r.OK || r.Message != "the TURN server refused the user name or password" {
+		t.Errorf("wrong password: %+v", r)
+	}
+	tcp := mustTURN(t, "turn:127.0.0.1:"+strconv.Itoa(port)+"?transport=tcp")
+	if r := Ask(context.Background(), tcp, "alice", "secret"); !r.OK {
+		t.Errorf("over TCP: %+v", r)
 	}
 }
