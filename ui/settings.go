@@ -149,8 +149,16 @@ func checkServers(stunText, turnText, user, pass string) ([]string, serverErrors
 			entries[i] = call.NoSTUN
 			continue
 		}
-		if _, err := probe.ParseSTUN(entry); err != nil {
+		if srv, err := probe.ParseSTUN(entry); err != nil {
 			bad = append(bad, capitalize(err.Error())+".")
+		} else if srv.Secure {
+			// WebRTC asks STUN servers over UDP only (pion's ICE agent
+			// skips stuns: entries): refused rather than kept unused.
+			host := srv.Host
+			if strings.Contains(host, ":") {
+				host = "[" + host + "]"
+			}
+			bad = append(bad, fmt.Sprintf("%q is STUN over TLS, which calls do not use: write stun:%s instead.", entry, host))
 		}
 	}
 	e.STUN = strings.Join(bad, "\n")

@@ -119,6 +119,7 @@ func TestServerEntriesCheckedOnSave(t *testing.T) {
 		{stun: "stun.example.org:99999\nok.example.org, what?", want: serverErrors{STUN: `"stun.example.org:99999" is not a server address: the port must be a number from 1 to 65535.` + "\n" +
 			`"what?" is not a server address: a STUN address takes nothing after "?".`}},
 		{stun: "turn:turn.example.org", want: serverErrors{STUN: `"turn:turn.example.org" is a TURN server: put it in the TURN server field.`}},
+		{stun: "stuns:stun.example.org", want: serverErrors{STUN: `"stuns:stun.example.org" is STUN over TLS, which calls do not use: write stun:stun.example.org instead.`}},
 	} {
 		if _, errs := checkServers(tc.stun, tc.turn, tc.user, tc.pass); errs != tc.want {
 			t.Errorf("STUN %q, TURN %q: %+v\nwant %+v", tc.stun, tc.turn, errs, tc.want)
@@ -128,7 +129,7 @@ func TestServerEntriesCheckedOnSave(t *testing.T) {
 	for _, tc := range []struct{ stun, turn string }{
 		{"", ""},
 		{"none", "turn:turn.example.org?transport=tcp"},
-		{"stun.example.org\n203.0.113.7:3479, stuns:stun.example.org, [2001:db8::1]", "turns:turn.example.org:443"},
+		{"stun.example.org\n203.0.113.7:3479, [2001:db8::1]", "turns:turn.example.org:443"},
 		{"stun://STUN.example.org", "turn.example.org:80"},
 	} {
 		stun, errs := checkServers(tc.stun, tc.turn, "alice", "secret")
