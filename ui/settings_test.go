@@ -187,15 +187,10 @@ func TestSoundChoices(t *testing.T) {
 	}
 }
 
-// Window sizes the settings are drawn at: the smallest the window lets
-// itself be made (the home screen's minimum), the size it opens at, and
-// a full HD screen.
-func settingsSizes(t *testing.T) []fyne.Size {
-	u := newTestUI(t)
-	u.showHome("")
-	min := u.win.Content().MinSize()
-	return []fyne.Size{min, fyne.NewSize(960, 640), fyne.NewSize(1920, 1080)}
-}
+// Window sizes the settings are drawn at: the smallest the window is laid
+// out for (the call screen's minimum), the size it opens at, and a full HD
+// screen.
+var settingsSizes = []fyne.Size{minCallSize, fyne.NewSize(960, 640), fyne.NewSize(1920, 1080)}
 
 func sizeName(s fyne.Size) string {
 	if s.Width == 960 || s.Width == 1920 {
@@ -261,7 +256,7 @@ func waitTest(t *testing.T, d *settingsDialog) {
 // The settings at three window sizes: as opened, with garbage refused on
 // Save, after testing the servers, and with the defaults restored.
 func TestSettingsDialogStates(t *testing.T) {
-	for _, size := range settingsSizes(t) {
+	for _, size := range settingsSizes {
 		t.Run(sizeName(size), func(t *testing.T) {
 			testTURN(t, "alice", "secret")
 			u, d := settingsUI(t, size)
@@ -354,10 +349,26 @@ func TestSettingsTestButton(t *testing.T) {
 	}
 }
 
+// The settings fit even a window as small as the home screen lets it be
+// made, whether it is smaller than the call screen's minimum or not.
+func TestSettingsFitSmallestHome(t *testing.T) {
+	u := newTestUI(t)
+	u.showHome("")
+	size := u.win.Content().MinSize()
+	u, d := settingsUI(t, size)
+	dialogFits(t, u)
+	d.turn.SetText("hello world")
+	test.Tap(findButton(t, u, "Save"))
+	dialogFits(t, u)
+	if !d.turnErr.Visible() {
+		t.Error("no mark on the TURN field")
+	}
+}
+
 // The device list's pop-up fits the smallest window, however long the
 // list: it scrolls inside, and opens upwards when there is no room below.
 func TestSettingsPopupFitsWindow(t *testing.T) {
-	size := settingsSizes(t)[0]
+	size := settingsSizes[0]
 	hex := func(name string) string {
 		return fmt.Sprintf("%x", append([]byte(name), make([]byte, 256-len(name))...))
 	}
