@@ -48,6 +48,8 @@ type settingsDialog struct {
 	view       *VideoView
 	prev       *preview
 
+	escape     func() // the screen's Escape, given back on closing
+
 	testCancel context.CancelFunc
 	testRun    int // counts test runs: answers of an older run are dropped
 	asking     int // servers of the current run not answered yet
@@ -56,9 +58,17 @@ type settingsDialog struct {
 // showSettings opens the settings dialog.
 func (u *UI) showSettings() { u.openSettings() }
 
+// settingsOpen holds each window's open settings, so that its shortcut
+// does not open them twice. It is used on the UI goroutine only.
+var settingsOpen = map[*UI]*settingsDialog{}
+
 func (u *UI) openSettings() *settingsDialog {
+	if d := settingsOpen[u]; d != nil {
+		return d
+	}
 	cur := loadSettings(u.app.Preferences())
-	d := &settingsDialog{u: u}
+	d := &settingsDialog{u: u, escape: u.escape}
+	settingsOpen[u] = d
 	d.camera = newPicker(cameraChoices(cur.Camera), cur.Camera)
 	d.picture = newPicker(pictureChoices, cur.Picture)
 	d.mic = newPicker(soundChoices(true, cur.Microphone), cur.Microphone)
@@ -118,6 +128,7 @@ func (u *UI) openSettings() *settingsDialog {
 
 	d.dlg = dialog.NewCustomWithoutButtons("Settings", d.content, u.win)
 	d.dlg.SetOnClosed(d.closed)
+	u.escape = d.dlg.Hide // Escape cancels, as the Cancel button does
 	// Shown once at its smallest to learn what the dialog adds around
 	// its content (title, padding), then sized to fit.
 	d.dlg.Resize(fyne.NewSize(560, 200))
@@ -416,4 +427,6 @@ func (d *settingsDialog) restartPreview() {
 func (d *settingsDialog) closed() {
 	d.prev.stop()
 	d.stopTest()
+	d.u.escape = d.escape
+	delete(settingsOpen, d.u)
 }

@@ -365,6 +365,33 @@ func TestSettingsFitSmallestHome(t *testing.T) {
 	}
 }
 
+// Escape cancels the settings, and gives Escape back to the screen; the
+// settings' shortcut while they are open does not open them twice.
+func TestSettingsEscape(t *testing.T) {
+	u, d := settingsUI(t, fyne.NewSize(960, 640))
+	homeEscape := d.escape != nil
+	if again := u.openSettings(); again != d || len(u.win.Canvas().Overlays().List()) != 1 {
+		t.Errorf("opened twice: %d overlays", len(u.win.Canvas().Overlays().List()))
+	}
+	d.turn.SetText("turn:turn.example.org")
+	u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if len(u.win.Canvas().Overlays().List()) != 0 {
+		t.Fatal("Escape left the settings open")
+	}
+	if u.app.Preferences().String(prefTURN) != "" {
+		t.Error("Escape saved the settings")
+	}
+	if (u.escape != nil) != homeEscape {
+		t.Error("the home screen's Escape was not given back")
+	}
+	if d2 := u.openSettings(); d2 == d {
+		t.Error("closed settings opened again as they were")
+	} else {
+		d2.dlg.Hide()
+		d2.prev.wait()
+	}
+}
+
 // The device list's pop-up fits the smallest window, however long the
 // list: it scrolls inside, and opens upwards when there is no room below.
 func TestSettingsPopupFitsWindow(t *testing.T) {
