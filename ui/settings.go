@@ -49,8 +49,6 @@ type settings struct {
 	Speaker    string
 	EchoCancel bool
 	Picture    string // WxH to send, one of pictureChoices
-
-	stunField string // the STUN field as typed, kept for "Undo"
 }
 
 // pictureSize is the size the next call sends: the one given on the

@@ -33,8 +33,11 @@ type settingsDialog struct {
 	status                        *widget.Label
 
 	// undo holds the fields as they were before "Restore defaults", while
-	// that can be undone.
-	undo *settings
+	// that can be undone: the settings, and the STUN field as typed.
+	undo *struct {
+		s    settings
+		stun string
+	}
 	// checked is set once Save was refused: the marks then follow the
 	// typing, and go as each mistake is fixed.
 	checked bool
@@ -48,7 +51,7 @@ type settingsDialog struct {
 	view       *VideoView
 	prev       *preview
 
-	escape     func() // the screen's Escape, given back on closing
+	escape func() // the screen's Escape, given back on closing
 
 	testCancel context.CancelFunc
 	testRun    int // counts test runs: answers of an older run are dropped
@@ -281,18 +284,19 @@ func (d *settingsDialog) restoreDefaults() {
 	if d.undo != nil {
 		before := *d.undo
 		d.undo = nil
-		d.fill(before)
-		d.stun.SetText(before.stunField)
+		d.fill(before.s)
+		d.stun.SetText(before.stun)
 		d.restore.SetText("Restore defaults")
 		d.restore.SetIcon(theme.HistoryIcon())
 		d.setStatus("")
 		return
 	}
 	before, _ := d.fields()
-	before.stunField = d.stun.Text
-	d.undo = &before
-	def := defaultSettings()
-	d.fill(def)
+	d.undo = &struct {
+		s    settings
+		stun string
+	}{before, d.stun.Text}
+	d.fill(defaultSettings())
 	d.stun.SetText(stunText(nil))
 	d.restore.SetText("Undo")
 	d.restore.SetIcon(theme.ContentUndoIcon())
