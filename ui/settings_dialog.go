@@ -132,6 +132,12 @@ func (u *UI) openSettings() *settingsDialog {
 	d.dlg = dialog.NewCustomWithoutButtons("Settings", d.content, u.win)
 	d.dlg.SetOnClosed(d.closed)
 	u.escape = d.dlg.Hide // Escape cancels, as the Cancel button does
+	// The screen's shortcuts (start a call, join one, …) wait until the
+	// settings close: a call started behind them would find the camera
+	// held by the preview.
+	for _, s := range u.shortcuts {
+		u.win.Canvas().RemoveShortcut(s)
+	}
 	// Shown once at its smallest to learn what the dialog adds around
 	// its content (title, padding), then sized to fit.
 	d.dlg.Resize(fyne.NewSize(560, 200))
@@ -433,4 +439,9 @@ func (d *settingsDialog) closed() {
 	d.stopTest()
 	d.u.escape = d.escape
 	delete(settingsOpen, d.u)
+	for _, s := range d.u.shortcuts {
+		if f := d.u.handlers[s.ShortcutName()]; f != nil {
+			d.u.win.Canvas().AddShortcut(s, func(fyne.Shortcut) { f() })
+		}
+	}
 }
