@@ -365,13 +365,19 @@ func TestSettingsFitSmallestHome(t *testing.T) {
 	}
 }
 
-// Escape cancels the settings, and gives Escape back to the screen; the
-// settings' shortcut while they are open does not open them twice.
+// Escape cancels the settings, and gives Escape and the screen's shortcuts
+// back to the screen; while they are open, the screen's shortcuts wait and
+// the settings' own does not open them twice.
 func TestSettingsEscape(t *testing.T) {
 	u, d := settingsUI(t, fyne.NewSize(960, 640))
 	homeEscape := d.escape != nil
 	if again := u.openSettings(); again != d || len(u.win.Canvas().Overlays().List()) != 1 {
 		t.Errorf("opened twice: %d overlays", len(u.win.Canvas().Overlays().List()))
+	}
+	// The screen's shortcuts wait while the settings are open.
+	u.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutJoin)
+	if u.parts.field != nil || len(u.win.Canvas().Overlays().List()) != 1 {
+		t.Error("Ctrl+J with the settings open left them")
 	}
 	d.turn.SetText("turn:turn.example.org")
 	u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
@@ -384,6 +390,12 @@ func TestSettingsEscape(t *testing.T) {
 	if (u.escape != nil) != homeEscape {
 		t.Error("the home screen's Escape was not given back")
 	}
+	// The screen's shortcuts are back: Ctrl+J opens the join screen.
+	u.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutJoin)
+	if u.parts.field == nil {
+		t.Error("Ctrl+J after closing the settings: no join screen")
+	}
+	u.showHome("")
 	if d2 := u.openSettings(); d2 == d {
 		t.Error("closed settings opened again as they were")
 	} else {
