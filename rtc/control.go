@@ -2,9 +2,20 @@ package rtc
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
+
+// waitSent waits, up to d, for what the channel holds to be handed to the
+// transport, and a moment more for it to leave.
+func waitSent(dc *webrtc.DataChannel, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for dc.BufferedAmount() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+}
 
 // maxControlBytes bounds one control message; messages.go says why.
 const maxControlBytes = 4 << 10
@@ -12,6 +23,7 @@ const maxControlBytes = 4 << 10
 // Control message types. docs/PROTOCOL.md describes each.
 const (
 	controlHangup = "hangup"
+	controlBye    = "bye"
 	controlMedia  = "media"
 )
 
@@ -74,7 +86,22 @@ func (s *Session) onControl(data []byte) {
 func (s *Session) applyControl(m controlMessage) {
 	switch m.Type {
 	case controlHangup:
-		s.end(ErrPeerHungUp)
+		// Say the hang-up arrived, so the side hanging up may close now
+		// rather than wait; then end, once "bye" has left (pion's
+		// callback must not block: on a goroutine of the call's).
+		s.mu.Lock()
+		control := s.control
+		s.mu.Unlock()
+		s.goRun(func() {
+			if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {
+				if data, err := json.Marshal(controlMessage{Type: controlBye}); err == nil && control.SendText(string(data)) == nil {
+					waitSent(control, 200*time.Millisecond)
+				}
+			}
+			s.end(ErrPeerHungUp)
+		})
+	case controlBye:
+		s.byeOnce.Do(func() { close(s.bye) })
 	case controlMedia:
 		s.mu.Lock()
 		s.peerMedia.Known = true

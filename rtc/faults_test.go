@@ -40,6 +40,10 @@ func TestPeerVanishingShowsAndEnds(t *testing.T) {
 		} else {
 			t.Logf("%s showed %q %v after the peer vanished", name, StateReconnecting, d.Round(time.Millisecond))
 		}
+		// The window counts down to when the call stops trying.
+		if left := s.ReconnectDeadline().Sub(shown); left <= 0 || left > DefaultLostAfter {
+			t.Errorf("%s: reconnecting, the deadline is %v away, want within the %v a call waits", name, left, DefaultLostAfter)
+		}
 	}
 	for name, s := range map[string]*Session{"inviter": inviter, "joiner": joiner} {
 		select {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
@@ -231,11 +232,18 @@ func FuzzControl(f *testing.F) {
 		if err == nil && m.Type == controlHangup {
 			s := fuzzSession(t)
 			s.onControl(data)
-			if st := s.State(); st != StateEnded {
-				t.Fatalf("after hangup the call is %v", st)
+			// The call ends once its "bye" has left: at once here, with
+			// no channel to send it on.
+			select {
+			case <-s.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("the call did not end after hangup")
 			}
 			if err := s.Err(); !errors.Is(err, ErrPeerHungUp) {
 				t.Fatalf("after hangup: %v", err)
+			}
+			if st := s.State(); st != StateEnded {
+				t.Fatalf("after hangup the call is %v", st)
 			}
 			return
 		}

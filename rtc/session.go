@@ -73,6 +73,8 @@ type Session struct {
 	lostTimer     *time.Timer
 	lostAt        time.Time // when lostTimer fires while reconnecting
 	hangingUp     bool
+	bye           chan struct{} // closed when the other side acknowledged a hang-up
+	byeOnce       sync.Once
 	// peerCandidates is every candidate the other side gave, in its code
 	// and trickled in band: where to look for it after this side's
 	// network changed (netchange.go).
@@ -126,7 +128,7 @@ func New(cfg Config) (*Session, error) {
 		speaker: speaker,
 		cfg:     cfg, log: cfg.Logger, cert: *cert, fp: fp,
 		ctx: ctx, cancel: cancel,
-		connected: make(chan struct{}), done: make(chan struct{}),
+		connected: make(chan struct{}), done: make(chan struct{}), bye: make(chan struct{}),
 		changed: make(chan struct{}, 1),
 		state:   StateNew,
 	}, nil
@@ -600,9 +602,15 @@ func (s *Session) Err() error {
 	return s.endErr
 }
 
+// byeWait bounds how long Hangup waits for the other side's "bye": one
+// SCTP retransmission of a lost "hangup" (pion's shortest retransmission
+// time-out is a second) and the round trips around it.
+const byeWait = 1500 * time.Millisecond
+
 // Hangup tells the other side and ends the call. While the control channel
-// is open it waits for the hang-up message to leave, up to about 320 ms,
-// so the other side hears of it rather than seeing the connection drop;
+// is open it waits until the other side answers "bye" (one round trip; up
+// to byeWait on a lossy link, or with a peer that does not answer), so the
+// other side hears of the hang-up rather than seeing the connection drop;
 // Done closes when everything is released.
 func (s *Session) Hangup() {
 	s.mu.Lock()
@@ -612,15 +620,16 @@ func (s *Session) Hangup() {
 	s.hangingUp = true
 	s.mu.Unlock()
 	if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {
-		if data, err := json.Marshal(controlMessage{Type: controlHangup}); err == nil {
-			_ = control.SendText(string(data))
+		if data, err := json.Marshal(controlMessage{Type: controlHangup}); err == nil && control.SendText(string(data)) == nil {
+			t := time.NewTimer(byeWait)
+			select {
+			case <-s.bye:
+			case <-s.done:
+			case <-t.C:
+				s.log.Debug("no bye from the other side", "waited", byeWait)
+			}
+			t.Stop()
 		}
-		// Give the message a moment to leave before the transport closes.
-		deadline := time.Now().Add(300 * time.Millisecond)
-		for control.BufferedAmount() > 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	s.end(nil)
 }
