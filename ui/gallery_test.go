@@ -50,6 +50,11 @@ func TestGallery(t *testing.T) {
 	u.showHome("")
 	shot("home")
 
+	d := u.openSettings()
+	shot("settings")
+	d.dlg.Hide()
+	u.showHome("")
+
 	u.showStart()
 	waitFor(t, "invite code", func() bool { return u.parts.code.label.Text != "" })
 	shot("start")
