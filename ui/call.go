@@ -451,6 +451,7 @@ func (c *callScreen) showStats(st, prev rtc.Stats, text string) {
 		q = qualityUnknown
 	}
 	c.quality.set(q)
+	c.quality.text = qualityText(q, st, prev)
 	c.stats.SetText("Connection  " + q.String() + "\n" + text)
 	// Wrapped, the statistics would ask for no width: they ask for their
 	// longest line's.
@@ -464,6 +465,25 @@ func (c *callScreen) showStats(st, prev rtc.Stats, text string) {
 	if c.statsShown {
 		c.relayout()
 	}
+}
+
+// qualityText says what the quality meter shows, with the figures behind
+// it.
+func qualityText(q quality, st, prev rtc.Stats) string {
+	if q == qualityUnknown {
+		return "Connection quality: not known yet"
+	}
+	got := float64(st.PacketsReceived+st.AudioPacketsReceived) - float64(prev.PacketsReceived+prev.AudioPacketsReceived)
+	lost := float64(st.PacketsLost+int64(st.AudioPacketsLost)) - float64(prev.PacketsLost+int64(prev.AudioPacketsLost))
+	loss := 0.0
+	if lost > 0 && got+lost > 0 {
+		loss = 100 * lost / (got + lost)
+	}
+	text := fmt.Sprintf("Connection %s: round trip %.0f ms, %.1f %% lost", q, st.RTTMs, loss)
+	if st.SendWidth > 0 {
+		text += fmt.Sprintf(", sending %d×%d", st.SendWidth, st.SendHeight)
+	}
+	return text
 }
 
 // connectionQuality rates the last second of a call as a person would
@@ -526,11 +546,11 @@ func (c *callScreen) showMuted(muted bool) {
 	if muted {
 		c.mute.SetIcon(iconMicOff)
 		c.mute.Importance = widget.WarningImportance
-		c.mute.tip = "Unmute microphone (Ctrl+D)"
+		c.mute.setTip("Unmute microphone (Ctrl+D)")
 	} else {
 		c.mute.SetIcon(iconMic)
 		c.mute.Importance = widget.MediumImportance
-		c.mute.tip = "Mute microphone (Ctrl+D)"
+		c.mute.setTip("Mute microphone (Ctrl+D)")
 	}
 	c.mute.Refresh()
 	c.showOwnBadge()
@@ -542,11 +562,11 @@ func (c *callScreen) showCameraOff(off bool) {
 	if off {
 		c.camera.SetIcon(iconCameraOff)
 		c.camera.Importance = widget.WarningImportance
-		c.camera.tip = "Turn camera on (Ctrl+E)"
+		c.camera.setTip("Turn camera on (Ctrl+E)")
 	} else {
 		c.camera.SetIcon(iconCamera)
 		c.camera.Importance = widget.MediumImportance
-		c.camera.tip = "Turn camera off (Ctrl+E)"
+		c.camera.setTip("Turn camera off (Ctrl+E)")
 	}
 	c.camera.Refresh()
 	c.showOwnBadge()
@@ -602,9 +622,9 @@ func (c *callScreen) toggleStats() {
 func (c *callScreen) toggleSelf() {
 	c.selfShown = !c.selfShown
 	if c.selfShown {
-		c.selfBtn.tip = "Hide self-view (Ctrl+P)"
+		c.selfBtn.setTip("Hide self-view (Ctrl+P)")
 	} else {
-		c.selfBtn.tip = "Show self-view (Ctrl+P)"
+		c.selfBtn.setTip("Show self-view (Ctrl+P)")
 	}
 	c.arrange()
 }

@@ -291,7 +291,7 @@ func TestConnectionQuality(t *testing.T) {
 		s := base
 		s.PacketsReceived += got
 		s.PacketsLost += int64(lost)
-		s.RTTMs, s.SendWidth = rtt, sendW
+		s.RTTMs, s.SendWidth, s.SendHeight = rtt, sendW, sendW*3/4
 		return s
 	}
 	for _, tc := range []struct {
@@ -311,6 +311,10 @@ func TestConnectionQuality(t *testing.T) {
 		if got := connectionQuality(tc.st, base, 640); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
+	}
+	// The meter's tip gives the figures behind it.
+	if got := qualityText(qualityFair, next(95, 5, 30, 640), base); got != "Connection fair: round trip 30 ms, 5.0 % lost, sending 640×480" {
+		t.Errorf("tip %q", got)
 	}
 }
 

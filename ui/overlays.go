@@ -104,9 +104,15 @@ func (q quality) String() string {
 // signal: three green, two amber, one red.
 type qualityMeter struct {
 	widget.BaseWidget
+	tip
 	q    quality
 	bars [3]*canvas.Rectangle
 }
+
+// MouseIn implements desktop.Hoverable: what the bars stand for shows.
+func (m *qualityMeter) MouseIn(*desktop.MouseEvent)    { m.in(m) }
+func (m *qualityMeter) MouseMoved(*desktop.MouseEvent) {}
+func (m *qualityMeter) MouseOut()                      { m.out() }
 
 func newQualityMeter() *qualityMeter {
 	m := &qualityMeter{}
