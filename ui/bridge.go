@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,7 +16,22 @@ import (
 // onUI runs f on the UI goroutine. Every change that reaches the widgets
 // from another goroutine — the engine, the media paths, timers — goes
 // through here. (Tests replace it to run the queue on their own goroutine.)
-var onUI = func(f func()) { fyne.Do(f) }
+func onUI(f func()) { (*uiRunner.Load())(f) }
+
+// uiRunner is how onUI reaches the UI goroutine: fyne.Do, or a test's
+// queue. Goroutines of a call may outlive a test, so it is swapped
+// atomically.
+var uiRunner atomic.Pointer[func(func())]
+
+func init() {
+	do := func(f func()) { fyne.Do(f) }
+	uiRunner.Store(&do)
+}
+
+// setUIRunner makes onUI hand work to run and returns what it did before.
+func setUIRunner(run func(func())) func(func()) {
+	return *uiRunner.Swap(&run)
+}
 
 // callView is what the bridge updates: the call screen implements it.
 type callView interface {

@@ -41,7 +41,7 @@ func newTestUI(t *testing.T) *UI {
 	// Set once for the whole test binary: goroutines of an attempt a test
 	// left may still hand work to the UI after it ends (the next test's
 	// pumpUI runs it, and it finds its screen gone).
-	queueUI.Do(func() { onUI = func(f func()) { uiQueue <- f } })
+	queueUI.Do(func() { setUIRunner(func(f func()) { uiQueue <- f }) })
 	t.Cleanup(pumpUI)
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)

@@ -13,11 +13,10 @@ import (
 // countingUI replaces onUI for a test with a queue, and counts the calls:
 // each call that shows pictures is one repaint of the window.
 func countingUI(t *testing.T) (calls *int, pump func()) {
-	saved := onUI
 	var queue []func()
 	n := 0
-	onUI = func(f func()) { n++; queue = append(queue, f) }
-	t.Cleanup(func() { onUI = saved })
+	saved := setUIRunner(func(f func()) { n++; queue = append(queue, f) })
+	t.Cleanup(func() { setUIRunner(saved) })
 	return &n, func() {
 		for len(queue) > 0 {
 			f := queue[0]
