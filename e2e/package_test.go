@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -406,34 +405,11 @@ func packagedWindow(t *testing.T, bin string) {
 		}
 	}
 	ns := newNamespace(t, "pkg")
-	home := t.TempDir()
-	display := fmt.Sprintf(":%d", 100+(os.Getpid()%100)*10+int(displaySerial.Add(1)%10))
-	env := append(os.Environ(), "DISPLAY="+display, "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=", "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))
-	inNS := func(name string, args ...string) *exec.Cmd {
-		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, name}, args...)...)
-		cmd.Env = env
-		return cmd
-	}
-	xvfb := inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
-	if err := xvfb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		xvfb.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { xvfb.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			xvfb.Process.Kill()
-			<-done
-		}
-	})
+	_, inNS := startDisplay(t, ns)
 	xdotool := func(args ...string) string {
 		out, _ := inNS("xdotool", args...).Output()
 		return strings.TrimSpace(string(out))
 	}
-	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return xdotool("getdisplaygeometry") != "" })
 
 	app := inNS(bin, "--source", "pattern")
 	appErr := &syncBuffer{}

@@ -50,39 +50,11 @@ func startWindow(t testing.TB, appArgs ...string) *window {
 		}
 	}
 	w := &window{t: t, ns: newNamespace(t, "win"), appErr: &syncBuffer{}}
-	home := t.TempDir()
-	// A display of its own: a server killed before it removed its lock
-	// file would keep the next one off the same number.
-	display := fmt.Sprintf(":%d", 100+(os.Getpid()%100)*10+int(displaySerial.Add(1)%10))
-	w.env = []string{"DISPLAY=" + display, "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=", "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
-	env := append(os.Environ(), w.env...)
-	w.inNS = func(name string, args ...string) *exec.Cmd {
-		cmd := exec.Command("ip", append([]string{"netns", "exec", w.ns, name}, args...)...)
-		cmd.Env = env
-		return cmd
-	}
+	w.env, w.inNS = startDisplay(t, w.ns)
 	stop := func(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	}
-	// -noreset: a server resets when its last client leaves, and a window
-	// opening during that reset finds no display.
-	xvfb := w.inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
-	if err := xvfb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Asked to end, the server removes its lock file.
-		xvfb.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { xvfb.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			stop(xvfb)
-		}
-	})
-	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return w.inNS("xdotool", "getdisplaygeometry").Run() == nil })
 
 	w.app = w.inNS(peercallBin, appArgs...)
 	w.app.Stderr = w.appErr
@@ -428,6 +400,44 @@ func TestWindowReconnectsALostCall(t *testing.T) {
 type windowCall struct {
 	*window
 	peer *peer
+}
+
+// startDisplay starts an X server of its own in the namespace ns, with a
+// fresh home, and returns the environment of programs shown on it and a
+// command maker that runs them there; the server stops with the test.
+func startDisplay(t testing.TB, ns string) (env []string, inNS func(name string, args ...string) *exec.Cmd) {
+	t.Helper()
+	home := t.TempDir()
+	// A display of its own: a server killed before it removed its lock
+	// file would keep the next one off the same number.
+	display := fmt.Sprintf(":%d", 100+(os.Getpid()%100)*10+int(displaySerial.Add(1)%10))
+	env = []string{"DISPLAY=" + display, "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=", "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	full := append(os.Environ(), env...)
+	inNS = func(name string, args ...string) *exec.Cmd {
+		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, name}, args...)...)
+		cmd.Env = full
+		return cmd
+	}
+	// -noreset: a server resets when its last client leaves, and a window
+	// opening during that reset finds no display.
+	xvfb := inNS("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
+	if err := xvfb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Asked to end, the server removes its lock file.
+		xvfb.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { xvfb.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			xvfb.Process.Kill()
+			<-done
+		}
+	})
+	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return inNS("xdotool", "getdisplaygeometry").Run() == nil })
+	return env, inNS
 }
 
 // startWindowCall opens the app with appArgs and starts a call with a

@@ -382,18 +382,8 @@ func (c *callScreen) showState(state rtc.State, peer rtc.PeerMedia) {
 	}
 	c.showDetail()
 	c.showClock()
-	switch {
-	case !peer.Known:
-		c.peerBadge.set("")
-	case peer.AudioMuted && peer.CameraOff:
-		c.peerBadge.set("They are muted, camera off", iconMicOff, iconCameraOff)
-	case peer.AudioMuted:
-		c.peerBadge.set("They are muted", iconMicOff)
-	case peer.CameraOff:
-		c.peerBadge.set("Their camera is off", iconCameraOff)
-	default:
-		c.peerBadge.set("")
-	}
+	c.peerBadge.setMedia(peer.Known && peer.AudioMuted, peer.Known && peer.CameraOff,
+		"They are muted, camera off", "They are muted", "Their camera is off")
 	if code := c.att.sess.SafetyCode(); code != "" && c.safety.code == "" {
 		c.safety.set(code)
 		c.safety.setOpen(true)
@@ -574,16 +564,7 @@ func (c *callScreen) showCameraOff(off bool) {
 
 // showOwnBadge says on the self-view what the other side does not get.
 func (c *callScreen) showOwnBadge() {
-	switch {
-	case c.muted && c.cameraOff:
-		c.mutedBadge.set("Muted, camera off", iconMicOff, iconCameraOff)
-	case c.muted:
-		c.mutedBadge.set("You are muted", iconMicOff)
-	case c.cameraOff:
-		c.mutedBadge.set("Camera off", iconCameraOff)
-	default:
-		c.mutedBadge.set("")
-	}
+	c.mutedBadge.setMedia(c.muted, c.cameraOff, "Muted, camera off", "You are muted", "Camera off")
 	if c.content != nil {
 		c.arrange()
 	}

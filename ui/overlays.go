@@ -69,6 +69,21 @@ func (b *badge) set(text string, icons ...fyne.Resource) {
 	b.label.Refresh()
 }
 
+// setMedia says what of a microphone and a camera is off, in the words
+// given for both, the microphone alone, and the camera alone.
+func (b *badge) setMedia(muted, cameraOff bool, both, mic, camera string) {
+	switch {
+	case muted && cameraOff:
+		b.set(both, iconMicOff, iconCameraOff)
+	case muted:
+		b.set(mic, iconMicOff)
+	case cameraOff:
+		b.set(camera, iconCameraOff)
+	default:
+		b.set("")
+	}
+}
+
 // setCompact shows the icons alone, or the words too.
 func (b *badge) setCompact(compact bool) {
 	if compact == !b.label.Visible() {
