@@ -91,6 +91,7 @@ func (s *Session) applyControl(m controlMessage) {
 		// callback must not block: on a goroutine of the call's).
 		s.mu.Lock()
 		control := s.control
+		s.peerHungUp = true
 		s.mu.Unlock()
 		s.goRun(func() {
 			if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {

@@ -34,7 +34,7 @@ func (s *Session) loseOrEnd(gen uint64) {
 		return
 	}
 	s.mu.Lock()
-	if gen != s.gen || s.state == StateEnded || s.state == StateLost || s.hangingUp {
+	if gen != s.gen || s.state == StateEnded || s.state == StateLost || s.hangingUp || s.peerHungUp {
 		s.mu.Unlock()
 		return
 	}

@@ -74,6 +74,7 @@ type Session struct {
 	lostAt        time.Time // when lostTimer fires while reconnecting
 	hangingUp     bool
 	bye           chan struct{} // closed when the other side acknowledged a hang-up
+	peerHungUp    bool          // the other side's hangup arrived; the call is ending
 	byeOnce       sync.Once
 	// peerCandidates is every candidate the other side gave, in its code
 	// and trickled in band: where to look for it after this side's
@@ -500,6 +501,10 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 			s.mu.Unlock()
 			return
 		}
+		if s.peerHungUp {
+			s.mu.Unlock()
+			return // ending: the connection goes as the other side closes it
+		}
 		wasConnected := !s.connectedAt.IsZero()
 		if s.lostTimer == nil && wasConnected {
 			s.lostTimer = time.AfterFunc(s.cfg.LostAfter, func() { s.loseOrEnd(gen) })
@@ -654,8 +659,12 @@ func (s *Session) fail(err error) error {
 func (s *Session) end(reason error) {
 	s.endOnce.Do(func() {
 		s.mu.Lock()
-		if s.hangingUp {
+		switch {
+		case s.hangingUp:
 			reason = nil
+		case s.peerHungUp:
+			// The connection closing while "bye" leaves is the hang-up.
+			reason = ErrPeerHungUp
 		}
 		s.endErr = reason
 		s.state = StateEnded
