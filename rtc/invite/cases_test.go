@@ -77,21 +77,19 @@ var (
 // of docs/CODES.md). Version 0 means the current version.
 var (
 	// A machine with an IPv4 and an IPv6 address, behind a NAT, with STUN:
-	// host candidates on one port, the IPv4 NAT's address, and the IPv6
-	// address again as seen by the STUN server.
+	// host candidates on one port and the IPv4 NAT's address.
 	invite2 = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
 		{CandidateHost, "192.168.1.23", 50001},
 		{CandidateHost, "2001:db8:41:7::23", 50001},
 		{CandidateSrflx, "203.0.113.45", 61234},
-		{CandidateSrflx, "2001:db8:41:7::23", 61235},
 	}}
-	// Its reply from a machine with a SLAAC address and a temporary
-	// address in the same /64, behind a NAT that keeps ports.
+	// Its reply from a machine with a SLAAC IPv6 address, behind a NAT
+	// that keeps ports, with a TURN relay.
 	reply2 = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB, Candidates: []Candidate{
 		{CandidateHost, "10.8.0.9", 40001},
 		{CandidateHost, "2001:db8:77:1:2c3:4dff:fe5e:6f70", 40001},
-		{CandidateHost, "2001:db8:77:1:9a1:b2c3:d4e5:f607", 40001},
 		{CandidateSrflx, "198.51.100.7", 40001},
+		{CandidateRelay, "2001:db8:f00d::9", 50123},
 	}}
 	// A browser's reply: random credentials, mDNS host candidate, srflx
 	// on the same port, DTLS passive.
@@ -110,6 +108,7 @@ var (
 			{CandidateHost, "turn-less.example.org", 3478},
 			{CandidatePrflx, "192.0.2.200", 1},
 			{CandidateRelay, "2001:db8:ffff::9", 65535},
+			{CandidateRelay, "2001:db8:ffff::a", 65535},
 			{CandidateRelay, "198.51.100.99", 65535},
 		}}
 	inviteBare2 = &Code{Kind: KindInvite, Fingerprint: fpB}
@@ -251,18 +250,18 @@ func buildCases() []testCase {
 		{name: "v2 invite max size", enc: true, code: bigInvite2()},
 		{name: "v2 invite loopback", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{{CandidateHost, "127.0.0.1", 5000}}}},
 		{name: "v2 IPv6 forms", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
-			{CandidateHost, "::2:3:4:5", 1},            // zeros, no head
-			{CandidateHost, "fd00::", 1},               // zeros, no tail
-			{CandidateHost, "fd00::", 2},               // the same address again
-			{CandidateHost, "fd00:0:0:1::2", 3},        // the previous address's head
-			{CandidateHost, "2001:db8:1:2:3:4:5:6", 4}, // no run of zeros
-			{CandidateHost, "2001:db8:1:2:3:4:5:7", 5}, // 15 bytes of the previous one
-			{CandidateHost, "2001:db8:1:2:3:4::", 6},   // zeros to the end
-			{CandidateHost, "2001:db8:1:0:3:4:5:6", 7}, // a single zero byte pair
-			{CandidateHost, "2001:db8:1:2:3:4:5:6", 7}, // back again
-			{CandidateHost, "10.255.255.255", 8},       // 10/8
-			{CandidateHost, "192.168.0.0", 9},          // 192.168/16
-			{CandidateHost, "172.16.0.1", 10},          // other private IPv4
+			{CandidateRelay, "::2:3:4:5", 1},            // zeros, no head
+			{CandidateRelay, "fd00::", 1},               // zeros, no tail
+			{CandidateRelay, "fd00::", 2},               // the same address again
+			{CandidateRelay, "fd00:0:0:1::2", 3},        // the previous address's head
+			{CandidateRelay, "2001:db8:1:2:3:4:5:6", 4}, // no run of zeros
+			{CandidateRelay, "2001:db8:1:2:3:4:5:7", 5}, // 15 bytes of the previous one
+			{CandidateRelay, "2001:db8:1:2:3:4::", 6},   // zeros to the end
+			{CandidateRelay, "2001:db8:1:0:3:4:5:6", 7}, // a single zero byte pair
+			{CandidateRelay, "2001:db8:1:2:3:4:5:6", 7}, // back again
+			{CandidateRelay, "10.255.255.255", 8},       // 10/8
+			{CandidateRelay, "192.168.0.0", 9},          // 192.168/16
+			{CandidateRelay, "172.16.0.1", 10},          // other private IPv4
 		}}},
 
 		// Tolerated wrapping.
