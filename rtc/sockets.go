@@ -111,7 +111,8 @@ func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.Lo
 			}
 		}
 		if m.bind(a) && port == 0 {
-			port = m.bound()[len(m.bound())-1].Port
+			bound := m.bound()
+			port = bound[len(bound)-1].Port
 		}
 	}
 	if len(m.muxes) == 0 {
