@@ -96,6 +96,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "report" {
 		return report(args[1:], stderr)
 	}
+	if len(args) > 0 && args[0] == "codes" {
+		return codes(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	size := fs.String("size", "640x480", "picture size WxH")

@@ -57,6 +57,7 @@ type Report struct {
 	Quality    []QualityRun             `json:"quality,omitempty"`
 	Chromium   *ChromiumRun             `json:"chromium,omitempty"`
 	Recovery   []RecoveryCase           `json:"network_changes,omitempty"`
+	Codes      []CodeRun                `json:"codes,omitempty"`
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
 	Profiles   map[string][]ProfileLine `json:"profiles,omitempty"`
 }
@@ -190,6 +191,11 @@ func loadReport(dir string) (*Report, error) {
 	}
 	if rc, err := readRecovery(filepath.Join(dir, "recovery.jsonl")); err == nil {
 		r.Recovery = rc
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if c, err := readCodes(filepath.Join(dir, "codes.json")); err == nil {
+		r.Codes = c
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -407,6 +413,7 @@ func targets(r *Report) []Target {
 	add(fmt.Sprintf("memory drift over a %s call", durationWords(r.Drift)), "< 10 %", drift, 10, true, " %", r.Drift != nil)
 	linkTargets(r.Links, add)
 	out = append(out, recoveryTarget(r.Recovery))
+	out = append(out, codesTarget(r.Codes))
 	return out
 }
 
@@ -546,6 +553,10 @@ func benchMarkdown(r *Report) string {
 
 	if len(r.Recovery) > 0 {
 		b.WriteString(recoveryMarkdown(r.Recovery))
+	}
+
+	if len(r.Codes) > 0 {
+		b.WriteString(codesMarkdown(r.Codes))
 	}
 
 	if d := r.Drift; d != nil {

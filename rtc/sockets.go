@@ -93,8 +93,27 @@ func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.Lo
 		}
 	}
 	m := &hostMux{net: k.net, logs: logs, interfaces: interfaces}
+	// Every host socket on one port where the system allows it: a code
+	// then writes the port once for all host candidates.
+	port := 0
 	for _, a := range want {
-		m.bind(a)
+		if a.Port != 0 {
+			port = a.Port
+			break
+		}
+	}
+	for _, a := range want {
+		if a.Port == 0 && port != 0 {
+			same := *a
+			same.Port = port
+			if m.bind(&same) {
+				continue
+			}
+		}
+		if m.bind(a) && port == 0 {
+			bound := m.bound()
+			port = bound[len(bound)-1].Port
+		}
 	}
 	if len(m.muxes) == 0 {
 		return nil, fmt.Errorf("rtc: no UDP socket could be opened on %v", want)
@@ -323,12 +342,14 @@ func (m *hostMux) Close() error {
 
 // hostAddresses lists the addresses host candidates come from: every
 // address of every interface that is up, of the named interfaces only when
-// names are given, with port 0. Loopback addresses count only when nothing
-// else is there or the loopback interface is named: two apps on one
-// machine reach each other on its other addresses too, and a loopback
-// candidate offered across a network only draws checks and TURN
-// permission requests that can never work. Deprecated site-local and
-// IPv4-compatible IPv6 addresses are left out.
+// names are given, with port 0. Addresses of container and VM bridges
+// (isBridge) count only when nothing else is there, and loopback addresses
+// only when not even those are there, unless their interface is named: a
+// bridge leads only to the containers and VMs of this machine, two apps on
+// one machine reach each other on its other addresses too, and a candidate
+// offered across a network that can never work there only draws checks
+// and TURN permission requests. Deprecated site-local and IPv4-compatible
+// IPv6 addresses are left out.
 func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 	ifaces, err := n.Interfaces()
 	if err != nil {
@@ -338,7 +359,7 @@ func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 	// ::1 along, as pion does.
 	siteLocal := netip.MustParsePrefix("fec0::/10")
 	v4Compatible := netip.MustParsePrefix("::/96")
-	var out, loopback []*net.UDPAddr
+	var out, bridged, loopback []*net.UDPAddr
 	for _, iface := range ifaces {
 		if iface.Flags&net.FlagUp == 0 || (len(names) > 0 && !slices.Contains(names, iface.Name)) {
 			continue
@@ -370,17 +391,42 @@ func hostAddresses(n transport.Net, names []string) ([]*net.UDPAddr, error) {
 			if addr.Is6() && addr.IsLinkLocalUnicast() {
 				u.Zone = iface.Name
 			}
-			if addr.IsLoopback() && !named {
+			switch {
+			case named:
+				out = append(out, u)
+			case addr.IsLoopback():
 				loopback = append(loopback, u)
-				continue
+			case isBridge(iface.Name):
+				bridged = append(bridged, u)
+			default:
+				out = append(out, u)
 			}
-			out = append(out, u)
 		}
+	}
+	if len(out) == 0 {
+		out = bridged
 	}
 	if len(out) == 0 {
 		out = loopback
 	}
 	return out, nil
+}
+
+// bridgePrefixes start the names of the interfaces that container and VM
+// software makes for the containers and VMs of this machine: Docker,
+// Podman, CNI (Kubernetes, Flannel, Calico, Cilium, Weave), LXC/LXD/Incus,
+// libvirt, VirtualBox and VMware. A machine's own bridge to its network
+// ("br0") does not match; nor do VPN interfaces, which lead to other
+// machines.
+var bridgePrefixes = []string{
+	"docker", "br-", "veth", "podman", "cni", "flannel", "cali", "cilium", "weave", "kube-bridge",
+	"lxcbr", "lxdbr", "incusbr", "virbr", "vboxnet", "vmnet",
+}
+
+// isBridge reports whether an interface of this name leads only to
+// containers or VMs on this machine.
+func isBridge(name string) bool {
+	return slices.ContainsFunc(bridgePrefixes, func(p string) bool { return strings.HasPrefix(name, p) })
 }
 
 // hostSockets is what the session holds of a connection's host sockets:

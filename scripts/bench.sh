@@ -99,5 +99,10 @@ minutes=${DRIFT_MINUTES:-10}
 echo "8/8 memory through a ${minutes}-minute call"
 bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out/drift.json"
 
+# Codes made on this machine and, as root, on typical machines built as
+# network namespaces: their lengths (issue 14).
+echo "codes: invite and reply lengths on this machine and on typical machines (root for the namespaces)"
+bin/peercall bench codes >"$out/codes.json" || echo "   it failed"
+
 bin/peercall bench report --dir "$out"
 echo "BENCHMARKS.md and benchmarks.json written"

@@ -42,9 +42,11 @@ var typical4 = []Candidate{
 	{CandidateSrflx, "203.0.113.45", 61234},
 }
 
+// The codes of format version 1 (vectors A, B and C of docs/CODES.md):
+// Peercall still reads them, and writes them when asked for version 1.
 var (
-	inviteTypical = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: typical4}
-	replyTypical  = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB, Candidates: []Candidate{
+	inviteTypical = &Code{Version: 1, Kind: KindInvite, Fingerprint: fpA, Candidates: typical4}
+	replyTypical  = &Code{Version: 1, Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB, Candidates: []Candidate{
 		{CandidateHost, "192.168.1.40", 40001},
 		{CandidateHost, "10.8.0.9", 40002},
 		{CandidateHost, "172.18.0.1", 40003},
@@ -53,14 +55,14 @@ var (
 	}}
 	// A Chromium-style reply: random credentials, mDNS host candidate,
 	// srflx on the same port.
-	replyBrowser = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpC,
+	replyBrowser = &Code{Version: 1, Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpC,
 		Ufrag: "Xk3o", Pwd: "zwe9+Lq3nT4D7r2kP0sQ1vYb", SetupPassive: true,
 		Candidates: []Candidate{
 			{CandidateHost, "0c4ec2b7-3dd8-4ab5-a8b3-5f1b4b2b3c4d.local", 54321},
 			{CandidateSrflx, "203.0.113.7", 54321},
 		}}
-	inviteBare  = &Code{Kind: KindInvite, Fingerprint: fpB}
-	inviteMixed = &Code{Kind: KindInvite, Fingerprint: fpC, Ufrag: "9f3a0c1e", Pwd: "4c2d9e0b7a1f5e3d6c8b0a2f4e6d8c0b",
+	inviteBare  = &Code{Version: 1, Kind: KindInvite, Fingerprint: fpB}
+	inviteMixed = &Code{Version: 1, Kind: KindInvite, Fingerprint: fpC, Ufrag: "9f3a0c1e", Pwd: "4c2d9e0b7a1f5e3d6c8b0a2f4e6d8c0b",
 		Candidates: []Candidate{
 			{CandidateHost, "2001:db8::1234", 60000},
 			{CandidateHost, "::ffff:192.0.2.1", 60000},
@@ -68,18 +70,71 @@ var (
 			{CandidatePrflx, "192.0.2.200", 1},
 			{CandidateRelay, "198.51.100.99", 65535},
 		}}
-	inviteLoopback = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{{CandidateHost, "127.0.0.1", 5000}}}
+	inviteLoopback = &Code{Version: 1, Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{{CandidateHost, "127.0.0.1", 5000}}}
+)
+
+// The codes of format version 2, the one Peercall writes (vectors D to G
+// of docs/CODES.md). Version 0 means the current version.
+var (
+	// A machine with an IPv4 and an IPv6 address, behind a NAT, with STUN:
+	// host candidates on one port and the IPv4 NAT's address.
+	invite2 = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
+		{CandidateHost, "192.168.1.23", 50001},
+		{CandidateHost, "2001:db8:41:7::23", 50001},
+		{CandidateSrflx, "203.0.113.45", 61234},
+	}}
+	// Its reply from a machine with a SLAAC IPv6 address, behind a NAT
+	// that keeps ports, with a TURN relay.
+	reply2 = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB, Candidates: []Candidate{
+		{CandidateHost, "10.8.0.9", 40001},
+		{CandidateHost, "2001:db8:77:1:2c3:4dff:fe5e:6f70", 40001},
+		{CandidateSrflx, "198.51.100.7", 40001},
+		{CandidateRelay, "2001:db8:f00d::9", 50123},
+	}}
+	// A browser's reply: random credentials, mDNS host candidate, srflx
+	// on the same port, DTLS passive.
+	replyBrowser2 = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpC,
+		Ufrag: "Xk3o", Pwd: "zwe9+Lq3nT4D7r2kP0sQ1vYb", SetupPassive: true,
+		Candidates: []Candidate{
+			{CandidateHost, "0c4ec2b7-3dd8-4ab5-a8b3-5f1b4b2b3c4d.local", 54321},
+			{CandidateSrflx, "203.0.113.7", 54321},
+		}}
+	// Every other address form: literal credentials, an IPv4-mapped IPv6
+	// address, a hostname, an IPv4 address outside the private ranges,
+	// prflx and relay.
+	inviteMixed2 = &Code{Kind: KindInvite, Fingerprint: fpC, Ufrag: "9f3a0c1e", Pwd: "4c2d9e0b7a1f5e3d6c8b0a2f4e6d8c0b",
+		Candidates: []Candidate{
+			{CandidateHost, "::ffff:192.0.2.1", 60000},
+			{CandidateHost, "turn-less.example.org", 3478},
+			{CandidatePrflx, "192.0.2.200", 1},
+			{CandidateRelay, "2001:db8:ffff::9", 65535},
+			{CandidateRelay, "2001:db8:ffff::a", 65535},
+			{CandidateRelay, "198.51.100.99", 65535},
+		}}
+	inviteBare2 = &Code{Kind: KindInvite, Fingerprint: fpB}
 )
 
 // bigInvite fills the payload to exactly MaxPayload bytes.
 func bigInvite() *Code {
-	c := &Code{Kind: KindInvite, Fingerprint: fpB}
+	c := &Code{Version: 1, Kind: KindInvite, Fingerprint: fpB}
 	// 39 bytes of frame; 30 IPv4 candidates of 7 bytes = 210; 6 bytes left:
 	// one hostname candidate of 1+1+2+2 = 6.
 	for i := range 30 {
 		c.Candidates = append(c.Candidates, Candidate{CandidateHost, "10.0.0." + itoa(i+1), uint16(40000 + i)})
 	}
 	c.Candidates = append(c.Candidates, Candidate{CandidateRelay, "ab", 9})
+	return c
+}
+
+// bigInvite2 fills a version-2 payload to exactly MaxPayload bytes.
+func bigInvite2() *Code {
+	c := &Code{Kind: KindInvite, Fingerprint: fpB}
+	// 38 bytes of frame; 35 candidates in 10.0.0.0/8 of 1+3+2 = 6 bytes =
+	// 210; 7 bytes left: one hostname candidate of 1+1+3+2 = 7.
+	for i := range 35 {
+		c.Candidates = append(c.Candidates, Candidate{CandidateHost, "10.0.0." + itoa(i+1), uint16(40000 + i)})
+	}
+	c.Candidates = append(c.Candidates, Candidate{CandidateRelay, "abc", 9})
 	return c
 }
 
@@ -96,7 +151,9 @@ func appendInt(b []byte, i int) []byte {
 // derived, credentials filled.
 func complete(c *Code) *Code {
 	d := *c
-	d.Version = CurrentVersion
+	if d.Version == 0 {
+		d.Version = CurrentVersion
+	}
 	if d.Kind == KindInvite {
 		d.SessionID = SessionIDFor(d.Fingerprint)
 	}
@@ -168,6 +225,7 @@ var cases = buildCases()
 func buildCases() []testCase {
 	inv := mustEncode(inviteTypical)
 	rep := mustEncode(replyTypical)
+	inv2, rep2, bare2 := mustEncode(invite2), mustEncode(reply2), mustEncode(inviteBare2)
 	cs := []testCase{
 		// Valid codes. The golden texts pin the format: change them only
 		// with a new version number.
@@ -184,6 +242,27 @@ func buildCases() []testCase {
 		{name: "invite loopback", enc: true, code: inviteLoopback,
 			text: "PC3hxsZXqdqLB1pwqUM7a5MU9gzo9uxeCuyexcxUmEChZeDrZ7MNmQ5Xn1Aj81vaXN"},
 		{name: "invite max size", enc: true, code: bigInvite()},
+		{name: "v2 invite", enc: true, code: invite2},
+		{name: "v2 reply", enc: true, code: reply2},
+		{name: "v2 reply browser", enc: true, code: replyBrowser2},
+		{name: "v2 invite mixed", enc: true, code: inviteMixed2},
+		{name: "v2 invite no candidates", enc: true, code: inviteBare2},
+		{name: "v2 invite max size", enc: true, code: bigInvite2()},
+		{name: "v2 invite loopback", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{{CandidateHost, "127.0.0.1", 5000}}}},
+		{name: "v2 IPv6 forms", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
+			{CandidateRelay, "::2:3:4:5", 1},            // zeros, no head
+			{CandidateRelay, "fd00::", 1},               // zeros, no tail
+			{CandidateRelay, "fd00::", 2},               // the same address again
+			{CandidateRelay, "fd00:0:0:1::2", 3},        // the previous address's head
+			{CandidateRelay, "2001:db8:1:2:3:4:5:6", 4}, // no run of zeros
+			{CandidateRelay, "2001:db8:1:2:3:4:5:7", 5}, // 15 bytes of the previous one
+			{CandidateRelay, "2001:db8:1:2:3:4::", 6},   // zeros to the end
+			{CandidateRelay, "2001:db8:1:0:3:4:5:6", 7}, // a single zero byte pair
+			{CandidateRelay, "2001:db8:1:2:3:4:5:6", 7}, // back again
+			{CandidateRelay, "10.255.255.255", 8},       // 10/8
+			{CandidateRelay, "192.168.0.0", 9},          // 192.168/16
+			{CandidateRelay, "172.16.0.1", 10},          // other private IPv4
+		}}},
 
 		// Tolerated wrapping.
 		{name: "wrapped quotes", text: "“" + inv + "”", code: inviteTypical},
@@ -220,7 +299,7 @@ func buildCases() []testCase {
 		{name: "non-ascii character", text: inv[:50] + "é" + inv[51:], err: ErrDamaged},
 		{name: "prefix only", text: "PC", err: ErrTruncated},
 		{name: "shorter than a block", text: inv[:12], err: ErrTruncated},
-		{name: "newer version", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 2<<4 | b[0]&15; return b }), err: ErrNewerVersion},
+		{name: "newer version", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 3<<4 | b[0]&15; return b }), err: ErrNewerVersion},
 		{name: "newer version, cut short", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 15 << 4; return b })[:30], err: ErrNewerVersion},
 		{name: "newer version, other layout", text: rewrite(inv, false, func(b []byte) []byte { b[0] = 3<<4 | 9; b[1] = 200; return b }), err: ErrNewerVersion},
 		{name: "cut at block boundary", text: inv[:2+44], err: ErrTruncated},
@@ -249,6 +328,38 @@ func buildCases() []testCase {
 			b[2] |= flagCredentials
 			return insertCandidateBytes(append([]byte{3, 'a', 'b', 'c', 22}, strings.Repeat("p", 22)...)...)(b)
 		}), err: ErrInvalid},
+
+		// Version 2: read in chat lines and checked like version 1.
+		{name: "v2 chat line", text: "[10:42] Alice: here is the code " + inv2 + " (edited)", code: invite2},
+		{name: "v2 broken lines", text: rep2[:30] + "\n" + rep2[30:], code: reply2},
+		{name: "v2 and v1 codes in a chat", text: "old " + inv + " new " + inv2, err: ErrSeveralCodes},
+		{name: "v2 cut short in a chat line", text: "Alice: " + inv2[:40] + "…", err: ErrTruncated},
+		{name: "v2 damaged", text: inv2[:40] + flip(inv2[40]) + inv2[41:], err: ErrDamaged},
+		{name: "v2 length too small", text: rewrite(inv2, false, func(b []byte) []byte { b[1] = minPayload - 1; return b }), err: ErrDamaged},
+		{name: "v2 reserved bit", text: rewrite(inv2, true, func(b []byte) []byte { b[0] |= 0x08; return b }), err: ErrInvalid},
+		{name: "v2 invite with setup", text: rewrite(inv2, true, func(b []byte) []byte { b[0] |= v2SetupPassive; return b }), err: ErrInvalid},
+		{name: "v2 reply too short", text: rewrite(bare2, true, func(b []byte) []byte { b[0] |= v2Reply; return append(b[:35], b[len(b)-4:]...) }), err: ErrInvalid},
+		{name: "v2 credentials flag without credentials", text: rewrite(bare2, true, func(b []byte) []byte { b[0] |= v2Credentials; return b }), err: ErrInvalid},
+		{name: "v2 candidate reserved bits", text: rewrite(bare2, true, insertCandidateBytes(0x40, 1, 2, 3, 4, 0, 9)), err: ErrInvalid},
+		{name: "v2 IPv4 cut off", text: rewrite(bare2, true, insertCandidateBytes(formIPv4A<<v2FormShift, 1, 2)), err: ErrInvalid},
+		{name: "v2 port cut off", text: rewrite(bare2, true, insertCandidateBytes(formIPv4C<<v2FormShift, 1, 2, 3)), err: ErrInvalid},
+		{name: "v2 port zero", text: rewrite(bare2, true, insertCandidateBytes(formIPv4C<<v2FormShift, 1, 2, 0, 0)), err: ErrInvalid},
+		{name: "v2 first candidate same port", text: rewrite(bare2, true, insertCandidateBytes(v2SamePort, 1, 2, 3, 4)), err: ErrInvalid},
+		{name: "v2 IPv6 cut off", text: rewrite(bare2, true, insertCandidateBytes(formIPv6<<v2FormShift, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)), err: ErrInvalid},
+		{name: "v2 IPv6 without zeros", text: rewrite(bare2, true, insertCandidateBytes(append([]byte{formIPv6Zeros << v2FormShift, 0x78}, make([]byte, 15+2)...)...)), err: ErrInvalid},
+		{name: "v2 IPv6 shape cut off", text: rewrite(bare2, true, insertCandidateBytes(formIPv6Zeros<<v2FormShift)), err: ErrInvalid},
+		{name: "v2 IPv6 head cut off", text: rewrite(bare2, true, insertCandidateBytes(formIPv6Zeros<<v2FormShift, 0x40, 0x20, 0x01)), err: ErrInvalid},
+		{name: "v2 IPv6 shared without a previous one", text: rewrite(bare2, true, insertCandidateBytes(formIPv6Ref<<v2FormShift, 0x81, 1, 0, 9)), err: ErrInvalid},
+		{name: "v2 IPv6 shares nothing", text: rewrite(bare2, true, insertCandidateBytes(formIPv6Zeros<<v2FormShift, 0x01, 1, 0, 9, formIPv6Ref<<v2FormShift|v2SamePort, 0x01, 2)), err: ErrInvalid},
+		{name: "v2 IPv6 shares too much", text: rewrite(bare2, true, insertCandidateBytes(formIPv6Zeros<<v2FormShift, 0x01, 1, 0, 9, formIPv6Ref<<v2FormShift|v2SamePort, 0xf2, 2, 3)), err: ErrInvalid},
+		{name: "v2 IPv6 tail cut off", text: rewrite(bare2, true, insertCandidateBytes(formIPv6Zeros<<v2FormShift, 0x01, 1, 0, 9, formIPv6Ref<<v2FormShift, 0x83, 2)), err: ErrInvalid},
+		{name: "v2 mDNS cut off", text: rewrite(bare2, true, insertCandidateBytes(formMDNS<<v2FormShift, 1, 2, 3)), err: ErrInvalid},
+		{name: "v2 bad hostname", text: rewrite(bare2, true, insertCandidateBytes(formHostname<<v2FormShift, 3, 'a', ' ', 'b', 0, 9)), err: ErrInvalid},
+		{name: "v2 parse reply ok", text: rep2, want: KindReply, ours: invite2, code: reply2},
+		{name: "v2 reply to another invite", text: rep2, want: KindReply, ours: inviteMixed2, err: ErrOtherInvite},
+		{name: "v2 own invite pasted back", text: inv2, want: KindReply, ours: invite2, err: ErrOwnCode},
+		{name: "v2 reply to a v1 invite", text: mustEncode(&Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB}), want: KindReply, ours: inviteTypical,
+			code: &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB}},
 
 		// Parse: kind, own code, other invite.
 		{name: "parse reply ok", text: rep, want: KindReply, ours: inviteTypical, code: replyTypical},

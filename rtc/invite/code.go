@@ -25,8 +25,11 @@ import (
 // Prefix starts every code.
 const Prefix = "PC"
 
-// CurrentVersion is the payload format version this package writes and reads.
-const CurrentVersion = 1
+// CurrentVersion is the payload format version this package writes. It
+// reads every version from 1 up to CurrentVersion: version 2 writes the
+// header and the addresses more compactly than version 1 (docs/CODES.md,
+// section 2).
+const CurrentVersion = 2
 
 // MaxPayload is the largest payload in bytes (the length byte is one byte);
 // MaxCodeLength is the length in characters of a code with that payload.
@@ -37,9 +40,11 @@ const (
 
 // Payload layout constants (see docs/CODES.md).
 const (
-	headerLen  = 3 // version|kind, length, flags
+	headerLen  = 3 // version 1: version|kind, length, flags
 	crcLen     = 4
-	minPayload = headerLen + 32 + crcLen
+	minPayload = 2 + 32 + crcLen // the smallest payload of any version (version 2)
+
+	minPayloadV1 = headerLen + 32 + crcLen
 
 	wireInvite = 0
 	wireReply  = 1
@@ -143,7 +148,10 @@ type Candidate struct {
 
 // Code is the content of an invite or a reply.
 type Code struct {
-	Version int // 0 means CurrentVersion when encoding; Decode sets it
+	// Version is the payload format: 0 means CurrentVersion when
+	// encoding; Decode sets it to the version of the code it read, so a
+	// decoded code encodes again in its own format.
+	Version int
 	Kind    Kind
 	// SessionID: for an invite SessionIDFor(Fingerprint), filled by Decode
 	// and FromDescription, not written by Encode; for a reply the session
@@ -214,7 +222,11 @@ func appendPayload(b []byte, c *Code) ([]byte, error) {
 	if c == nil {
 		return nil, errors.New("invite: nil code")
 	}
-	if c.Version != 0 && c.Version != CurrentVersion {
+	version := c.Version
+	if version == 0 {
+		version = CurrentVersion
+	}
+	if version < 1 || version > CurrentVersion {
 		return nil, fmt.Errorf("invite: cannot encode version %d", c.Version)
 	}
 	var kind byte
@@ -233,15 +245,26 @@ func appendPayload(b []byte, c *Code) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var flags byte
-	if literal {
-		flags |= flagCredentials
-	}
-	if c.SetupPassive {
-		flags |= flagSetupPassive
-	}
 	start := len(b)
-	b = append(b, CurrentVersion<<4|kind, 0, flags)
+	if version == 1 {
+		var flags byte
+		if literal {
+			flags |= flagCredentials
+		}
+		if c.SetupPassive {
+			flags |= flagSetupPassive
+		}
+		b = append(b, 1<<4|kind, 0, flags)
+	} else {
+		head := byte(version)<<4 | kind
+		if c.SetupPassive {
+			head |= v2SetupPassive
+		}
+		if literal {
+			head |= v2Credentials
+		}
+		b = append(b, head, 0)
+	}
 	if c.Kind == KindReply {
 		b = append(b, c.SessionID[:]...)
 	}
@@ -252,9 +275,14 @@ func appendPayload(b []byte, c *Code) ([]byte, error) {
 		b = append(b, byte(len(c.Pwd)))
 		b = append(b, c.Pwd...)
 	}
+	var ref6 []byte // version 2: the last IPv6 address written
 	for i, cand := range c.Candidates {
 		samePort := i > 0 && cand.Port == c.Candidates[i-1].Port
-		b, err = appendCandidate(b, cand, samePort)
+		if version == 1 {
+			b, err = appendCandidate(b, cand, samePort)
+		} else {
+			b, ref6, err = appendCandidateV2(b, cand, samePort, ref6)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("invite: candidate %d: %w", i+1, err)
 		}
@@ -300,7 +328,7 @@ func validICEString(s string, min int) bool {
 	return true
 }
 
-// appendCandidate appends one candidate record.
+// appendCandidate appends one version-1 candidate record.
 func appendCandidate(b []byte, c Candidate, samePort bool) ([]byte, error) {
 	if c.Type < CandidateHost || c.Type > CandidateRelay {
 		return nil, fmt.Errorf("unknown type %d", int(c.Type))
@@ -464,13 +492,13 @@ func decodeWhole(text string) (*Code, error) {
 	}
 	version := int(payload[0] >> 4)
 	if version > CurrentVersion {
-		return nil, fmt.Errorf("%w (code format %d; this app reads format %d)", ErrNewerVersion, version, CurrentVersion)
+		return nil, fmt.Errorf("%w (code format %d; this app reads formats 1 to %d)", ErrNewerVersion, version, CurrentVersion)
 	}
 	if version == 0 {
 		return nil, fmt.Errorf("%w (format version 0 does not exist)", ErrDamaged)
 	}
 	n := int(payload[1])
-	if n < minPayload {
+	if n < minPayloadFor(version) {
 		return nil, fmt.Errorf("%w (length byte %d is too small)", ErrDamaged, n)
 	}
 	want := textLen(n)
@@ -497,12 +525,26 @@ func decodeWhole(text string) (*Code, error) {
 	return parsePayload(payload[:n-crcLen])
 }
 
-// parsePayload reads a version-1 payload without its checksum.
-func parsePayload(b []byte) (*Code, error) {
-	invalid := func(format string, args ...any) error {
-		return fmt.Errorf("%w ("+format+")", append([]any{ErrInvalid}, args...)...)
+// minPayloadFor is the smallest payload of a version: header,
+// fingerprint and checksum.
+func minPayloadFor(version int) int {
+	if version == 1 {
+		return minPayloadV1
 	}
-	c := &Code{Version: CurrentVersion}
+	return minPayload
+}
+
+// invalid returns ErrInvalid with a detail.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w ("+format+")", append([]any{ErrInvalid}, args...)...)
+}
+
+// parsePayload reads a payload without its checksum.
+func parsePayload(b []byte) (*Code, error) {
+	if b[0]>>4 == 2 {
+		return parsePayloadV2(b)
+	}
+	c := &Code{Version: 1}
 	switch b[0] & 0x0f {
 	case wireInvite:
 		c.Kind = KindInvite

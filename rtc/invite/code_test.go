@@ -192,7 +192,7 @@ func TestEncodeErrors(t *testing.T) {
 	for name, c := range map[string]*Code{
 		"nil":             nil,
 		"unknown kind":    {Fingerprint: fpA},
-		"future version":  {Version: 2, Kind: KindInvite},
+		"future version":  {Version: 3, Kind: KindInvite},
 		"passive invite":  {Kind: KindInvite, SetupPassive: true},
 		"only ufrag":      {Kind: KindInvite, Ufrag: "abcd"},
 		"short pwd":       {Kind: KindInvite, Ufrag: "abcd", Pwd: "short"},

@@ -152,7 +152,7 @@ func codeAt(rest string) (body string, header, ok bool) {
 		}
 		b.WriteRune(r)
 		if b.Len() == 11 && want < 0 {
-			if p, ok := decodeBlock(nil, b.String(), 8); ok && p[1] >= minPayload && p[0]>>4 == CurrentVersion {
+			if p, ok := decodeBlock(nil, b.String(), 8); ok && p[0]>>4 >= 1 && int(p[0]>>4) <= CurrentVersion && int(p[1]) >= minPayloadFor(int(p[0]>>4)) {
 				want = textLen(int(p[1]))
 			}
 		}

@@ -141,7 +141,7 @@ func TestPionRoundTrip(t *testing.T) {
 			}
 			invText := inv.String()
 			t.Logf("pion offer:\n%sinvite (%d chars): %s", offer.SDP, len(invText), invText)
-			if ufrag, pwd := DeriveCredentials(fpA); inv.Ufrag != ufrag || inv.Pwd != pwd || rawPayload(invText)[2]&flagCredentials != 0 {
+			if ufrag, pwd := DeriveCredentials(fpA); inv.Ufrag != ufrag || inv.Pwd != pwd || rawPayload(invText)[0]&v2Credentials != 0 {
 				t.Errorf("invite credentials are not the derived ones")
 			}
 

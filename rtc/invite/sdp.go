@@ -34,8 +34,10 @@ const (
 // Candidates are selected: only component 1 over UDP; TCP candidates,
 // unknown types, unspecified and link-local IPv6 addresses are dropped;
 // loopback candidates are dropped when a non-loopback host candidate exists;
-// duplicates are dropped; the rest are sorted by their SDP priority, highest
-// first, and the lowest are dropped if the payload would exceed MaxPayload.
+// the rest are sorted by their SDP priority, highest first; duplicates, a
+// host candidate in the same IPv6 /64 as a host candidate before it, and a
+// srflx candidate on the address of a host candidate are dropped; and the
+// lowest are dropped if the payload would exceed MaxPayload.
 // Credentials equal to DeriveCredentials(fingerprint) are left out of the
 // code's text; others are carried literally.
 func FromDescription(sd webrtc.SessionDescription, answers *Code) (*Code, error) {
@@ -294,9 +296,31 @@ func selectCandidates(found []sdpCandidate) []Candidate {
 		if slices.Contains(out, c.Candidate) {
 			continue
 		}
+		if c.Type == CandidateHost && slices.ContainsFunc(out, func(o Candidate) bool { return o.Type == CandidateHost && sameSubnet64(o.Address, c.Address) }) {
+			// A second address in a /64 that a host candidate already
+			// names (a temporary address next to the stable one): any
+			// machine that reaches one reaches the other.
+			continue
+		}
 		out = append(out, c.Candidate)
 	}
-	return out
+	// A server-reflexive address that is the machine's own (no NAT in
+	// between) is reached through the host candidate on it.
+	return slices.DeleteFunc(out, func(c Candidate) bool {
+		return c.Type == CandidateSrflx && slices.ContainsFunc(out, func(o Candidate) bool { return o.Type == CandidateHost && o.Address == c.Address })
+	})
+}
+
+// sameSubnet64 reports whether a and b are IPv6 addresses (not
+// IPv4-mapped) in one /64.
+func sameSubnet64(a, b string) bool {
+	x, err1 := netip.ParseAddr(a)
+	y, err2 := netip.ParseAddr(b)
+	if err1 != nil || err2 != nil || !x.Is6() || !y.Is6() || x.Is4In6() || y.Is4In6() {
+		return false
+	}
+	p, _ := x.Prefix(64)
+	return p.Contains(y)
 }
 
 // priority returns the ICE priority Description gives the candidate at

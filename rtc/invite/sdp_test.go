@@ -74,7 +74,11 @@ func TestDescriptionRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FromDescription: %v", err)
 			}
-			if want := complete(tc.code); !reflect.DeepEqual(got, want) {
+			// FromDescription writes the current format, whatever the
+			// format of the code the description came from.
+			want := complete(tc.code)
+			want.Version = CurrentVersion
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("FromDescription =\n%+v\nwant\n%+v", *got, *want)
 			}
 		})
@@ -152,9 +156,50 @@ func TestFromDescriptionSelection(t *testing.T) {
 	if c, err = FromDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if s := mustEncode(c); len(rawPayload(s)) > MaxPayload || c.Candidates[0].Address != "10.1.0.0" || len(c.Candidates) != (MaxPayload-minPayload-1-4-1-24)/7 {
+	if s := mustEncode(c); len(rawPayload(s)) > MaxPayload || c.Candidates[0].Address != "10.1.0.0" || len(c.Candidates) != (MaxPayload-minPayload-1-4-1-24)/6 {
 		t.Errorf("trimmed to %d candidates, first %v", len(c.Candidates), c.Candidates[0])
 	}
+}
+
+// A machine with a stable and a temporary IPv6 address in one /64 and no
+// NAT on IPv6: its code names one address of the /64, and no
+// server-reflexive candidate on its own address.
+func TestFromDescriptionRedundant(t *testing.T) {
+	offer := sdpWith("", dataMedia, fpLine(fpA), "a=setup:actpass\r\na=mid:0\r\n",
+		"a=ice-ufrag:"+mustDerived(fpA)+"\r\n",
+		"a=candidate:1 1 udp 2130706431 2001:db8:41:7:9a1:b2c3:d4e5:f607 50001 typ host\r\n", // temporary
+		"a=candidate:2 1 udp 2130706431 2001:db8:41:7::23 50001 typ host\r\n",                // stable, same /64
+		"a=candidate:3 1 udp 2130706431 2001:db8:41:8::23 50001 typ host\r\n",                // another /64
+		"a=candidate:4 1 udp 2130706431 192.168.1.23 50001 typ host\r\n",
+		"a=candidate:5 1 udp 2130706431 192.168.1.24 50001 typ host\r\n",                      // IPv4: kept
+		"a=candidate:6 1 udp 1694498815 2001:db8:41:7:9a1:b2c3:d4e5:f607 61235 typ srflx\r\n", // its own address
+		"a=candidate:7 1 udp 1694498815 2001:db8:41:7::23 61235 typ srflx\r\n",                // a host address left out: kept
+		"a=candidate:8 1 udp 1694498815 203.0.113.45 61234 typ srflx\r\n",
+		"a=candidate:9 1 udp 16777215 2001:db8:41:7::99 3478 typ relay\r\n", // relays are not hosts
+	)
+	c, err := FromDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Candidate{
+		{CandidateHost, "2001:db8:41:7:9a1:b2c3:d4e5:f607", 50001},
+		{CandidateHost, "2001:db8:41:8::23", 50001},
+		{CandidateHost, "192.168.1.23", 50001},
+		{CandidateHost, "192.168.1.24", 50001},
+		{CandidateSrflx, "2001:db8:41:7::23", 61235},
+		{CandidateSrflx, "203.0.113.45", 61234},
+		{CandidateRelay, "2001:db8:41:7::99", 3478},
+	}
+	if !reflect.DeepEqual(c.Candidates, want) {
+		t.Errorf("candidates = %+v\nwant %+v", c.Candidates, want)
+	}
+}
+
+// mustDerived returns the ice-ufrag and ice-pwd lines' values for fp,
+// joined as the SDP lines need them.
+func mustDerived(fp [32]byte) string {
+	u, p := DeriveCredentials(fp)
+	return u + "\r\na=ice-pwd:" + p
 }
 
 func TestFromDescriptionErrors(t *testing.T) {
