@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,11 +16,14 @@ import (
 
 // VideoView draws a video stream: each frame is converted and scaled once,
 // on the goroutine that delivers it, to the pixel size it is drawn at, with
-// its aspect ratio kept (letterboxed on black). While the screen has not
-// drawn the last frame, new ones are dropped, never queued.
+// its aspect ratio kept (letterboxed on black), and handed to the screen
+// at once: it is drawn in the window's next repaint. While the screen has
+// not taken the last frame, new ones are dropped, never queued.
 //
-// Views that share a presenter (see Pair) reach the screen together, so
-// the window is repainted once per remote frame rather than once per view.
+// Only the picture changes from frame to frame: the letterbox bars and the
+// placeholder are laid out again only when the picture's shape changes.
+// The bars cover only the box's sides, not the area under the picture, so
+// that each repaint fills the view's pixels once.
 type VideoView struct {
 	widget.BaseWidget
 
@@ -29,7 +31,7 @@ type VideoView struct {
 
 	mirror      bool
 	image       *canvas.Image
-	background  *canvas.Rectangle
+	bars        [2]*canvas.Rectangle // black, on either side of the picture
 	placeholder *canvas.Text
 
 	// Written by the layout (UI goroutine), read by WriteFrame.
@@ -40,10 +42,11 @@ type VideoView struct {
 	// handed to the screen.
 	onFirstFrame func()
 
-	pending atomic.Bool // a frame is on its way to the screen
-	ready   *image.RGBA // that frame, converted; written before pending is set
-	frames  atomic.Uint64
-	dropped atomic.Uint64
+	pending   atomic.Bool // a frame is on its way to the screen
+	ready     *image.RGBA // that frame, converted; written before pending is set
+	frames    atomic.Uint64
+	dropped   atomic.Uint64
+	converted atomic.Uint64
 
 	mu     sync.Mutex // held by WriteFrame: one producer at a time
 	conv   yuv.Converter
@@ -56,9 +59,11 @@ type VideoView struct {
 // frame; mirror flips pictures left to right (the self-view).
 func NewVideoView(placeholder string, mirror bool) *VideoView {
 	v := &VideoView{mirror: mirror}
-	v.presenter = &presenter{leader: v}
+	v.presenter = &presenter{}
 	v.image = &canvas.Image{FillMode: canvas.ImageFillStretch, ScaleMode: canvas.ImageScaleFastest}
-	v.background = canvas.NewRectangle(color.Black)
+	for i := range v.bars {
+		v.bars[i] = canvas.NewRectangle(color.Black)
+	}
 	v.placeholder = canvas.NewText(placeholder, color.Gray{Y: 200})
 	v.placeholder.Alignment = fyne.TextAlignCenter
 	v.ExtendBaseWidget(v)
@@ -73,10 +78,9 @@ func (v *VideoView) Dropped() uint64 { return v.dropped.Load() }
 // WriteFrame implements media.VideoSink. It runs on the media goroutine.
 func (v *VideoView) WriteFrame(img *image.YCbCr) {
 	if v.pending.Load() {
+		// The screen has not taken the last picture yet: this one is
+		// dropped (it is on its way, so no call to the UI is needed).
 		v.dropped.Add(1)
-		// A picture held back for the leading view goes out by itself
-		// once that view has gone quiet.
-		v.presenter.submit(v, time.Now())
 		return
 	}
 	bw, bh := int(v.boxW.Load()), int(v.boxH.Load())
@@ -97,10 +101,11 @@ func (v *VideoView) WriteFrame(img *image.YCbCr) {
 	if err != nil {
 		return
 	}
+	v.converted.Add(1)
 	v.aspect.Store(uint64(sw)<<32 | uint64(sh))
 	v.ready = buf
 	v.pending.Store(true)
-	v.presenter.submit(v, time.Now())
+	v.presenter.submit(v)
 }
 
 // show hands the picture WriteFrame made ready to the screen; it runs on
@@ -119,63 +124,49 @@ func (v *VideoView) show() {
 			v.onFirstFrame()
 		}
 	} else {
+		// Only the picture: a new texture of it, nothing else laid out.
 		v.image.Refresh()
 	}
 	v.frames.Add(1)
 	v.pending.Store(false)
 }
 
-// Pair makes follower's pictures reach the screen together with leader's:
-// the self-view rides along with the remote picture, so that two streams
-// of 30 frames a second cost 30 repaints a second, not 60. A follower's
-// picture waits at most one of the leader's frame times, or goes out by
-// itself when the leader has shown nothing for leaderPatience.
-func Pair(leader, follower *VideoView) {
-	p := &presenter{leader: leader}
-	leader.presenter, follower.presenter = p, p
+// Pair makes two views (the remote picture and the self-view) share one
+// way to the screen: pictures of both that are ready before the UI
+// goroutine gets to them are handed over in one call, and so reach the
+// same repaint. Neither waits for the other: each picture goes to the
+// screen as soon as it is converted.
+func Pair(a, b *VideoView) {
+	p := &presenter{}
+	a.presenter, b.presenter = p, p
 }
 
-// leaderPatience is how long the leading view may be quiet before the
-// other views' pictures stop waiting for it.
-const leaderPatience = 100 * time.Millisecond
-
-// presenter batches pictures of several views into one UI call.
+// presenter hands the pictures of one or more views to the UI goroutine,
+// in as few calls as it can without holding any picture back.
 type presenter struct {
-	leader *VideoView
-
 	mu        sync.Mutex
 	scheduled bool         // a flush is on its way to the UI goroutine
 	ready     []*VideoView // views whose picture waits for the flush
 	spare     []*VideoView // the other list, being shown (no allocation per flush)
-	leaderAt  time.Time    // when the leader last had a picture
 }
 
 // submit tells that v has a picture ready (v.pending is set); it runs on
 // v's media goroutine.
-func (p *presenter) submit(v *VideoView, now time.Time) {
+func (p *presenter) submit(v *VideoView) {
 	p.mu.Lock()
-	if v == p.leader {
-		p.leaderAt = now
-	}
 	if !slices.Contains(p.ready, v) {
-		if !v.pending.Load() {
-			p.mu.Unlock()
-			return
-		}
 		p.ready = append(p.ready, v)
 	}
-	wait := v != p.leader && now.Sub(p.leaderAt) < leaderPatience
-	if wait || p.scheduled {
+	if p.scheduled {
 		p.mu.Unlock()
-		return
+		return // rides with the flush already on its way
 	}
 	p.scheduled = true
 	p.mu.Unlock()
 	onUI(p.flush)
 }
 
-// flush shows every ready picture; it runs on the UI goroutine, so the
-// canvas is repainted once for all of them.
+// flush shows every ready picture; it runs on the UI goroutine.
 func (p *presenter) flush() {
 	p.mu.Lock()
 	ready := p.ready
@@ -202,8 +193,6 @@ func (r *videoRenderer) Layout(size fyne.Size) {
 	}
 	v.boxW.Store(int32(size.Width * scale))
 	v.boxH.Store(int32(size.Height * scale))
-	v.background.Resize(size)
-	v.background.Move(fyne.NewPos(0, 0))
 	// Letterbox in the frame's aspect ratio.
 	w, h := size.Width, size.Height
 	a := v.aspect.Load()
@@ -213,8 +202,29 @@ func (r *videoRenderer) Layout(size fyne.Size) {
 		pw, ph := yuv.Fit(fw, fh, int(size.Width*scale), int(size.Height*scale))
 		w, h = float32(pw)/scale, float32(ph)/scale
 	}
+	x, y := (size.Width-w)/2, (size.Height-h)/2
 	v.image.Resize(fyne.NewSize(w, h))
-	v.image.Move(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2))
+	v.image.Move(fyne.NewPos(x, y))
+	// The bars reach one pixel under the picture, so that no seam of the
+	// window's background shows between them.
+	over := 1 / scale
+	switch {
+	case v.image.Image == nil:
+		// No picture yet: the whole box is black.
+		v.bars[0].Move(fyne.NewPos(0, 0))
+		v.bars[0].Resize(size)
+		v.bars[1].Resize(fyne.NewSize(0, 0))
+	case w < size.Width:
+		v.bars[0].Move(fyne.NewPos(0, 0))
+		v.bars[0].Resize(fyne.NewSize(x+over, size.Height))
+		v.bars[1].Move(fyne.NewPos(x+w-over, 0))
+		v.bars[1].Resize(fyne.NewSize(size.Width-x-w+over, size.Height))
+	default:
+		v.bars[0].Move(fyne.NewPos(0, 0))
+		v.bars[0].Resize(fyne.NewSize(size.Width, y+over))
+		v.bars[1].Move(fyne.NewPos(0, y+h-over))
+		v.bars[1].Resize(fyne.NewSize(size.Width, size.Height-y-h+over))
+	}
 	ts := v.placeholder.MinSize()
 	v.placeholder.Resize(ts)
 	v.placeholder.Move(fyne.NewPos((size.Width-ts.Width)/2, (size.Height-ts.Height)/2))
@@ -224,13 +234,15 @@ func (r *videoRenderer) MinSize() fyne.Size { return fyne.NewSize(64, 48) }
 
 func (r *videoRenderer) Refresh() {
 	r.Layout(r.v.Size())
-	r.v.background.Refresh()
+	for _, b := range r.v.bars {
+		b.Refresh()
+	}
 	r.v.placeholder.Refresh()
 	r.v.image.Refresh()
 }
 
 func (r *videoRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.v.background, r.v.image, r.v.placeholder}
+	return []fyne.CanvasObject{r.v.bars[0], r.v.bars[1], r.v.image, r.v.placeholder}
 }
 
 func (r *videoRenderer) Destroy() {}
