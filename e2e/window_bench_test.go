@@ -1,13 +1,28 @@
 package e2e
 
 import (
+	"flag"
 	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
+	"peercall/media/pattern"
+	"peercall/media/yuv"
 )
+
+var windowProf = flag.String("window-prof", "", "BenchmarkWindowCall*: write the window's CPU and heap profiles of each call to this directory")
 
 // threadTimes reads, for each thread of a process, its name and the CPU
 // time it has used (user and system), from /proc.
@@ -97,9 +112,11 @@ func rssMB(pid int) float64 {
 	return 0
 }
 
-// The window in a two-way 1280×720@30 call, both views visible, under
-// Xvfb's software GL: CPU of the whole app and of its drawing threads, and
-// memory. One iteration is one 20-second measurement; make bench runs it.
+// The window in a two-way 1280×720@30 call, both views visible (the
+// window sends its test pattern, as a camera would fill the self-view),
+// under Xvfb's software GL: CPU of the whole app and of its drawing
+// threads, memory, and how long after capture each picture is on the
+// screen. One iteration is one call; make bench runs it.
 func BenchmarkWindowCall720p(b *testing.B) { benchmarkWindowCall(b, "1280x720") }
 
 // The same at 640×480.
@@ -109,7 +126,14 @@ func benchmarkWindowCall(b *testing.B, size string) {
 	const measure = 20 * time.Second
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		c := startWindowCall(b, []string{"--size", size}, []string{"--size", size, "--seconds", "60", "--audio-source", "none"})
+		appArgs := []string{"--size", size, "--source", "pattern"}
+		var prof string
+		if *windowProf != "" {
+			os.MkdirAll(*windowProf, 0o755)
+			prof = filepath.Join(*windowProf, "window-"+size+".cpu.pprof")
+			appArgs = append(appArgs, "--cpuprofile", prof, "--memprofile", strings.Replace(prof, ".cpu.", ".heap.", 1))
+		}
+		c := startWindowCall(b, appArgs, []string{"--size", size, "--seconds", "90", "--audio-source", "none"})
 		pid := c.app.Process.Pid
 		// Let the call settle: the first frames, the encoder's first
 		// estimates.
@@ -154,5 +178,259 @@ func benchmarkWindowCall(b *testing.B, size string) {
 				}
 			}
 		}
+
+		// Then, as a camera pointed at the screen would: the screen read
+		// over and over, each picture's time code decoded, and the time it
+		// first shows compared with the time it was captured.
+		var w, h int
+		fmt.Sscanf(size, "%dx%d", &w, &h)
+		s := c.screenLatency(10*time.Second, w, h)
+		b.ReportMetric(s.remote.p(50), "remote-p50-ms")
+		b.ReportMetric(s.remote.p(95), "remote-p95-ms")
+		b.ReportMetric(s.self.p(50), "self-p50-ms")
+		b.ReportMetric(s.self.p(95), "self-p95-ms")
+		b.ReportMetric(s.remote.fps, "remote-shown-fps")
+		b.ReportMetric(s.self.fps, "self-shown-fps")
+		b.ReportMetric(s.grabMs, "screen-read-ms")
+		b.Logf("%s: remote %d pictures, self-view %d, screen read every %.1f ms", size, len(s.remote.ms), len(s.self.ms), s.grabMs)
+
+		if prof != "" {
+			// Asked to end, the app writes its profile.
+			c.app.Process.Signal(syscall.SIGTERM)
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+				if c.app.Process.Signal(syscall.Signal(0)) != nil {
+					break
+				}
+				if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(data), ") Z ") {
+					break // ended, not yet reaped
+				}
+			}
+		}
 	}
+}
+
+// latencies are how long after capture the pictures of one view reached
+// the screen, in milliseconds, and how many a second were shown.
+type latencies struct {
+	ms  []float64
+	fps float64
+}
+
+// p is the q-th percentile, or -1 with no pictures.
+func (l latencies) p(q float64) float64 {
+	if len(l.ms) == 0 {
+		return -1
+	}
+	s := slices.Sorted(slices.Values(l.ms))
+	return s[min(len(s)-1, int(q/100*float64(len(s))))]
+}
+
+type screenFigures struct {
+	remote, self latencies
+	grabMs       float64 // the mean time between two readings of the screen
+}
+
+// screenLatency reads the time codes of the remote picture and of the
+// self-view off the screen for d, as fast as the X server answers.
+func (c *windowCall) screenLatency(d time.Duration, w, h int) screenFigures {
+	c.t.Helper()
+	display := ""
+	for _, e := range c.env {
+		if v, ok := strings.CutPrefix(e, "DISPLAY="); ok {
+			display = v
+		}
+	}
+	xgb.Logger = log.New(io.Discard, "", 0) // no authority file: Xvfb needs none
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		c.t.Fatalf("reading the screen: %v", err)
+	}
+	defer conn.Close()
+	root := xproto.Setup(conn).DefaultScreen(conn).Root
+	// grab reads a rectangle of the screen into dst (allocated when nil
+	// or of another size).
+	grab := func(r image.Rectangle, dst *image.RGBA) *image.RGBA {
+		reply, err := xproto.GetImage(conn, xproto.ImageFormatZPixmap, xproto.Drawable(root),
+			int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()), 0xffffffff).Reply()
+		if err != nil || len(reply.Data) < 4*r.Dx()*r.Dy() {
+			return nil
+		}
+		if dst == nil || dst.Rect.Size() != r.Size() {
+			dst = image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+		}
+		// 24-bit depth, 32 bits a pixel: B, G, R, unused.
+		for i := 0; i+3 < len(dst.Pix); i += 4 {
+			dst.Pix[i], dst.Pix[i+1], dst.Pix[i+2], dst.Pix[i+3] = reply.Data[i+2], reply.Data[i+1], reply.Data[i], 255
+		}
+		return dst
+	}
+	g := c.geometry()
+	full := grab(image.Rect(0, 0, g.Max.X, g.Max.Y), nil)
+	if full == nil {
+		c.t.Fatal("reading the screen: no picture")
+	}
+	remote, okR := findStamp(full, remoteCandidates(g, w, h), false)
+	self, okS := findStamp(full, selfCandidates(g), true)
+	if !okR || !okS {
+		file := filepath.Join(os.TempDir(), "peercall-window-latency.png")
+		if f, err := os.Create(file); err == nil {
+			png.Encode(f, full)
+			f.Close()
+		}
+		c.t.Fatalf("time codes on the screen: remote picture found %v, self-view found %v (screenshot in %s)", okR, okS, file)
+	}
+	var f screenFigures
+	seenR, seenS := map[int64]bool{}, map[int64]bool{}
+	start := time.Now()
+	n := 0
+	var rb, sb *image.RGBA
+	// Every 2 ms or so: often enough to place each picture within a
+	// millisecond, seldom enough to leave the X server and the machine's
+	// two cores to the app.
+	for next := start; time.Since(start) < d; next = next.Add(2 * time.Millisecond) {
+		time.Sleep(time.Until(next))
+		t0 := time.Now()
+		rb = grab(remote.band(), rb)
+		sb = grab(self.band(), sb)
+		at := t0.Add(time.Since(t0) / 2)
+		n++
+		for _, v := range []struct {
+			img  *image.RGBA
+			m    bool
+			seen map[int64]bool
+			l    *latencies
+		}{{rb, false, seenR, &f.remote}, {sb, true, seenS, &f.self}} {
+			ms, ok := readScreenStamp(v.img, v.m)
+			if !ok || v.seen[ms] {
+				continue
+			}
+			// The first picture was on the screen before reading began.
+			if len(v.seen) > 0 {
+				v.l.ms = append(v.l.ms, float64(at.Sub(time.UnixMilli(ms)))/float64(time.Millisecond))
+			}
+			v.seen[ms] = true
+		}
+	}
+	wall := time.Since(start)
+	f.remote.fps = float64(len(f.remote.ms)) / wall.Seconds()
+	f.self.fps = float64(len(f.self.ms)) / wall.Seconds()
+	f.grabMs = float64(wall.Milliseconds()) / float64(max(n, 1))
+	return f
+}
+
+// onScreenPicture is where a picture is drawn on the screen.
+type onScreenPicture struct{ image.Rectangle }
+
+// band is the strip of the screen that holds the time code.
+func (p onScreenPicture) band() image.Rectangle {
+	return image.Rect(p.Min.X, p.Min.Y, p.Max.X, p.Min.Y+pattern.BandHeight(p.Dx()))
+}
+
+// remoteCandidates are where the remote picture of w×h may be: filling
+// the window, letterboxed as sent, within a few pixels.
+func remoteCandidates(g image.Rectangle, w, h int) []image.Rectangle {
+	var out []image.Rectangle
+	rw, rh := yuv.Fit(w, h, g.Dx(), g.Dy())
+	x0, y0 := g.Min.X+(g.Dx()-rw)/2, g.Min.Y+(g.Dy()-rh)/2
+	for dy := -2; dy <= 2; dy++ {
+		for dw := -2; dw <= 2; dw++ {
+			out = append(out, image.Rect(x0-dw, y0+dy, x0+rw+dw, y0+dy+rh))
+		}
+	}
+	return out
+}
+
+// selfCandidates are where the self-view may be: a quarter of the
+// window's width, bottom right above the controls.
+func selfCandidates(g image.Rectangle) []image.Rectangle {
+	var out []image.Rectangle
+	// Its frame may take a few pixels of that.
+	for sw := max(160, g.Dx()/4) + 2; sw > max(160, g.Dx()/4)-10; sw-- {
+		sh := sw * 3 / 4
+		for bottom := g.Max.Y - 30; bottom > g.Max.Y-140; bottom-- {
+			for right := g.Max.X - 4; right > g.Max.X-24; right-- {
+				out = append(out, image.Rect(right-sw, bottom-sh, right, bottom))
+			}
+		}
+	}
+	return out
+}
+
+// findStamp is the first candidate whose time code reads.
+func findStamp(shot *image.RGBA, candidates []image.Rectangle, mirrored bool) (onScreenPicture, bool) {
+	for _, r := range candidates {
+		p := onScreenPicture{r}
+		b := p.band()
+		if !b.In(shot.Bounds()) {
+			continue
+		}
+		if _, ok := readScreenStamp(shot.SubImage(b).(*image.RGBA), mirrored); ok {
+			return p, true
+		}
+	}
+	return onScreenPicture{}, false
+}
+
+// readScreenStamp reads the pattern's time code from a strip of the screen
+// as wide as the picture, flipped back if the picture is shown mirrored.
+// The window's translucent dark panels and their text may lie over part
+// of it: each cell is read by the median of its middle (text strokes are
+// a minority of it) and taken as white when clearly above the darkest
+// cell (a dark panel leaves black black, and white still far above it).
+func readScreenStamp(strip *image.RGBA, mirrored bool) (int64, bool) {
+	if strip == nil {
+		return 0, false
+	}
+	b := strip.Bounds()
+	w := b.Dx()
+	if w < pattern.MinWidth || b.Dy() < pattern.BandHeight(w) {
+		return 0, false
+	}
+	var level [pattern.Rows][pattern.Columns]int
+	darkest := 255
+	var vals []int
+	for r := range pattern.Rows {
+		y0, y1 := r*w/pattern.Columns, (r+1)*w/pattern.Columns
+		my := (y1 - y0) / 4
+		for c := range pattern.Columns {
+			x0, x1 := c*w/pattern.Columns, (c+1)*w/pattern.Columns
+			mx := (x1 - x0) / 4
+			vals = vals[:0]
+			for y := y0 + my; y < y1-my; y++ {
+				for x := x0 + mx; x < x1-mx; x++ {
+					sx := x
+					if mirrored {
+						sx = w - 1 - x
+					}
+					p := strip.RGBAAt(b.Min.X+sx, b.Min.Y+y)
+					vals = append(vals, (299*int(p.R)+587*int(p.G)+114*int(p.B))/1000)
+				}
+			}
+			if len(vals) == 0 {
+				return 0, false
+			}
+			slices.Sort(vals)
+			level[r][c] = vals[len(vals)/2]
+			darkest = min(darkest, level[r][c])
+		}
+	}
+	// A clean picture of the cells for the pattern's own reader, which
+	// checks the sync cells and the checksum.
+	h := pattern.BandHeight(w)
+	img := &image.YCbCr{Y: make([]byte, w*h), YStride: w, Rect: image.Rect(0, 0, w, h), SubsampleRatio: image.YCbCrSubsampleRatio420}
+	for r := range pattern.Rows {
+		for c := range pattern.Columns {
+			v := byte(16)
+			if level[r][c] > darkest+48 {
+				v = 235
+			}
+			for y := r * w / pattern.Columns; y < (r+1)*w/pattern.Columns; y++ {
+				for x := c * w / pattern.Columns; x < (c+1)*w/pattern.Columns; x++ {
+					img.Y[y*w+x] = v
+				}
+			}
+		}
+	}
+	t, ok := pattern.ReadStamp(img)
+	return t.UnixMilli(), ok
 }

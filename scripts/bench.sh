@@ -46,17 +46,40 @@ e2e_calls() {
 		echo "   done" || { echo "   a call failed (what it measured is kept): see $out/$name.txt"; tail -5 "$out/$name.txt"; }
 }
 
+# window_bench: the window under Xvfb in a 640x480 and a 720p call: CPU
+# and memory of the app, how soon pictures reach the screen (read off it),
+# and the window's CPU and heap profiles in prof-window/ (pprof tops in
+# prof-window-*.txt).
+window_bench() {
+	rm -f "$out/window.txt"
+	if [ "$(id -u)" != 0 ]; then
+		echo "   skipped: not root"
+		return
+	fi
+	rm -rf "$out/prof-window"
+	./scripts/with-sound.sh $GO test -run '^$' -bench 'WindowCall' -benchtime 1x -count 1 -timeout 10m ./e2e \
+		-args -window-prof "$PWD/$out/prof-window" | tee "$out/window.txt" | grep '^Benchmark' || true
+	for size in 640x480 1280x720; do
+		[ -f "$out/prof-window/window-$size.cpu.pprof" ] &&
+			$GO tool pprof -top -cum -nodecount 60 bin/peercall "$out/prof-window/window-$size.cpu.pprof" >"$out/prof-window-$size.txt" 2>/dev/null || true
+	done
+}
+
+# --window: this section alone, then the report from what bin/bench holds.
+if [ "${1:-}" = "--window" ]; then
+	echo "the window under Xvfb (needs root for its network namespace)"
+	window_bench
+	bin/peercall bench report --dir "$out"
+	echo "BENCHMARKS.md and benchmarks.json written"
+	exit 0
+fi
+
 echo "1/8 Go benchmarks (encoder, decoder, denoiser, receive path, conversion, codes, audio, echo cancellation in simulated rooms)"
 $GO test -run '^$' -bench . -benchmem -count 1 \
 	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./media/aec/res ./media/aec/room ./media/aec/aec2 ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
 
 echo "2/8 the window under Xvfb (needs root for its network namespace)"
-rm -f "$out/window.txt"
-if [ "$(id -u)" = 0 ]; then
-	./scripts/with-sound.sh $GO test -run '^$' -bench 'WindowCall' -benchtime 1x -count 1 ./e2e | tee "$out/window.txt" | grep '^Benchmark' || true
-else
-	echo "   skipped: not root"
-fi
+window_bench
 
 echo "3/8 calls over lossy and capped links, a minute each (needs root for the network namespaces)"
 e2e_calls ImpairedLinks 30m links
