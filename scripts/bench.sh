@@ -65,7 +65,9 @@ window_bench() {
 	done
 }
 
-# --window: this section alone, then the report from what bin/bench holds.
+# --window: this section alone, then the report from what bin/bench holds
+# (the other sections as the last full run left them; missing ones are left
+# out of BENCHMARKS.md).
 if [ "${1:-}" = "--window" ]; then
 	echo "the window under Xvfb (needs root for its network namespace)"
 	window_bench
