@@ -193,6 +193,7 @@ func (r *videoRenderer) Layout(size fyne.Size) {
 	}
 	v.boxW.Store(int32(size.Width * scale))
 	v.boxH.Store(int32(size.Height * scale))
+	r.layoutPlaceholder(size)
 	// Letterbox in the frame's aspect ratio.
 	w, h := size.Width, size.Height
 	a := v.aspect.Load()
@@ -214,6 +215,8 @@ func (r *videoRenderer) Layout(size fyne.Size) {
 		v.bars[0].Move(fyne.NewPos(0, 0))
 		v.bars[0].Resize(size)
 		v.bars[1].Resize(fyne.NewSize(0, 0))
+		v.bars[1].Hide()
+		return
 	case w < size.Width:
 		v.bars[0].Move(fyne.NewPos(0, 0))
 		v.bars[0].Resize(fyne.NewSize(x+over, size.Height))
@@ -225,6 +228,12 @@ func (r *videoRenderer) Layout(size fyne.Size) {
 		v.bars[1].Move(fyne.NewPos(0, y+h-over))
 		v.bars[1].Resize(fyne.NewSize(size.Width, size.Height-y-h+over))
 	}
+	v.bars[1].Show()
+}
+
+// layoutPlaceholder centres the placeholder text in the box.
+func (r *videoRenderer) layoutPlaceholder(size fyne.Size) {
+	v := r.v
 	ts := v.placeholder.MinSize()
 	v.placeholder.Resize(ts)
 	v.placeholder.Move(fyne.NewPos((size.Width-ts.Width)/2, (size.Height-ts.Height)/2))
