@@ -361,16 +361,21 @@ func remoteCandidates(g image.Rectangle, w, h int) []image.Rectangle {
 	return out
 }
 
-// selfCandidates are where the self-view may be: a quarter of the
-// window's width, bottom right above the controls.
+// selfCandidates are where the self-view may be: in the bottom-right
+// corner, a fifth or a quarter of the window's width (at least 160 and at
+// most 320 pixels), its frame perhaps taking a few pixels of that. Only
+// the top edge and the width matter: the time code runs along the top.
 func selfCandidates(g image.Rectangle) []image.Rectangle {
 	var out []image.Rectangle
-	// Its frame may take a few pixels of that.
-	for sw := max(160, g.Dx()/4) + 2; sw > max(160, g.Dx()/4)-10; sw-- {
-		sh := sw * 3 / 4
-		for bottom := g.Max.Y - 30; bottom > g.Max.Y-140; bottom-- {
-			for right := g.Max.X - 4; right > g.Max.X-24; right-- {
-				out = append(out, image.Rect(right-sw, bottom-sh, right, bottom))
+	for _, base := range []int{min(max(160, g.Dx()/5), 320), min(max(160, g.Dx()/4), 320)} {
+		for sw := base + 2; sw > base-10; sw-- {
+			// 4:3 or 16:9, or letterboxed in either: the top of the
+			// picture anywhere from just above the bottom edge to a
+			// 4:3 picture's height plus the controls' above it.
+			for top := g.Max.Y - sw*9/16 - 4; top > g.Max.Y-sw*3/4-160; top-- {
+				for right := g.Max.X - 4; right > g.Max.X-24; right-- {
+					out = append(out, image.Rect(right-sw, top, right, top+sw*9/16))
+				}
 			}
 		}
 	}
@@ -395,6 +400,9 @@ func findStamp(shots []*image.RGBA, candidates []image.Rectangle, mirrored bool)
 		}
 		if reads > bestReads {
 			best, bestReads = p, reads
+			if reads == len(shots) {
+				break
+			}
 		}
 	}
 	return best, bestReads > 0
