@@ -193,7 +193,7 @@ func benchmarkWindowCall(b *testing.B, size string) {
 		b.ReportMetric(s.self.fps, "self-shown-fps")
 		b.ReportMetric(s.grabMs, "screen-read-ms")
 		b.ReportMetric(s.updatesPerS, "repaints/s")
-		b.Logf("%s: remote %d pictures, self-view %d, screen read every %.1f ms", size, len(s.remote.ms), len(s.self.ms), s.grabMs)
+		b.Logf("%s: remote %d pictures (at %v), self-view %d (at %v), screen read every %.1f ms", size, len(s.remote.ms), s.remoteAt, len(s.self.ms), s.selfAt, s.grabMs)
 
 		if prof != "" {
 			// Asked to end, the app writes its profile.
@@ -235,6 +235,8 @@ type screenFigures struct {
 	// same 60 Hz draw tick of the toolkit or into different ones.
 	updates     int
 	updatesPerS float64
+	// Where the two pictures were found on the screen.
+	remoteAt, selfAt image.Rectangle
 }
 
 // screenLatency reads the time codes of the remote picture and of the
@@ -294,7 +296,7 @@ func (c *windowCall) screenLatency(d time.Duration, w, h int) screenFigures {
 		}
 		c.t.Fatalf("time codes on the screen: remote picture found %v, self-view found %v (screenshot in %s)", okR, okS, file)
 	}
-	var f screenFigures
+	f := screenFigures{remoteAt: remote.Rectangle, selfAt: self.Rectangle}
 	seenR, seenS := map[int64]bool{}, map[int64]bool{}
 	start := time.Now()
 	n := 0
@@ -382,27 +384,26 @@ func selfCandidates(g image.Rectangle) []image.Rectangle {
 	return out
 }
 
-// findStamp is the candidate whose time code reads in the most shots.
+// findStamp is the candidate whose time code reads in the most shots, and
+// of those the one that reads most clearly.
 func findStamp(shots []*image.RGBA, candidates []image.Rectangle, mirrored bool) (onScreenPicture, bool) {
 	var best onScreenPicture
-	bestReads := 0
+	bestReads, bestMargin := 0, -1
 	for _, r := range candidates {
 		p := onScreenPicture{r}
 		b := p.band()
-		reads := 0
+		reads, margin := 0, 255
 		for i, shot := range shots {
-			if !b.In(shot.Bounds()) || reads+len(shots)-i <= bestReads {
+			if !b.In(shot.Bounds()) || reads+len(shots)-i < bestReads {
 				break
 			}
-			if _, ok := readScreenStamp(shot.SubImage(b).(*image.RGBA), mirrored); ok {
+			if _, m, ok := readScreenStampMargin(shot.SubImage(b).(*image.RGBA), mirrored); ok {
 				reads++
+				margin = min(margin, m)
 			}
 		}
-		if reads > bestReads {
-			best, bestReads = p, reads
-			if reads == len(shots) {
-				break
-			}
+		if reads > bestReads || reads == bestReads && reads > 0 && margin > bestMargin {
+			best, bestReads, bestMargin = p, reads, margin
 		}
 	}
 	return best, bestReads > 0
@@ -415,13 +416,22 @@ func findStamp(shots []*image.RGBA, candidates []image.Rectangle, mirrored bool)
 // a minority of it) and taken as white when clearly above the darkest
 // cell (a dark panel leaves black black, and white still far above it).
 func readScreenStamp(strip *image.RGBA, mirrored bool) (int64, bool) {
+	ms, _, ok := readScreenStampMargin(strip, mirrored)
+	return ms, ok
+}
+
+// readScreenStampMargin is readScreenStamp that also tells how clearly the
+// cells read: the smallest distance of a cell's level from the black and
+// white threshold, in grey levels. A strip a pixel off the picture takes
+// in cell edges and reads less clearly.
+func readScreenStampMargin(strip *image.RGBA, mirrored bool) (int64, int, bool) {
 	if strip == nil {
-		return 0, false
+		return 0, 0, false
 	}
 	b := strip.Bounds()
 	w := b.Dx()
 	if w < pattern.MinWidth || b.Dy() < pattern.BandHeight(w) {
-		return 0, false
+		return 0, 0, false
 	}
 	var level [pattern.Rows][pattern.Columns]int
 	darkest := 255
@@ -444,7 +454,7 @@ func readScreenStamp(strip *image.RGBA, mirrored bool) (int64, bool) {
 				}
 			}
 			if len(vals) == 0 {
-				return 0, false
+				return 0, 0, false
 			}
 			slices.Sort(vals)
 			level[r][c] = vals[len(vals)/2]
@@ -454,6 +464,7 @@ func readScreenStamp(strip *image.RGBA, mirrored bool) (int64, bool) {
 	// A clean picture of the cells for the pattern's own reader, which
 	// checks the sync cells and the checksum.
 	h := pattern.BandHeight(w)
+	margin := 255
 	img := &image.YCbCr{Y: make([]byte, w*h), YStride: w, Rect: image.Rect(0, 0, w, h), SubsampleRatio: image.YCbCrSubsampleRatio420}
 	for r := range pattern.Rows {
 		for c := range pattern.Columns {
@@ -461,6 +472,7 @@ func readScreenStamp(strip *image.RGBA, mirrored bool) (int64, bool) {
 			if level[r][c] > darkest+48 {
 				v = 235
 			}
+			margin = min(margin, max(level[r][c]-darkest-48, darkest+48-level[r][c]))
 			for y := r * w / pattern.Columns; y < (r+1)*w/pattern.Columns; y++ {
 				for x := c * w / pattern.Columns; x < (c+1)*w/pattern.Columns; x++ {
 					img.Y[y*w+x] = v
@@ -469,5 +481,5 @@ func readScreenStamp(strip *image.RGBA, mirrored bool) (int64, bool) {
 		}
 	}
 	t, ok := pattern.ReadStamp(img)
-	return t.UnixMilli(), ok
+	return t.UnixMilli(), margin, ok
 }
