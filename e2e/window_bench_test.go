@@ -264,8 +264,8 @@ func (c *windowCall) screenLatency(d time.Duration, w, h int) screenFigures {
 		if err != nil || len(reply.Data) < 4*r.Dx()*r.Dy() {
 			return nil
 		}
-		if dst == nil || dst.Rect.Size() != r.Size() {
-			dst = image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+		if dst == nil || dst.Rect != r {
+			dst = image.NewRGBA(r) // in the screen's coordinates
 		}
 		// 24-bit depth, 32 bits a pixel: B, G, R, unused.
 		for i := 0; i+3 < len(dst.Pix); i += 4 {
@@ -296,6 +296,7 @@ func (c *windowCall) screenLatency(d time.Duration, w, h int) screenFigures {
 		}
 		c.t.Fatalf("time codes on the screen: remote picture found %v, self-view found %v (screenshot in %s)", okR, okS, file)
 	}
+	screen := shots[0].Bounds()
 	f := screenFigures{remoteAt: remote.Rectangle, selfAt: self.Rectangle}
 	seenR, seenS := map[int64]bool{}, map[int64]bool{}
 	start := time.Now()
@@ -307,18 +308,22 @@ func (c *windowCall) screenLatency(d time.Duration, w, h int) screenFigures {
 	for next := start; time.Since(start) < d; next = next.Add(2 * time.Millisecond) {
 		time.Sleep(time.Until(next))
 		t0 := time.Now()
-		rb = grab(remote.band(), rb)
-		sb = grab(self.band(), sb)
+		// A pixel around each band: a picture whose edge falls between
+		// two pixels is read a pixel further when it does not read where
+		// it was found.
+		rb = grab(remote.band().Inset(-1).Intersect(screen), rb)
+		sb = grab(self.band().Inset(-1).Intersect(screen), sb)
 		at := t0.Add(time.Since(t0) / 2)
 		n++
 		changed := false
 		for _, v := range []struct {
 			img  *image.RGBA
+			band image.Rectangle
 			m    bool
 			seen map[int64]bool
 			l    *latencies
-		}{{rb, false, seenR, &f.remote}, {sb, true, seenS, &f.self}} {
-			ms, ok := readScreenStamp(v.img, v.m)
+		}{{rb, remote.band(), false, seenR, &f.remote}, {sb, self.band(), true, seenS, &f.self}} {
+			ms, ok := readNear(v.img, v.band, v.m)
 			if !ok || v.seen[ms] {
 				continue
 			}
@@ -339,6 +344,25 @@ func (c *windowCall) screenLatency(d time.Duration, w, h int) screenFigures {
 	f.grabMs = float64(wall.Milliseconds()) / float64(max(n, 1))
 	f.updatesPerS = float64(f.updates) / wall.Seconds()
 	return f
+}
+
+// readNear reads the time code of band (in the screen's coordinates) from
+// strip, grabbed a pixel wider on every side, or of the band a pixel off
+// it when that one does not read.
+func readNear(strip *image.RGBA, band image.Rectangle, mirrored bool) (int64, bool) {
+	if strip == nil {
+		return 0, false
+	}
+	for _, d := range []image.Point{{0, 0}, {0, -1}, {0, 1}, {-1, 0}, {1, 0}} {
+		for _, grow := range []int{0, -1, 1} {
+			r := band.Add(d)
+			r.Max.X += grow
+			if ms, ok := readScreenStamp(strip.SubImage(r.Intersect(strip.Bounds())).(*image.RGBA), mirrored); ok {
+				return ms, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // onScreenPicture is where a picture is drawn on the screen.
