@@ -100,8 +100,18 @@ func (w *window) setClipboard(text string) {
 // other than not, and returns it.
 func (w *window) copyCode(what, not string) string {
 	w.t.Helper()
+	return w.copyCodeAfter(what, not, nil)
+}
+
+// copyCodeAfter is copyCode with before run ahead of each try: what a
+// person does again when the window was not ready for it yet.
+func (w *window) copyCodeAfter(what, not string, before func()) string {
+	w.t.Helper()
 	var code string
 	waitUntil(w.t, what+" on the clipboard", 20*time.Second, func() bool {
+		if before != nil {
+			before()
+		}
 		w.key("ctrl+shift+c")
 		code = w.run("xclip", "-o", "-selection", "clipboard")
 		return strings.HasPrefix(code, "PC") && code != not
@@ -352,18 +362,20 @@ func TestWindowReconnectsALostCall(t *testing.T) {
 		call func(*window, ...string) (*peer, string)
 		swap func(w *window, p *peer)
 	}{
+		// The window gives the call up about when the peer does, a little
+		// later or sooner: Ctrl+R is pressed again until it answers.
 		{"having started it", (*window).startCall, func(w *window, p *peer) {
-			w.key("ctrl+r")
-			p.paste(w.copyCode("the new invite", p.code))
+			p.paste(w.copyCodeAfter("the new invite", p.code, func() { w.key("ctrl+r") }))
 			w.setClipboard(p.nextCode(20 * time.Second))
 			w.key("ctrl+v")
 		}},
 		{"having joined it", (*window).joinCall, func(w *window, p *peer) {
 			invite := p.nextCode(20 * time.Second)
-			w.key("ctrl+r")
-			w.setClipboard(invite)
-			w.key("ctrl+v")
-			p.paste(w.copyCode("the new reply", invite))
+			p.paste(w.copyCodeAfter("the new reply", invite, func() {
+				w.key("ctrl+r")
+				w.setClipboard(invite)
+				w.key("ctrl+v")
+			}))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -384,7 +396,6 @@ func TestWindowReconnectsALostCall(t *testing.T) {
 			mustRun(t, "ip", "-n", w.peerNS, "link", "set", "eth0", "up")
 			// The window gives it up as well (it waits as long); then a
 			// person asks for new codes.
-			time.Sleep(2 * time.Second)
 			tc.swap(w, p)
 			resumed := time.Now()
 			p.waitDecodingSince(resumed, 30*time.Second, 3)

@@ -81,8 +81,8 @@ func (p *reconnectPanel) hide() {
 // begin starts the exchange: the inviting side makes its new invite, the
 // other side waits for it.
 func (p *reconnectPanel) begin() {
-	if !p.box.Visible() || p.busy {
-		return
+	if !p.box.Visible() || p.busy || !p.start.Visible() {
+		return // not lost, or begun already
 	}
 	p.start.Hide()
 	p.step.Show()
