@@ -51,6 +51,14 @@ func newReconnectPanel(c *callScreen) *reconnectPanel {
 	return p
 }
 
+// resized lays the call screen out again after the panel's contents grew
+// or shrank.
+func (p *reconnectPanel) resized() {
+	if p.c.content != nil {
+		p.c.relayout()
+	}
+}
+
 // inviting tells whether this side makes the new invite.
 func (p *reconnectPanel) inviting() bool { return p.c.att.invite != "" }
 
@@ -68,6 +76,7 @@ func (p *reconnectPanel) show() {
 	p.field.entry.SetText("")
 	p.field.entry.Enable()
 	p.box.Show()
+	p.resized()
 }
 
 // hide takes the panel away: the call is back.
@@ -91,10 +100,12 @@ func (p *reconnectPanel) begin() {
 		p.field.entry.SetPlaceHolder("Paste their new code here")
 		p.field.box.Show()
 		p.c.u.win.Canvas().Focus(p.field.entry)
+		p.resized()
 		return
 	}
 	p.busy = true
 	p.step.SetText("Preparing a new code…")
+	p.resized()
 	sess := p.c.att.sess
 	go func() {
 		code, err := sess.Resume(context.Background())
@@ -114,6 +125,7 @@ func (p *reconnectPanel) begin() {
 			p.field.entry.SetPlaceHolder("Paste their reply here")
 			p.field.box.Show()
 			p.c.u.win.Canvas().Focus(p.field.entry)
+			p.resized()
 		})
 	}()
 }
@@ -165,6 +177,7 @@ func (p *reconnectPanel) take(text string) {
 			p.step.SetText("2. Send this reply back. The call resumes when they paste it.")
 			p.code.set(reply)
 			p.code.box.Show()
+			p.resized()
 		})
 	}()
 }
