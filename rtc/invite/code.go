@@ -562,28 +562,9 @@ func parsePayload(b []byte) (*Code, error) {
 	}
 	c.SetupPassive = flags&flagSetupPassive != 0
 	p := headerLen
-	if c.Kind == KindReply {
-		if len(b) < p+4+32 {
-			return nil, invalid("too short for a reply")
-		}
-		c.SessionID = [4]byte(b[p : p+4])
-		p += 4
-	}
-	c.Fingerprint = [32]byte(b[p : p+32])
-	p += 32
-	if c.Kind == KindInvite {
-		c.SessionID = SessionIDFor(c.Fingerprint)
-	}
-	if flags&flagCredentials != 0 {
-		var ok bool
-		if c.Ufrag, p, ok = readString(b, p); !ok || !validICEString(c.Ufrag, minUfrag) {
-			return nil, invalid("bad ICE ufrag")
-		}
-		if c.Pwd, p, ok = readString(b, p); !ok || !validICEString(c.Pwd, minPwd) {
-			return nil, invalid("bad ICE pwd")
-		}
-	} else {
-		c.Ufrag, c.Pwd = DeriveCredentials(c.Fingerprint)
+	p, err := readIdentity(c, b, p, flags&flagCredentials != 0)
+	if err != nil {
+		return nil, err
 	}
 	var prevPort uint16
 	for i := 1; p < len(b); i++ {
@@ -677,4 +658,35 @@ func Parse(text string, want Kind, ours *Code) (*Code, error) {
 		return nil, ErrOtherInvite
 	}
 	return c, nil
+}
+
+// readIdentity reads what both versions carry after their header, from
+// offset p: the session id of the invite a reply answers, the fingerprint,
+// and the ICE credentials (literal when literal is set, else derived). It
+// returns the offset after them.
+func readIdentity(c *Code, b []byte, p int, literal bool) (int, error) {
+	if c.Kind == KindReply {
+		if len(b) < p+4+32 {
+			return 0, invalid("too short for a reply")
+		}
+		c.SessionID = [4]byte(b[p : p+4])
+		p += 4
+	}
+	c.Fingerprint = [32]byte(b[p : p+32])
+	p += 32
+	if c.Kind == KindInvite {
+		c.SessionID = SessionIDFor(c.Fingerprint)
+	}
+	if literal {
+		var ok bool
+		if c.Ufrag, p, ok = readString(b, p); !ok || !validICEString(c.Ufrag, minUfrag) {
+			return 0, invalid("bad ICE ufrag")
+		}
+		if c.Pwd, p, ok = readString(b, p); !ok || !validICEString(c.Pwd, minPwd) {
+			return 0, invalid("bad ICE pwd")
+		}
+	} else {
+		c.Ufrag, c.Pwd = DeriveCredentials(c.Fingerprint)
+	}
+	return p, nil
 }

@@ -158,28 +158,9 @@ func parsePayloadV2(b []byte) (*Code, error) {
 	}
 	c.SetupPassive = head&v2SetupPassive != 0
 	p := 2
-	if c.Kind == KindReply {
-		if len(b) < p+4+32 {
-			return nil, invalid("too short for a reply")
-		}
-		c.SessionID = [4]byte(b[p : p+4])
-		p += 4
-	}
-	c.Fingerprint = [32]byte(b[p : p+32])
-	p += 32
-	if c.Kind == KindInvite {
-		c.SessionID = SessionIDFor(c.Fingerprint)
-	}
-	if head&v2Credentials != 0 {
-		var ok bool
-		if c.Ufrag, p, ok = readString(b, p); !ok || !validICEString(c.Ufrag, minUfrag) {
-			return nil, invalid("bad ICE ufrag")
-		}
-		if c.Pwd, p, ok = readString(b, p); !ok || !validICEString(c.Pwd, minPwd) {
-			return nil, invalid("bad ICE pwd")
-		}
-	} else {
-		c.Ufrag, c.Pwd = DeriveCredentials(c.Fingerprint)
+	p, err := readIdentity(c, b, p, head&v2Credentials != 0)
+	if err != nil {
+		return nil, err
 	}
 	var prevPort uint16
 	var ref6 []byte
