@@ -35,12 +35,23 @@ type CodeRun struct {
 	InviteV1Chars int      `json:"invite_v1_chars"`
 	ReplyV1Chars  int      `json:"reply_v1_chars"`
 	Candidates    []string `json:"candidates,omitempty"` // the invite's, "type address port"
-	Error         string   `json:"error,omitempty"`
+	// On a typical machine: the lengths of the codes as made in the
+	// namespace, before homeAddress was written in.
+	InviteMadeChars int    `json:"invite_made_chars,omitempty"`
+	ReplyMadeChars  int    `json:"reply_made_chars,omitempty"`
+	Error           string `json:"error,omitempty"`
 }
 
 // codeTargetChars is the length a code from a machine with one IPv4 and
 // one IPv6 address must not exceed (issue 14).
 const codeTargetChars = 80
+
+// homeAddress is how the typical machines' own IPv4 address is numbered
+// in their namespaces (a range for testing, as every address the tests
+// make), and the address a home router gives, which their codes are
+// measured with: the same codes, that address written in (192.168/16 takes
+// two bytes of a code, 198.18/15 four).
+var homeAddress = [2]string{"198.18.1.23", "192.168.1.23"}
 
 // codeMachine is a typical machine: the commands that build it (run with
 // "ip" and "nft", each with its namespace) and the STUN server its app
@@ -53,40 +64,40 @@ type codeMachine struct {
 }
 
 var codeMachines = []codeMachine{
-	{name: "IPv4 only", interfaces: "eth0 192.168.1.23/24; docker0 172.17.0.1/16; lo", stun: "none",
+	{name: "IPv4 only", interfaces: "eth0 198.18.1.23/24 (192.168.1.23 in the codes); docker0 198.19.17.1/24; lo", stun: "none",
 		build: func(m *netMaker) error {
 			h := m.ns("h")
-			m.link(h, "eth0", "192.168.1.23/24")
-			m.link(h, "docker0", "172.17.0.1/16")
+			m.link(h, "eth0", "198.18.1.23/24")
+			m.link(h, "docker0", "198.19.17.1/24")
 			return m.err
 		}},
 	{name: "IPv4 + IPv6 (SLAAC and a temporary address)", ipv4ipv6: true, stun: "none",
-		interfaces: "eth0 192.168.1.23/24, 2001:db8:41:7:a4c1:3bff:fe8e:5d21/64, 2001:db8:41:7:9a1:b2c3:d4e5:f607/64 (temporary), fe80::…/64; docker0 172.17.0.1/16; virbr0 192.168.122.1/24; lo",
+		interfaces: "eth0 198.18.1.23/24 (192.168.1.23 in the codes), 2001:db8:41:7:a4c1:3bff:fe8e:5d21/64, 2001:db8:41:7:9a1:b2c3:d4e5:f607/64 (temporary), fe80::…/64; docker0 198.19.17.1/24; virbr0 198.19.122.1/24; lo",
 		build: func(m *netMaker) error {
 			h := m.ns("h")
-			m.link(h, "eth0", "192.168.1.23/24", "2001:db8:41:7:a4c1:3bff:fe8e:5d21/64", "2001:db8:41:7:9a1:b2c3:d4e5:f607/64")
-			m.link(h, "docker0", "172.17.0.1/16")
-			m.link(h, "virbr0", "192.168.122.1/24")
+			m.link(h, "eth0", "198.18.1.23/24", "2001:db8:41:7:a4c1:3bff:fe8e:5d21/64", "2001:db8:41:7:9a1:b2c3:d4e5:f607/64")
+			m.link(h, "docker0", "198.19.17.1/24")
+			m.link(h, "virbr0", "198.19.122.1/24")
 			return m.err
 		}},
 	{name: "IPv4 + IPv6 (a static IPv6 address)", ipv4ipv6: true, stun: "none",
-		interfaces: "eth0 192.168.1.23/24, 2001:db8:41:7::23/64, fe80::…/64; lo",
+		interfaces: "eth0 198.18.1.23/24 (192.168.1.23 in the codes), 2001:db8:41:7::23/64, fe80::…/64; lo",
 		build: func(m *netMaker) error {
 			h := m.ns("h")
-			m.link(h, "eth0", "192.168.1.23/24", "2001:db8:41:7::23/64")
+			m.link(h, "eth0", "198.18.1.23/24", "2001:db8:41:7::23/64")
 			return m.err
 		}},
 	{name: "IPv4 + IPv6 behind a NAT, with STUN", ipv4ipv6: true, stun: "stun:203.0.113.1:3478",
-		interfaces: "eth0 192.168.1.23/24, 2001:db8:41:7:a4c1:3bff:fe8e:5d21/64, fe80::…/64, behind a home router (NAT to 203.0.113.11); a STUN server at 203.0.113.1; lo",
+		interfaces: "eth0 198.18.1.23/24 (192.168.1.23 in the codes), 2001:db8:41:7:a4c1:3bff:fe8e:5d21/64, fe80::…/64, behind a home router (NAT to 203.0.113.11); a STUN server at 203.0.113.1; lo",
 		build: func(m *netMaker) error {
 			h, r, p := m.ns("h"), m.ns("r"), m.ns("p")
 			m.ip(h, "link", "add", "eth0", "type", "veth", "peer", "name", "lan", "netns", r)
 			m.ip(r, "link", "add", "wan", "type", "veth", "peer", "name", "eth0", "netns", p)
-			m.addrs(h, "eth0", "192.168.1.23/24", "2001:db8:41:7:a4c1:3bff:fe8e:5d21/64")
-			m.addrs(r, "lan", "192.168.1.1/24")
+			m.addrs(h, "eth0", "198.18.1.23/24", "2001:db8:41:7:a4c1:3bff:fe8e:5d21/64")
+			m.addrs(r, "lan", "198.18.1.1/24")
 			m.addrs(r, "wan", "203.0.113.11/24")
 			m.addrs(p, "eth0", "203.0.113.1/24")
-			m.ip(h, "route", "add", "default", "via", "192.168.1.1")
+			m.ip(h, "route", "add", "default", "via", "198.18.1.1")
 			m.run(strings.NewReader("table ip nat {\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\toifname \"wan\" masquerade\n\t}\n}\n"),
 				"ip", "netns", "exec", r, "nft", "-f", "-")
 			m.run(nil, "ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
@@ -126,6 +137,7 @@ func codes(args []string, stdout, stderr io.Writer) error {
 			run.Error = err.Error()
 		} else {
 			run.fill(makeCodes(exe, []string{"ip", "netns", "exec", m.names[0]}, cm.stun))
+			run.atHome()
 		}
 		m.close()
 		runs = append(runs, run)
@@ -154,6 +166,34 @@ func (r *CodeRun) fill(inv, reply string, err error) {
 	if c, err := invite.Decode(reply); err == nil {
 		r.ReplyV1Chars = v1Length(c)
 	}
+}
+
+// atHome writes homeAddress into the codes made in a namespace and
+// measures them again, keeping the lengths as made.
+func (r *CodeRun) atHome() {
+	if r.Error != "" {
+		return
+	}
+	r.InviteMadeChars, r.ReplyMadeChars = r.InviteChars, r.ReplyChars
+	var home [2]string
+	for i, code := range []string{r.Invite, r.Reply} {
+		c, err := invite.Decode(code)
+		if err != nil {
+			r.Error = err.Error()
+			return
+		}
+		for j := range c.Candidates {
+			if c.Candidates[j].Address == homeAddress[0] {
+				c.Candidates[j].Address = homeAddress[1]
+			}
+		}
+		if home[i], err = invite.Encode(c); err != nil {
+			r.Error = err.Error()
+			return
+		}
+	}
+	r.Candidates = nil
+	r.fill(home[0], home[1], nil)
 }
 
 // v1Length is the length of c written in format version 1.
@@ -382,13 +422,21 @@ func codesMarkdown(runs []CodeRun) string {
 	b.WriteString("candidates written in the format Peercall wrote before format 2. The fixed part\n")
 	b.WriteString("of a code (header, fingerprint, checksum; the invite's session id in a reply) takes 55\n")
 	b.WriteString("characters of an invite and 60 of a reply.\n\n")
+	fmt.Fprintf(&b, "In the namespaces a typical machine's own IPv4 address is %s (a range for testing);\n", homeAddress[0])
+	fmt.Fprintf(&b, "its codes are given with the %s a home router gives written in, and re-encoded\n", homeAddress[1])
+	b.WriteString("(as made, in parentheses: two or three characters more for a 198.18/15 address).\n\n")
 	b.WriteString("| machine | its interfaces | invite | reply | format 1 | the invite's candidates |\n|---|---|---|---|---|---|\n")
 	for _, r := range runs {
 		if r.Error != "" {
 			fmt.Fprintf(&b, "| %s | %s | – | – | – | %s |\n", r.Machine, r.Interfaces, r.Error)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d / %d | %s |\n", r.Machine, r.Interfaces, r.InviteChars, r.ReplyChars,
+		inv, rep := strconv.Itoa(r.InviteChars), strconv.Itoa(r.ReplyChars)
+		if r.InviteMadeChars > 0 {
+			inv += fmt.Sprintf(" (%d)", r.InviteMadeChars)
+			rep += fmt.Sprintf(" (%d)", r.ReplyMadeChars)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d / %d | %s |\n", r.Machine, r.Interfaces, inv, rep,
 			r.InviteV1Chars, r.ReplyV1Chars, strings.Join(r.Candidates, "; "))
 	}
 	return b.String()
