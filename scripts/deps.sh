@@ -12,6 +12,7 @@ packages=(
 	iproute2 procps
 	nftables coturn
 	xvfb xdotool xclip imagemagick
+	dpkg-dev xz-utils
 	chromium
 )
 

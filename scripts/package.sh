@@ -147,15 +147,7 @@ cmd_binary() {
 dlopened_alternatives=("libpulse.so.0 libasound.so.2")
 
 need_dpkg_dev() {
-	command -v dpkg-shlibdeps >/dev/null && return
-	command -v apt-get >/dev/null || die "dpkg-shlibdeps is missing and there is no apt-get to install dpkg-dev"
-	local sudo=""
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	echo "package.sh: installing dpkg-dev (dpkg-shlibdeps)" >&2
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dpkg-dev >&2 || {
-		$sudo apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dpkg-dev >&2
-	}
+	command -v dpkg-shlibdeps >/dev/null || die "dpkg-shlibdeps is missing: make deps installs dpkg-dev"
 }
 
 # pkg_of SONAME: the installed package that holds SONAME, for this

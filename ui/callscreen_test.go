@@ -83,10 +83,7 @@ func TestCallScreenGoldens(t *testing.T) {
 			c.fade()
 			golden("faded")
 
-			c.wake()
-			c.showState(rtc.StateReconnecting, rtc.PeerMedia{Known: true, CameraOff: true})
-			c.deadline = c.now().Add(8400 * time.Millisecond)
-			c.showDetail()
+			showReconnecting(c, rtc.PeerMedia{Known: true, CameraOff: true}, 8400*time.Millisecond)
 			golden("reconnecting")
 
 			c.showState(rtc.StateLost, rtc.PeerMedia{Known: true, CameraOff: true})
@@ -97,6 +94,15 @@ func TestCallScreenGoldens(t *testing.T) {
 			test.AssertRendersToMarkup(t, "call/after_"+name+".xml", u.win.Canvas())
 		})
 	}
+}
+
+// showReconnecting shows a call that lost its way, with left to go
+// before it stops trying, the controls awake.
+func showReconnecting(c *callScreen, peer rtc.PeerMedia, left time.Duration) {
+	c.wake()
+	c.showState(rtc.StateReconnecting, peer)
+	c.deadline = c.now().Add(left)
+	c.showDetail()
 }
 
 // checkNoOverlap fails if two of the call screen's overlays share a pixel

@@ -80,10 +80,7 @@ func TestGallery(t *testing.T) {
 	c.fade()
 	shot("call-muted-faded")
 
-	c.wake()
-	c.showState(rtc.StateReconnecting, rtc.PeerMedia{Known: true, AudioMuted: true})
-	c.deadline = c.now().Add(7400 * time.Millisecond)
-	c.showDetail()
+	showReconnecting(c, rtc.PeerMedia{Known: true, AudioMuted: true}, 7400*time.Millisecond)
 	shot("call-reconnecting")
 
 	c.hangUp()

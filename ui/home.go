@@ -197,8 +197,6 @@ func (c *codeBox) set(code string) {
 	c.copy.Enable()
 }
 
-// copied tells whether the button says the code was just copied.
-func (c *codeBox) copied() bool { return c.copy.Text == "Copied" }
 
 // codeView shows a code a person can select with the pointer and copy,
 // but not change. Unlike a selectable label, it passes the screen's
