@@ -197,7 +197,6 @@ func (c *codeBox) set(code string) {
 	c.copy.Enable()
 }
 
-
 // codeView shows a code a person can select with the pointer and copy,
 // but not change. Unlike a selectable label, it passes the screen's
 // shortcuts on when it has the focus, so Ctrl+Shift+C still copies the
