@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -71,6 +72,7 @@ type callScreen struct {
 	mutedBadge *badge // this side's
 	stats      *widget.Label
 	statsBox   fyne.CanvasObject
+	statsText  string // the last statistics, shown when the panel opens
 	self       *selfBox
 	controls   fyne.CanvasObject
 
@@ -109,6 +111,19 @@ func (u *UI) showCall(att *attempt) {
 	}
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
+	go settle(ctx)
+}
+
+// settle hands the memory that setting up a call used and let go of —
+// the codes' gathering, the first pictures, the software renderer's
+// shader compiling — back to the system once the call has settled: the
+// heap would otherwise keep it until it is needed again.
+func settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(8 * time.Second):
+		debug.FreeOSMemory()
+	}
 }
 
 // showCallFor builds the call screen without following the session.
@@ -117,7 +132,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 		now: time.Now}
 	c.cancel = c.stopTimers
 	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	c.timer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	c.timer = widget.NewLabel("") // the theme's digits are all one width
 	c.quality = newQualityMeter()
 	c.detail = widget.NewLabel("")
 	c.detail.Wrapping = fyne.TextWrapWord
@@ -442,19 +457,27 @@ func (c *callScreen) showStats(st, prev rtc.Stats, text string) {
 	}
 	c.quality.set(q)
 	c.quality.text = qualityText(q, st, prev)
-	c.stats.SetText("Connection  " + q.String() + "\n" + text)
-	// Wrapped, the statistics would ask for no width: they ask for their
-	// longest line's.
-	var widest float32
-	for _, line := range strings.Split(c.stats.Text, "\n") {
-		widest = max(widest, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{Monospace: true}).Width)
-	}
-	c.layout.statsWidth = widest + 2*theme.InnerPadding() + 2*theme.Padding() + 1
+	c.statsText = "Connection  " + q.String() + "\n" + text
 	c.showClock()
 	c.showDetail()
 	if c.statsShown {
+		c.fillStats()
 		c.relayout()
 	}
+}
+
+// fillStats puts the last statistics in their panel. The panel's
+// fixed-width font is loaded only once it is opened: a call whose
+// statistics nobody looks at keeps one font fewer in memory.
+func (c *callScreen) fillStats() {
+	c.stats.SetText(c.statsText)
+	// Wrapped, the statistics would ask for no width: they ask for their
+	// longest line's.
+	var widest float32
+	for _, line := range strings.Split(c.statsText, "\n") {
+		widest = max(widest, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{Monospace: true}).Width)
+	}
+	c.layout.statsWidth = widest + 2*theme.InnerPadding() + 2*theme.Padding() + 1
 }
 
 // qualityText says what the quality meter shows, with the figures behind
@@ -597,6 +620,9 @@ func (c *callScreen) toggleFullScreen() {
 
 func (c *callScreen) toggleStats() {
 	c.statsShown = !c.statsShown
+	if c.statsShown {
+		c.fillStats()
+	}
 	c.arrange()
 }
 
