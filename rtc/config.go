@@ -69,6 +69,13 @@ type Config struct {
 	VideoSink media.VideoSink
 	// SelfView receives every picture of Video that is sent; nil: none.
 	SelfView media.VideoSink
+	// ScreenSink receives the pictures of a screen the other side shares
+	// (a video track of stream id ScreenStreamID); nil: VideoSink does.
+	ScreenSink media.VideoSink
+	// OnRemoteScreen is called with true when the other side starts
+	// sharing a screen and with false when it stops, on a goroutine of
+	// the session's; it must not block.
+	OnRemoteScreen func(sharing bool)
 }
 
 func (c *Config) fillDefaults() {
