@@ -71,11 +71,9 @@ type Config struct {
 	SelfView media.VideoSink
 	// ScreenSink receives the pictures of a screen the other side shares
 	// (a video track of stream id ScreenStreamID); nil: VideoSink does.
+	// When it is a ScreenWatcher it is also told when sharing starts and
+	// stops.
 	ScreenSink media.VideoSink
-	// OnRemoteScreen is called with true when the other side starts
-	// sharing a screen and with false when it stops, on a goroutine of
-	// the session's; it must not block.
-	OnRemoteScreen func(sharing bool)
 }
 
 func (c *Config) fillDefaults() {

@@ -108,14 +108,23 @@ func (s *Session) videoSinkFor(track *webrtc.TrackRemote) media.VideoSink {
 	return s.cfg.VideoSink
 }
 
+// ScreenWatcher is a Config.ScreenSink that is told when the other side
+// starts (true) and stops (false) sharing a screen. ScreenShared is called
+// on a goroutine of the session's and must not block.
+type ScreenWatcher interface {
+	media.VideoSink
+	ScreenShared(sharing bool)
+}
+
 // remoteScreen tells the front-end that a screen arrived, when track is
 // one, and returns what tells it that the screen went.
 func (s *Session) remoteScreen(track *webrtc.TrackRemote) (ended func()) {
-	if !isScreen(track) || s.cfg.OnRemoteScreen == nil {
+	w, ok := s.cfg.ScreenSink.(ScreenWatcher)
+	if !isScreen(track) || !ok {
 		return func() {}
 	}
-	s.cfg.OnRemoteScreen(true)
-	return func() { s.cfg.OnRemoteScreen(false) }
+	w.ScreenShared(true)
+	return func() { w.ScreenShared(false) }
 }
 
 // lastEstimate is congestion control's current estimate, 0 before it has

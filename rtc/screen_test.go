@@ -15,11 +15,14 @@ import (
 	"peercall/media/yuv"
 )
 
-// lastFrame keeps a copy of the last picture it was given and counts them.
+// lastFrame keeps a copy of the last picture it was given and counts them;
+// as a ScreenWatcher it follows the sharing.
 type lastFrame struct {
-	frames atomic.Uint64
-	mu     sync.Mutex
-	img    *image.YCbCr
+	frames  atomic.Uint64
+	sharing atomic.Bool
+	events  atomic.Int32
+	mu      sync.Mutex
+	img     *image.YCbCr
 }
 
 func (l *lastFrame) WriteFrame(img *image.YCbCr) {
@@ -36,6 +39,11 @@ func (l *lastFrame) WriteFrame(img *image.YCbCr) {
 		copy(c.Cr[y*c.CStride:], img.Cr[y*img.CStride:y*img.CStride+cw])
 	}
 	l.img = c
+}
+
+func (l *lastFrame) ScreenShared(on bool) {
+	l.sharing.Store(on)
+	l.events.Add(1)
 }
 
 func (l *lastFrame) last() *image.YCbCr {
@@ -76,16 +84,11 @@ func TestScreenSharingStopsAndStartsMidCall(t *testing.T) {
 	defer done()
 	defer test.TimeOut(120 * time.Second).Stop()
 	var camera, screen lastFrame
-	var sharing atomic.Bool
-	var screenEvents atomic.Int32
 	lo := []string{"lo"}
 	inviter, _ := h.callPair(
 		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
 		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner"),
-			VideoSink: &camera, ScreenSink: &screen, OnRemoteScreen: func(on bool) {
-				sharing.Store(on)
-				screenEvents.Add(1)
-			}})
+			VideoSink: &camera, ScreenSink: &screen})
 	eventually(t, 15*time.Second, "the camera at the joiner", func() bool { return camera.frames.Load() > 5 })
 
 	for round := range 2 {
@@ -99,7 +102,7 @@ func TestScreenSharingStopsAndStartsMidCall(t *testing.T) {
 		if !inviter.SharingScreen() {
 			t.Errorf("round %d: the sharing side does not say it shares", round)
 		}
-		eventually(t, 15*time.Second, "the joiner told of the screen", sharing.Load)
+		eventually(t, 15*time.Second, "the joiner told of the screen", screen.sharing.Load)
 		eventually(t, 30*time.Second, "the screen readable at the joiner", func() bool {
 			img := screen.last()
 			return img != nil && readable(t, img, want) >= 30
@@ -120,11 +123,11 @@ func TestScreenSharingStopsAndStartsMidCall(t *testing.T) {
 		if inviter.SharingScreen() {
 			t.Errorf("round %d: still sharing after StopScreen", round)
 		}
-		eventually(t, 15*time.Second, "the joiner told the screen went", func() bool { return !sharing.Load() })
+		eventually(t, 15*time.Second, "the joiner told the screen went", func() bool { return !screen.sharing.Load() })
 		before = camera.frames.Load()
 		eventually(t, 10*time.Second, "the camera after the screen", func() bool { return camera.frames.Load() > before+10 })
 	}
-	if n := screenEvents.Load(); n != 4 {
+	if n := screen.events.Load(); n != 4 {
 		t.Errorf("%d screen events, want 4 (on, off, on, off)", n)
 	}
 	if err := inviter.StopScreen(); err != ErrNotSharing {
