@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
+	"log"
 	"os"
 	"sync"
 	"time"
@@ -30,6 +32,13 @@ var (
 	// set, or its server cannot be reached or read).
 	ErrNoScreen = errors.New("no screen to share")
 )
+
+func init() {
+	// xgb reports on stderr that it found no authority file and goes on
+	// without one, which is how a local display is reached: nothing a
+	// person should see on the terminal.
+	xgb.Logger = log.New(io.Discard, "", 0)
+}
 
 // ScreenSharingAvailable tells whether NewScreenSource can work here,
 // without connecting: ErrScreenWayland in a Wayland session without a

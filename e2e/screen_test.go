@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"peercall/media/mediatest"
+	"peercall/media/yuv"
+)
+
+// One headless side shares a 1920×1080 Xvfb screen showing a page of
+// 12-point text beside its test pattern; the other gets both: the screen
+// readable (PSNR against the page, at the size received, of at least
+// 30 dB) and the camera's picture in its own shape, flowing all along.
+func TestHeadlessShareScreen(t *testing.T) {
+	display := mediatest.StartXvfb(t, 1920, 1080)
+	page := mediatest.TextPage(1920, 1080, 2)
+	if err := mediatest.PaintRoot(display, page); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	screenPNG, cameraPNG := filepath.Join(dir, "screen.png"), filepath.Join(dir, "camera.png")
+	const seconds = 8
+	_, joiner := twoProcessCall(t, callOptions{
+		seconds:      seconds,
+		env:          []string{"DISPLAY=" + display},
+		inviterFlags: []string{"--share-screen"},
+		joinerFlags:  []string{"--screen-picture", screenPNG, "--last-picture", cameraPNG},
+	})
+	cam := readPNG(t, cameraPNG)
+	// The camera's share of the link may send it smaller, never in the
+	// screen's shape.
+	if cw, ch := cam.Bounds().Dx(), cam.Bounds().Dy(); cw*3 != ch*4 || cw < 320 {
+		t.Errorf("the camera's last picture is %d×%d, want the 4:3 test pattern: the screen took its place", cw, ch)
+	}
+	// The last line during the call: the summary follows the last track.
+	lines := joiner.statsLines()
+	if len(lines) < 2 {
+		t.Fatalf("%d statistics lines", len(lines))
+	}
+	if s := lines[len(lines)-2]; s.FramesDecoded < 20*seconds {
+		t.Errorf("the camera: %d pictures decoded in %d s, want at least %d", s.FramesDecoded, seconds, 20*seconds)
+	}
+	scr := readPNG(t, screenPNG)
+	w, h := scr.Bounds().Dx(), scr.Bounds().Dy()
+	if w*1080 != h*1920 {
+		t.Errorf("the screen arrived at %d×%d, not in the screen's shape", w, h)
+	}
+	want := image.NewYCbCr(page.Rect, image.YCbCrSubsampleRatio420)
+	if err := yuv.FromRGB(want, page.Pix, page.Stride, 1920, 1080, yuv.RGBX); err != nil {
+		t.Fatal(err)
+	}
+	if w != 1920 || h != 1080 {
+		var sc yuv.Scaler
+		var err error
+		if want, err = sc.Scale(want, w, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := rgbPSNR(scr, want)
+	t.Logf("screen received at %d×%d: %.1f dB against the page", w, h, p)
+	if p < 30 {
+		t.Errorf("the shared page arrived at %.1f dB, want at least 30 (readable)", p)
+	}
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// rgbPSNR compares two pictures of one size in RGB.
+func rgbPSNR(a, b image.Image) float64 {
+	ab, bb := a.Bounds(), b.Bounds()
+	var se float64
+	for y := 0; y < ab.Dy(); y++ {
+		for x := 0; x < ab.Dx(); x++ {
+			r1, g1, b1, _ := a.At(ab.Min.X+x, ab.Min.Y+y).RGBA()
+			r2, g2, b2, _ := b.At(bb.Min.X+x, bb.Min.Y+y).RGBA()
+			for _, d := range []float64{float64(r1>>8) - float64(r2>>8), float64(g1>>8) - float64(g2>>8), float64(b1>>8) - float64(b2>>8)} {
+				se += d * d
+			}
+		}
+	}
+	if se == 0 {
+		return 99
+	}
+	return 10 * math.Log10(255*255*3*float64(ab.Dx()*ab.Dy())/se)
+}
