@@ -78,6 +78,7 @@ type callScreen struct {
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
 	reconnect                                     *reconnectPanel
+	screenShare
 
 	state       rtc.State
 	connectedAt time.Time // the first connection; zero before
@@ -162,7 +163,8 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
-	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup}
+	c.setUpScreenShare()
+	buttons := []*tipButton{c.mute, c.camera, c.share, c.selfBtn, c.statsBtn, c.full, c.hangup}
 	row2 := container.NewHBox()
 	for _, b := range buttons {
 		b.hover = c.hover
@@ -183,11 +185,11 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.reconnect = newReconnectPanel(c)
 	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
-		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box)
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.peerCam)
 	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
-		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
+		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode, shortcutShare: c.toggleShare,
 	}
 	for s, f := range shortcuts {
 		shortcuts[s] = func() {
@@ -229,6 +231,7 @@ func (c *callScreen) arrange() {
 	showIf(c.statsBox, c.statsShown && !lost)
 	showIf(c.top, c.chrome && !lost)
 	showIf(c.controls, c.chrome || lost)
+	c.layout.peerCamShown = c.remoteSharing && !lost
 	c.relayout()
 }
 
@@ -327,7 +330,7 @@ func (c *callScreen) stopTimers() {
 func (c *callScreen) refreshNotice() { c.refreshNoticeWith(c.att.call.Missing()) }
 
 func (c *callScreen) refreshNoticeWith(m call.Missing) {
-	setOrHide(c.notice, missingText(m))
+	setOrHide(c.notice, c.withShareNote(missingText(m)))
 	c.arrange()
 }
 

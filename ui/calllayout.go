@@ -46,6 +46,7 @@ const (
 	slotStats
 	slotControls
 	slotPanel
+	slotPeerCam // their camera, small, while their screen fills the window
 	slotCount
 )
 
@@ -76,6 +77,9 @@ type callLayout struct {
 	// The statistics' width unwrapped, and their words, to measure.
 	statsWidth float32
 	statsLabel *widget.Label
+	// The other side's camera shows in a box of its own (they share
+	// their screen).
+	peerCamShown bool
 }
 
 // callMargin is the space between overlays and the window's edges.
@@ -313,6 +317,7 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		}
 		put(peer, at, s)
 	}
+	l.placePeerCam(objs[slotPeerCam], size, free, put)
 
 	// The reconnect panel in the middle, above the controls.
 	pw := min(size.Width-2*m, 520)
