@@ -331,6 +331,8 @@ func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) 
 	if f.screenOut != "" {
 		s.scr = &lastPicture{}
 		opts.ScreenSink = s.scr
+	} else {
+		opts.ScreenSink = noPictures{}
 	}
 	switch len(sinks) {
 	case 0:

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"image"
 
 	"peercall/media"
 )
@@ -41,3 +42,11 @@ func screenSharingProblem(err error) string {
 	}
 	return "The screen could not be read."
 }
+
+// noPictures drops the pictures of a screen the other side shares when
+// --screen-picture does not ask for them: --last-picture and --video-out
+// keep their camera's alone.
+type noPictures struct{}
+
+// WriteFrame implements media.VideoSink.
+func (noPictures) WriteFrame(*image.YCbCr) {}
