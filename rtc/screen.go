@@ -34,8 +34,9 @@ func sendWeight(v *media.VideoSender) int {
 	return 1
 }
 
-// ShareScreen sends src as the shared screen, beside the camera, and
-// renegotiates in band; the session takes ownership of src. Called before
+// ShareScreen sends src, whose pictures come media.ScreenFPS a second, as
+// the shared screen, beside the camera, and renegotiates in band; the
+// session takes ownership of src. Called before
 // the call connects, it waits until it does.
 func (s *Session) ShareScreen(src media.VideoSource) error {
 	if s.screenTrack() != nil {
@@ -49,7 +50,7 @@ func (s *Session) ShareScreen(src media.VideoSource) error {
 			err = ErrAlreadySharing
 			return
 		}
-		_, err = s.newVideoTrackAs(neg, src, ScreenTrackID, ScreenStreamID)
+		_, err = s.newVideoTrackAs(neg, src, ScreenTrackID, ScreenStreamID, media.ScreenFPS)
 	}); derr != nil {
 		src.Close()
 		return derr

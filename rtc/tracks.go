@@ -284,20 +284,20 @@ func (s *Session) removeTrack(t *localTrack) error {
 
 // newVideoTrack runs on neg's loop.
 func (s *Session) newVideoTrack(neg *negotiator, src media.VideoSource) (*localTrack, error) {
-	return s.newVideoTrackAs(neg, src, "video", "peercall")
+	return s.newVideoTrackAs(neg, src, "video", "peercall", s.cfg.FPS)
 }
 
-// newVideoTrackAs sends src as a track with the given track and stream
-// ids (the msid a receiver tells a screen from a camera by). It runs on
-// neg's loop.
-func (s *Session) newVideoTrackAs(neg *negotiator, src media.VideoSource, id, streamID string) (*localTrack, error) {
+// newVideoTrackAs sends src, whose pictures come fps a second, as a
+// track with the given track and stream ids (the msid a receiver tells a
+// screen from a camera by). It runs on neg's loop.
+func (s *Session) newVideoTrackAs(neg *negotiator, src media.VideoSource, id, streamID string, fps int) (*localTrack, error) {
 	track, err := webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, id, streamID)
 	if err != nil {
 		src.Close()
 		return nil, err
 	}
-	vs := media.NewVideoSender(src, s.cfg.FPS, sampleWriter(track))
+	vs := media.NewVideoSender(src, fps, sampleWriter(track))
 	t := &localTrack{Kind: "video", video: vs, source: src}
 	return t, s.startLocal(neg, t, track, func(ctx context.Context) error { return vs.Run(ctx) })
 }
