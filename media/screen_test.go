@@ -99,3 +99,14 @@ func TestScreenSourceRefusesWayland(t *testing.T) {
 		t.Errorf("no display: %v, want ErrNoScreen", err)
 	}
 }
+
+// A shared screen keeps a camera's full-rate bitrate ceiling at its
+// 15 fps: a changed page needs the bits.
+func TestScreenBitrateCeiling(t *testing.T) {
+	_, camera := bitrateRangeFor("camera", 1920, 1080, 15)
+	_, screen := bitrateRangeFor("screen", 1920, 1080, 15)
+	_, full := BitrateRange(1920, 1080, 30)
+	if screen != full || camera >= screen {
+		t.Errorf("ceiling at 15 fps: screen %d, camera %d; want the screen at the 30 fps ceiling %d", screen, camera, full)
+	}
+}
