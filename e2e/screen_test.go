@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"encoding/json"
 	"image"
 	"image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"peercall/media/mediatest"
 	"peercall/media/yuv"
@@ -99,4 +102,72 @@ func rgbPSNR(a, b image.Image) float64 {
 		return 99
 	}
 	return 10 * math.Log10(255*255*3*float64(ab.Dx()*ab.Dy())/se)
+}
+
+// A browser page that joins a Peercall sharing its screen tells the
+// screen from the camera by the stream id PROTOCOL.md names, and decodes
+// both.
+func TestBrowserTellsTheScreenFromTheCamera(t *testing.T) {
+	if _, err := exec.LookPath("chromium"); err != nil {
+		t.Skip("needs Debian's chromium on PATH (apt-get install chromium)")
+	}
+	pageJS, err := browserScript("peer.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	display := mediatest.StartXvfb(t, 1280, 720)
+	if err := mediatest.PaintRoot(display, mediatest.TextPage(1280, 720, 4)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(browserTestBudget)
+	ns := newNamespace(t, "screen")
+	b := startChromium(t, ns, deadline)
+	defer func() {
+		if t.Failed() {
+			t.Logf("chromium stderr (last 8 KiB):\n%s", b.stderrTail(8<<10))
+		}
+	}()
+	page := b.newPage(t, pageJS)
+	defer page.logReportOnFailure(t)
+
+	inv := startPeer(t, peerOptions{name: "peercall invite", prefix: nsExec(ns), env: []string{"DISPLAY=" + display}},
+		"invite", append(browserPeerFlags(), "--share-screen")...)
+	answer := page.evalString(t, "peercall.join("+jsString(codeDecode(t, inv.code))+")", 15*time.Second)
+	inv.paste(codeEncode(t, answer, inv.code))
+	waitCallEnd(t, b, inv)
+
+	var r struct {
+		RemoteTracks []struct{ Kind, Stream, Mid string } `json:"remoteTracks"`
+		InboundByMid map[string]struct {
+			FramesDecoded uint64 `json:"framesDecoded"`
+			FrameWidth    int    `json:"frameWidth"`
+			FrameHeight   int    `json:"frameHeight"`
+		} `json:"inboundByMid"`
+	}
+	if err := json.Unmarshal([]byte(page.evalString(t, "peercall.report()", 10*time.Second)), &r); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("tracks the page got: %+v", r.RemoteTracks)
+	screens, cameras := 0, 0
+	for _, tr := range r.RemoteTracks {
+		if tr.Kind != "video" {
+			continue
+		}
+		in := r.InboundByMid[tr.Mid]
+		t.Logf("stream %q (mid %s): %d frames decoded at %dx%d", tr.Stream, tr.Mid, in.FramesDecoded, in.FrameWidth, in.FrameHeight)
+		if tr.Stream == "screen" {
+			screens++
+			if in.FramesDecoded < 10 || in.FrameWidth*9 != in.FrameHeight*16 {
+				t.Errorf("the screen: %d frames at %dx%d, want them flowing in the screen's 16:9", in.FramesDecoded, in.FrameWidth, in.FrameHeight)
+			}
+		} else {
+			cameras++
+			if in.FramesDecoded < 30 || in.FrameWidth*3 != in.FrameHeight*4 {
+				t.Errorf("the camera: %d frames at %dx%d, want them flowing in the pattern's 4:3", in.FramesDecoded, in.FrameWidth, in.FrameHeight)
+			}
+		}
+	}
+	if screens != 1 || cameras != 1 {
+		t.Errorf("the page saw %d screens and %d cameras, want one of each", screens, cameras)
+	}
 }

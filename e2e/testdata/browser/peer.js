@@ -44,6 +44,7 @@
   let answersReceived = 0;
   let offersSent = 0;
   let controlMessages = [];
+  const remoteTracks = []; // kind, stream id and mid of each remote track, as ontrack gave them
   // PROTOCOL.md: every message is JSON sent as a text message. Binary
   // messages are read all the same, so the call goes on, but counted.
   let binaryMessages = 0;
@@ -113,8 +114,10 @@
 
     pc.onconnectionstatechange = () => note("connectionState", pc.connectionState);
     pc.onsignalingstatechange = () => note("signalingState", pc.signalingState);
-    pc.ontrack = ({ track }) => {
+    pc.ontrack = ({ track, streams, transceiver }) => {
       note("remote track", track.kind);
+      // A shared screen is told from a camera by its stream id (PROTOCOL.md).
+      remoteTracks.push({ kind: track.kind, stream: streams.length ? streams[0].id : "", mid: transceiver.mid });
       remote.addTrack(track);
       if (video) video.play().catch((err) => fail("video.play", err));
     };
@@ -277,7 +280,9 @@
         offersSent, offersReceived, answersReceived, binaryMessages, failures,
         renderedFrames, renderedWidth, renderedHeight,
         controlMessages,
+        remoteTracks,
         inbound: {},
+        inboundByMid: {},
         outbound: {},
         events,
         localSDP: pc && pc.localDescription && pc.localDescription.sdp,
@@ -294,6 +299,7 @@
               framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
               codec: codecs[s.codecId],
             };
+            r.inboundByMid[s.mid] = r.inbound[s.kind];
           } else if (s.type === "outbound-rtp") {
             r.outbound[s.kind] = {
               mid: s.mid, packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
