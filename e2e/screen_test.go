@@ -214,3 +214,48 @@ func TestWindowSharesItsScreen(t *testing.T) {
 		t.Errorf("the shared screen is dark: %d of %d samples lit", bright, (sw/4)*(sh/4))
 	}
 }
+
+// A browser page shares a "screen" (a canvas of text) with Peercall by
+// naming its media section's msid "screen screen" in the offer it sends, as
+// PROTOCOL.md tells a page to: Peercall takes it for a screen and keeps the
+// page's camera apart.
+func TestBrowserSharesAScreen(t *testing.T) {
+	if _, err := exec.LookPath("chromium"); err != nil {
+		t.Skip("needs Debian's chromium on PATH (apt-get install chromium)")
+	}
+	pageJS, err := browserScript("peer.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(browserTestBudget)
+	ns := newNamespace(t, "screen")
+	b := startChromium(t, ns, deadline)
+	defer func() {
+		if t.Failed() {
+			t.Logf("chromium stderr (last 8 KiB):\n%s", b.stderrTail(8<<10))
+		}
+	}()
+	page := b.newPage(t, pageJS)
+	defer page.logReportOnFailure(t)
+
+	dir := t.TempDir()
+	screenPNG, cameraPNG := filepath.Join(dir, "screen.png"), filepath.Join(dir, "camera.png")
+	inv := startPeer(t, peerOptions{name: "peercall invite", prefix: nsExec(ns)},
+		"invite", append(browserPeerFlags(), "--screen-picture", screenPNG, "--last-picture", cameraPNG)...)
+	answer := page.evalString(t, "peercall.join("+jsString(codeDecode(t, inv.code))+")", 15*time.Second)
+	inv.paste(codeEncode(t, answer, inv.code))
+	inv.waitStats(within(deadline, 20*time.Second), "the page's camera", func(l statsLine) bool {
+		return l.FramesDecoded >= 10 && l.State == "connected"
+	})
+	page.eval(t, "peercall.shareScreen()", 10*time.Second)
+	waitCallEnd(t, b, inv)
+
+	scr := readPNG(t, screenPNG)
+	if scr.Bounds().Dx()*9 != scr.Bounds().Dy()*16 {
+		t.Errorf("the page's screen arrived at %v, not in its 640×360 shape", scr.Bounds().Size())
+	}
+	cam := readPNG(t, cameraPNG)
+	if cam.Bounds().Dx()*3 != cam.Bounds().Dy()*4 {
+		t.Errorf("the page's camera arrived at %v, not in its 4:3 shape: the screen took its place", cam.Bounds().Size())
+	}
+}
