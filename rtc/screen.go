@@ -56,7 +56,8 @@ func (s *Session) ShareScreen(src media.VideoSource) error {
 		return derr
 	}
 	if err == nil {
-		s.media.requestKeyframe()
+		// Its encoder starts with a keyframe; the camera's share of the
+		// estimate shrinks now.
 		s.setBitrateAgain()
 	}
 	return err
