@@ -100,8 +100,9 @@ func (c *chatState) inbox() chan ChatMessage {
 	return c.in
 }
 
-// attach creates the chat channel on pc and makes it the session's.
-func (c *chatState) attach(pc *webrtc.PeerConnection, log *slog.Logger) error {
+// attach creates the chat channel on pc and makes it the session's;
+// opened runs when it opens.
+func (c *chatState) attach(pc *webrtc.PeerConnection, log *slog.Logger, opened func()) error {
 	negotiated := true
 	id := uint16(ChatID)
 	dc, err := pc.CreateDataChannel(ChatLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id})
@@ -110,6 +111,7 @@ func (c *chatState) attach(pc *webrtc.PeerConnection, log *slog.Logger) error {
 	}
 	in := c.inbox()
 	dc.OnMessage(func(m webrtc.DataChannelMessage) { c.receive(m, in, log) })
+	dc.OnOpen(opened)
 	c.mu.Lock()
 	c.dc = dc
 	c.mu.Unlock()
@@ -225,6 +227,15 @@ func (s *Session) SendChat(text string) (ChatMessage, error) {
 		return ChatMessage{}, fmt.Errorf("%w: %v", ErrChatNotOpen, err)
 	}
 	return ChatMessage{Text: text, At: now, Sent: now, Mine: true}, nil
+}
+
+// ChatOpen tells whether chat messages can be sent now. Changed signals
+// when the chat channel opens.
+func (s *Session) ChatOpen() bool {
+	s.chat.mu.Lock()
+	dc := s.chat.dc
+	s.chat.mu.Unlock()
+	return dc != nil && dc.ReadyState() == webrtc.DataChannelStateOpen
 }
 
 // Chat delivers the chat messages the other side sends, in order. Up to

@@ -379,7 +379,7 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 		pc.Close()
 		return nil, err
 	}
-	if err := s.chat.attach(pc, s.log); err != nil {
+	if err := s.chat.attach(pc, s.log, s.notify); err != nil {
 		plog.closed()
 		pc.Close()
 		return nil, err
