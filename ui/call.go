@@ -76,6 +76,9 @@ type callScreen struct {
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
 	reconnect                                     *reconnectPanel
+	chatBtn                                       *tipButton
+	chat                                          *chatPanel // chat.go
+	chatShown                                     bool
 
 	state       rtc.State
 	connectedAt time.Time // the first connection; zero before
@@ -109,6 +112,7 @@ func (u *UI) showCall(att *attempt) {
 	}
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
+	go watchChat(ctx, att.sess, c)
 }
 
 // showCallFor builds the call screen without following the session.
@@ -147,10 +151,16 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
-	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup}
+	c.chatBtn = newTipButton(iconChat, "Chat (Ctrl+T)", c.toggleChat)
+	c.chat = newChatPanel(c)
+	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.chatBtn, c.full, c.hangup}
 	row2 := container.NewHBox()
 	for _, b := range buttons {
 		b.hover = c.hover
+		if b == c.chatBtn {
+			row2.Add(withBadge(b, c.chat.badge))
+			continue
+		}
 		row2.Add(b)
 	}
 	c.controls = overlay(row2)
@@ -159,7 +169,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 
 	c.self = newSelfBox(att.self)
 	c.layout = &callLayout{corner: bottomRight, aspect: att.selfAspect(), own: c.mutedBadge, peer: c.peerBadge, safety: c.safety,
-		statsLabel: c.stats}
+		statsLabel: c.stats, onCover: c.showOverlays}
 	c.self.dragged = func(fyne.Position) { c.layout.dragging = true }
 	c.self.dropped = func(at fyne.Position) {
 		c.layout.dragging = false
@@ -168,11 +178,12 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.reconnect = newReconnectPanel(c)
 	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
-		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box)
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.chat.box)
 	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
 		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
+		shortcutChat: c.toggleChat,
 	}
 	for s, f := range shortcuts {
 		shortcuts[s] = func() {
@@ -207,14 +218,23 @@ func (a *attempt) selfAspect() float32 {
 
 // arrange shows what the call's state calls for, and lays it out again.
 func (c *callScreen) arrange() {
-	lost := c.reconnect.box.Visible()
-	showIf(c.self, c.selfShown && !lost)
-	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !lost)
-	showIf(c.peerBadge.box, c.peerBadge.text != "" && !lost)
-	showIf(c.statsBox, c.statsShown && !lost)
-	showIf(c.top, c.chrome && !lost)
-	showIf(c.controls, c.chrome || lost)
+	c.showOverlays()
 	c.relayout()
+}
+
+// showOverlays shows what the call's state calls for. The chat panel,
+// where it covers the picture (a narrow window), hides the overlays but
+// the controls.
+func (c *callScreen) showOverlays() {
+	lost := c.reconnect.box.Visible()
+	showIf(c.chat.box, c.chatShown && !lost)
+	hidden := lost || c.chatShown && c.layout.covered
+	showIf(c.self, c.selfShown && !hidden)
+	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !hidden)
+	showIf(c.peerBadge.box, c.peerBadge.text != "" && !hidden)
+	showIf(c.statsBox, c.statsShown && !hidden)
+	showIf(c.top, c.chrome && !hidden)
+	showIf(c.controls, c.chrome || lost)
 }
 
 // relayout places the overlays again after their contents changed size.

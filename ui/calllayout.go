@@ -46,6 +46,7 @@ const (
 	slotStats
 	slotControls
 	slotPanel
+	slotChat
 	slotCount
 )
 
@@ -76,6 +77,10 @@ type callLayout struct {
 	// The statistics' width unwrapped, and their words, to measure.
 	statsWidth float32
 	statsLabel *widget.Label
+	// covered: the chat panel covers the picture (chatBeside); onCover
+	// is told when that changes, to show or hide the other overlays.
+	covered bool
+	onCover func()
 }
 
 // callMargin is the space between overlays and the window's edges.
@@ -113,6 +118,7 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	remote, activity, self, muted, peer := objs[slotRemote], objs[slotActivity], objs[slotSelf], objs[slotMuted], objs[slotPeer]
 	top, stats, controls, panel := objs[slotTop], objs[slotStats], objs[slotControls], objs[slotPanel]
 	m := float32(callMargin)
+	size = l.placeChat(objs, size)
 	for _, o := range []fyne.CanvasObject{remote, activity} {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
@@ -324,3 +330,41 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *callLayout) MinSize([]fyne.CanvasObject) fyne.Size { return minCallSize }
+
+// chatWidth is the chat panel's width beside the picture in a window of
+// the given width, its margin included: a quarter of the window, within
+// bounds.
+func chatWidth(w float32) float32 { return min(max(w/4, chatMinWidth), chatMaxWidth) }
+
+// chatBeside tells whether the chat panel fits beside the picture, leaving
+// the picture and its overlays the room of the smallest window.
+func chatBeside(size fyne.Size) bool { return size.Width-chatWidth(size.Width) >= minCallSize.Width }
+
+// placeChat places the chat panel, when it shows, and returns the room left
+// for the picture and the other overlays. Beside the picture it takes the
+// right of the window, top to bottom; in a narrower window it covers the
+// picture above the controls, and the call screen hides the other
+// overlays (onCover).
+func (l *callLayout) placeChat(objs []fyne.CanvasObject, size fyne.Size) fyne.Size {
+	chat, controls := objs[slotChat], objs[slotControls]
+	if covered := chat.Visible() && !chatBeside(size); covered != l.covered {
+		l.covered = covered
+		if l.onCover != nil {
+			l.onCover()
+		}
+	}
+	if !chat.Visible() {
+		return size
+	}
+	m := float32(callMargin)
+	if chatBeside(size) {
+		w := chatWidth(size.Width)
+		chat.Move(fyne.NewPos(size.Width-w, m))
+		chat.Resize(fyne.NewSize(w-m, size.Height-2*m))
+		return fyne.NewSize(size.Width-w, size.Height)
+	}
+	ch := controls.MinSize().Height
+	chat.Move(fyne.NewPos(m, m))
+	chat.Resize(fyne.NewSize(size.Width-2*m, max(size.Height-ch-3*m, 0)))
+	return size
+}
