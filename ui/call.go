@@ -228,6 +228,11 @@ func (c *callScreen) arrange() {
 func (c *callScreen) showOverlays() {
 	lost := c.reconnect.box.Visible()
 	showIf(c.chat.box, c.chatShown && !lost)
+	if c.chat.box.Visible() && c.chat.unread > 0 {
+		// Back on screen (the call resumed): what came meanwhile is read.
+		c.chat.unread = 0
+		c.chat.badge.set(0)
+	}
 	hidden := lost || c.chatShown && c.layout.covered
 	showIf(c.self, c.selfShown && !hidden)
 	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !hidden)

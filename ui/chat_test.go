@@ -277,3 +277,26 @@ func bubbleWords(c *callScreen, i int) *widget.Label {
 	}
 	return nil
 }
+
+// A lost call shows the reconnect panel, not the chat; a message that
+// comes meanwhile is counted unread, and read when the call resumes with
+// the panel open.
+func TestChatPanelWhileLost(t *testing.T) {
+	u := newTestUI(t)
+	c := handCall(t, u)
+	connectedWithCode(c, rtc.PeerMedia{})
+	c.toggleChat()
+	c.showState(rtc.StateLost, rtc.PeerMedia{})
+	if c.chat.box.Visible() || !c.reconnect.box.Visible() {
+		t.Fatalf("lost: chat shown %v, reconnect panel shown %v", c.chat.box.Visible(), c.reconnect.box.Visible())
+	}
+	checkNoOverlap(t, "lost with the chat open", c)
+	c.chat.add(rtc.ChatMessage{Text: "Still there?", At: c.now()})
+	if c.chat.unread != 1 || !c.chat.badge.box.Visible() {
+		t.Errorf("a message while lost: %d unread, badge shown %v", c.chat.unread, c.chat.badge.box.Visible())
+	}
+	c.showState(rtc.StateConnected, rtc.PeerMedia{})
+	if !c.chat.box.Visible() || c.chat.unread != 0 || c.chat.badge.box.Visible() {
+		t.Errorf("resumed: chat shown %v, %d unread, badge shown %v", c.chat.box.Visible(), c.chat.unread, c.chat.badge.box.Visible())
+	}
+}
