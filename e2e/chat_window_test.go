@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,33 +27,54 @@ func TestWindowChat(t *testing.T) {
 	// (36-point buttons, 4 apart, on a panel padded by 4, 12 from the
 	// edge); its badge, 16 across, on its top right corner.
 	button := image.Pt(g.Min.X+(g.Dx()-284)/2+4+4*40, g.Max.Y-12-44+4)
-	badgeAt := button.Add(image.Pt(36-16+2+8, -2+8))
-	pixel := func(shot image.Image, at image.Point) color.RGBA {
-		return color.RGBAModel.Convert(shot.At(at.X, at.Y)).(color.RGBA)
-	}
+	badge := image.Rect(0, 0, 16, 16).Add(button.Add(image.Pt(36-16+2, -2)))
 	red := func(c color.RGBA) bool { return c.R > 160 && c.G < 90 && c.B < 90 }
+	// badgeShown: a good part of the badge's square is red (its digit is
+	// white, the button under it grey).
+	badgeShown := func(shot image.Image) bool {
+		n := 0
+		for y := badge.Min.Y; y < badge.Max.Y; y++ {
+			for x := badge.Min.X; x < badge.Max.X; x++ {
+				if red(color.RGBAModel.Convert(shot.At(x, y)).(color.RGBA)) {
+					n++
+				}
+			}
+		}
+		return n > 60
+	}
 	// The pointer rests on the picture, moving now and then, so the
 	// controls stay.
 	cx, cy := g.Min.X+g.Dx()/3, g.Min.Y+g.Dy()/2
 	wiggle := 0
 	look := func(what string, ok func(image.Image) bool) {
 		t.Helper()
+		var shot image.Image
+		defer func() {
+			// The last screenshot, to see what the window showed.
+			if shot != nil && t.Failed() {
+				if f, err := os.Create(filepath.Join(os.TempDir(), "peercall-window-chat.png")); err == nil {
+					png.Encode(f, shot)
+					f.Close()
+					t.Logf("the last screenshot is in %s; the badge looked for in %v", f.Name(), badge)
+				}
+			}
+		}()
 		waitUntil(t, what, 15*time.Second, func() bool {
 			wiggle = 1 - wiggle
 			w.run("xdotool", "mousemove", fmt.Sprint(cx+10*wiggle), fmt.Sprint(cy))
-			shot := w.screenshot()
+			shot = w.screenshot()
 			return shot != nil && ok(shot)
 		})
 	}
 	look("the controls without a badge", func(s image.Image) bool {
-		return !red(pixel(s, badgeAt))
+		return !badgeShown(s)
 	})
 
 	p.say("Hello, window")
-	look("the unread badge on the chat button", func(s image.Image) bool { return red(pixel(s, badgeAt)) })
+	look("the unread badge on the chat button", func(s image.Image) bool { return badgeShown(s) })
 
 	w.key("ctrl+t")
-	look("the badge gone with the panel open", func(s image.Image) bool { return !red(pixel(s, badgeAt)) })
+	look("the badge gone with the panel open", func(s image.Image) bool { return !badgeShown(s) })
 	// The line has the keyboard: type and send with Enter.
 	w.run("xdotool", "type", "--window", w.win, "--delay", "20", "Hello, peer: see https://example.org")
 	w.key("Return")
@@ -62,7 +86,7 @@ func TestWindowChat(t *testing.T) {
 	// badge again.
 	w.key("ctrl+t")
 	p.say("And again")
-	look("the badge after the panel closed", func(s image.Image) bool { return red(pixel(s, badgeAt)) })
+	look("the badge after the panel closed", func(s image.Image) bool { return badgeShown(s) })
 
 	w.hangUp(p)
 	if strings.Contains(w.appErr.String(), "message refused") {
