@@ -278,22 +278,51 @@ func (s *session) rejoin(ctx context.Context, lines <-chan string, std Streams) 
 	}
 }
 
-// readLines delivers stdin line by line until EOF or ctx ends.
+// maxLine bounds a line read from stdin: longer ones are cut there (the
+// rest of the line is skipped), so a chat line too long to send is refused
+// and stdin goes on.
+const maxLine = 1 << 20
+
+// readLines delivers stdin line by line, without the line end, until EOF
+// or ctx ends.
 func readLines(ctx context.Context, r io.Reader) <-chan string {
 	out := make(chan string)
 	go func() {
 		defer close(out)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 4096), 64<<10)
-		for sc.Scan() {
+		br := bufio.NewReader(r)
+		for {
+			line, err := readLine(br)
+			if err != nil && line == "" {
+				return
+			}
 			select {
-			case out <- sc.Text():
+			case out <- line:
 			case <-ctx.Done():
+				return
+			}
+			if err != nil {
 				return
 			}
 		}
 	}()
 	return out
+}
+
+// readLine reads one line, at most maxLine bytes of it, without its end
+// ("\n" or "\r\n").
+func readLine(br *bufio.Reader) (string, error) {
+	var b strings.Builder
+	for {
+		part, err := br.ReadSlice('\n')
+		if room := maxLine - b.Len(); room > 0 {
+			b.Write(part[:min(len(part), room)])
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		line := strings.TrimSuffix(strings.TrimSuffix(b.String(), "\n"), "\r")
+		return line, err
+	}
 }
 
 // session is one headless call: the call and its devices, the logger, the

@@ -50,8 +50,8 @@ func (p *peer) say(line string) {
 // Two headless peers chat both ways: each line typed on one side's stdin
 // after the code exchange is printed on the other's stdout as a JSON line
 // with the time it arrived, and nothing else appears on stdout. A line too
-// long to send is refused with a sentence on stderr and the chat goes on;
-// blank lines send nothing. The call ends normally after.
+// long to send (a few kilobytes, or hundreds) is refused with a sentence
+// on stderr and the chat goes on; blank lines send nothing. The call ends normally after.
 func TestHeadlessPeersChat(t *testing.T) {
 	const seconds = 12
 	inv, join := startCall(t, callOptions{seconds: seconds,
@@ -75,12 +75,16 @@ func TestHeadlessPeersChat(t *testing.T) {
 	join.say("")
 	join.say("   ")
 	join.say(strings.Repeat("long ", 1000)) // 5000 bytes: over the limit
+	join.say(strings.Repeat("y", 200<<10))  // far over, and over a pipe's buffer
 	join.say("and back, in \"quotes\"\t\\")
 	if got, _ := inv.nextChat(10 * time.Second); got != "and back, in \"quotes\"\t\\" {
 		t.Errorf("the inviter printed %q, want the line after the blank and the long ones", got)
 	}
 	if !strings.Contains(join.stderr.String(), "that message was not sent: it is 5000 bytes long, the most is 4096") {
 		t.Errorf("the joiner did not say the long line was not sent; stderr:\n%s", join.stderr.String())
+	}
+	if !strings.Contains(join.stderr.String(), "it is 204800 bytes long") {
+		t.Errorf("the joiner did not say the 200 KiB line was not sent")
 	}
 	// Several in a row keep their order.
 	for i := range 20 {
