@@ -77,6 +77,9 @@ type callScreen struct {
 	controls   fyne.CanvasObject
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
+	devices                                       *tipButton        // the camera, microphone and speaker menu
+	devicesMenu                                   *widget.PopUpMenu // that menu, while it is open
+	deviceItems                                   *fyne.Menu        // and what it offers
 	reconnect                                     *reconnectPanel
 
 	state       rtc.State
@@ -162,7 +165,8 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
-	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup}
+	c.devices = newTipButton(theme.SettingsIcon(), "Camera, microphone and speaker (Ctrl+,)", c.showDevices)
+	buttons := []*tipButton{c.mute, c.camera, c.devices, c.selfBtn, c.statsBtn, c.full, c.hangup}
 	row2 := container.NewHBox()
 	for _, b := range buttons {
 		b.hover = c.hover
@@ -188,6 +192,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
 		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
+		shortcutSettings: c.showDevices,
 	}
 	for s, f := range shortcuts {
 		shortcuts[s] = func() {
