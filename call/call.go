@@ -327,6 +327,13 @@ func (c *Call) rearmWatch() {
 	}
 }
 
+// CanChange tells which devices this call can change mid-call: the
+// camera when it sends one (not the pattern or a clip), the microphone and
+// speaker when it uses them through a sound server.
+func (c *Call) CanChange() (camera, microphone, speaker bool) {
+	return c.opts.Video == VideoCamera, c.micIn != nil, c.sys != nil && c.opts.Output == OutputSpeaker
+}
+
 // Devices are the ids of the devices in use, as chosen in the options or
 // changed since ("" for the system default or the first camera).
 func (c *Call) Devices() (camera, microphone, speaker string) {
