@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -71,10 +72,14 @@ type callScreen struct {
 	mutedBadge *badge // this side's
 	stats      *widget.Label
 	statsBox   fyne.CanvasObject
+	statsText  string // the last statistics, shown when the panel opens
 	self       *selfBox
 	controls   fyne.CanvasObject
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
+	devices                                       *tipButton        // the camera, microphone and speaker menu
+	devicesMenu                                   *widget.PopUpMenu // that menu, while it is open
+	deviceItems                                   *fyne.Menu        // and what it offers
 	reconnect                                     *reconnectPanel
 	chatBtn                                       *tipButton
 	chat                                          *chatPanel // chat.go
@@ -113,6 +118,19 @@ func (u *UI) showCall(att *attempt) {
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
 	go watchChat(ctx, att.sess, c)
+	go settle(ctx)
+}
+
+// settle hands the memory that setting up a call used and let go of —
+// the codes' gathering, the first pictures, the software renderer's
+// shader compiling — back to the system once the call has settled: the
+// heap would otherwise keep it until it is needed again.
+func settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(8 * time.Second):
+		debug.FreeOSMemory()
+	}
 }
 
 // showCallFor builds the call screen without following the session.
@@ -121,7 +139,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 		now: time.Now}
 	c.cancel = c.stopTimers
 	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	c.timer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	c.timer = widget.NewLabel("") // the theme's digits are all one width
 	c.quality = newQualityMeter()
 	c.detail = widget.NewLabel("")
 	c.detail.Wrapping = fyne.TextWrapWord
@@ -151,9 +169,10 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
+	c.devices = newTipButton(theme.SettingsIcon(), "Camera, microphone and speaker (Ctrl+,)", c.showDevices)
 	c.chatBtn = newTipButton(iconChat, "Chat (Ctrl+T)", c.toggleChat)
 	c.chat = newChatPanel(c)
-	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.chatBtn, c.full, c.hangup}
+	buttons := []*tipButton{c.mute, c.camera, c.devices, c.selfBtn, c.statsBtn, c.chatBtn, c.full, c.hangup}
 	row2 := container.NewHBox()
 	for _, b := range buttons {
 		b.hover = c.hover
@@ -183,7 +202,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
 		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
-		shortcutChat: c.toggleChat,
+		shortcutSettings: c.showDevices, shortcutChat: c.toggleChat,
 	}
 	for s, f := range shortcuts {
 		shortcuts[s] = func() {
@@ -467,19 +486,27 @@ func (c *callScreen) showStats(st, prev rtc.Stats, text string) {
 	}
 	c.quality.set(q)
 	c.quality.text = qualityText(q, st, prev)
-	c.stats.SetText("Connection  " + q.String() + "\n" + text)
-	// Wrapped, the statistics would ask for no width: they ask for their
-	// longest line's.
-	var widest float32
-	for _, line := range strings.Split(c.stats.Text, "\n") {
-		widest = max(widest, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{Monospace: true}).Width)
-	}
-	c.layout.statsWidth = widest + 2*theme.InnerPadding() + 2*theme.Padding() + 1
+	c.statsText = "Connection  " + q.String() + "\n" + text
 	c.showClock()
 	c.showDetail()
 	if c.statsShown {
+		c.fillStats()
 		c.relayout()
 	}
+}
+
+// fillStats puts the last statistics in their panel. The panel's
+// fixed-width font is loaded only once it is opened: a call whose
+// statistics nobody looks at keeps one font fewer in memory.
+func (c *callScreen) fillStats() {
+	c.stats.SetText(c.statsText)
+	// Wrapped, the statistics would ask for no width: they ask for their
+	// longest line's.
+	var widest float32
+	for _, line := range strings.Split(c.statsText, "\n") {
+		widest = max(widest, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{Monospace: true}).Width)
+	}
+	c.layout.statsWidth = widest + 2*theme.InnerPadding() + 2*theme.Padding() + 1
 }
 
 // qualityText says what the quality meter shows, with the figures behind
@@ -622,6 +649,9 @@ func (c *callScreen) toggleFullScreen() {
 
 func (c *callScreen) toggleStats() {
 	c.statsShown = !c.statsShown
+	if c.statsShown {
+		c.fillStats()
+	}
 	c.arrange()
 }
 
