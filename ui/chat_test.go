@@ -295,6 +295,12 @@ func TestChatPanelWhileLost(t *testing.T) {
 	if c.chat.unread != 1 || !c.chat.badge.box.Visible() {
 		t.Errorf("a message while lost: %d unread, badge shown %v", c.chat.unread, c.chat.badge.box.Visible())
 	}
+	for range 10 {
+		c.chat.add(rtc.ChatMessage{Text: "Hello?", At: c.now()})
+	}
+	if c.chat.badge.text.Text != "9+" {
+		t.Errorf("11 unread: the badge says %q", c.chat.badge.text.Text)
+	}
 	c.showState(rtc.StateConnected, rtc.PeerMedia{})
 	if !c.chat.box.Visible() || c.chat.unread != 0 || c.chat.badge.box.Visible() {
 		t.Errorf("resumed: chat shown %v, %d unread, badge shown %v", c.chat.box.Visible(), c.chat.unread, c.chat.badge.box.Visible())
