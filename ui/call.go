@@ -77,7 +77,13 @@ type callScreen struct {
 	controls   fyne.CanvasObject
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
+	devices                                       *tipButton        // the camera, microphone and speaker menu
+	devicesMenu                                   *widget.PopUpMenu // that menu, while it is open
+	deviceItems                                   *fyne.Menu        // and what it offers
 	reconnect                                     *reconnectPanel
+	chatBtn                                       *tipButton
+	chat                                          *chatPanel // chat.go
+	chatShown                                     bool
 	screenShare
 
 	state       rtc.State
@@ -112,6 +118,7 @@ func (u *UI) showCall(att *attempt) {
 	}
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
+	go watchChat(ctx, att.sess, c)
 	go settle(ctx)
 }
 
@@ -163,11 +170,18 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
+	c.devices = newTipButton(theme.SettingsIcon(), "Camera, microphone and speaker (Ctrl+,)", c.showDevices)
+	c.chatBtn = newTipButton(iconChat, "Chat (Ctrl+T)", c.toggleChat)
+	c.chat = newChatPanel(c)
 	c.setUpScreenShare()
-	buttons := []*tipButton{c.mute, c.camera, c.share, c.selfBtn, c.statsBtn, c.full, c.hangup}
+	buttons := []*tipButton{c.mute, c.camera, c.share, c.devices, c.selfBtn, c.statsBtn, c.chatBtn, c.full, c.hangup}
 	row2 := container.NewHBox()
 	for _, b := range buttons {
 		b.hover = c.hover
+		if b == c.chatBtn {
+			row2.Add(withBadge(b, c.chat.badge))
+			continue
+		}
 		row2.Add(b)
 	}
 	c.controls = overlay(row2)
@@ -176,7 +190,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 
 	c.self = newSelfBox(att.self)
 	c.layout = &callLayout{corner: bottomRight, aspect: att.selfAspect(), own: c.mutedBadge, peer: c.peerBadge, safety: c.safety,
-		statsLabel: c.stats}
+		statsLabel: c.stats, onCover: c.showOverlays}
 	c.self.dragged = func(fyne.Position) { c.layout.dragging = true }
 	c.self.dropped = func(at fyne.Position) {
 		c.layout.dragging = false
@@ -185,11 +199,12 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.reconnect = newReconnectPanel(c)
 	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
-		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.peerCam)
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.chat.box, c.peerCam)
 	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
-		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode, shortcutShare: c.toggleShare,
+		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
+		shortcutSettings: c.showDevices, shortcutChat: c.toggleChat, shortcutShare: c.toggleShare,
 	}
 	for s, f := range shortcuts {
 		shortcuts[s] = func() {
@@ -224,15 +239,29 @@ func (a *attempt) selfAspect() float32 {
 
 // arrange shows what the call's state calls for, and lays it out again.
 func (c *callScreen) arrange() {
-	lost := c.reconnect.box.Visible()
-	showIf(c.self, c.selfShown && !lost)
-	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !lost)
-	showIf(c.peerBadge.box, c.peerBadge.text != "" && !lost)
-	showIf(c.statsBox, c.statsShown && !lost)
-	showIf(c.top, c.chrome && !lost)
-	showIf(c.controls, c.chrome || lost)
-	c.layout.peerCamShown = c.remoteSharing && !lost
+	c.showOverlays()
 	c.relayout()
+}
+
+// showOverlays shows what the call's state calls for. The chat panel,
+// where it covers the picture (a narrow window), hides the overlays but
+// the controls.
+func (c *callScreen) showOverlays() {
+	lost := c.reconnect.box.Visible()
+	showIf(c.chat.box, c.chatShown && !lost)
+	if c.chat.box.Visible() && c.chat.unread > 0 {
+		// Back on screen (the call resumed): what came meanwhile is read.
+		c.chat.unread = 0
+		c.chat.badge.set(0)
+	}
+	hidden := lost || c.chatShown && c.layout.covered
+	showIf(c.self, c.selfShown && !hidden)
+	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !hidden)
+	showIf(c.peerBadge.box, c.peerBadge.text != "" && !hidden)
+	showIf(c.statsBox, c.statsShown && !hidden)
+	showIf(c.top, c.chrome && !hidden)
+	showIf(c.controls, c.chrome || lost)
+	c.layout.peerCamShown = c.remoteSharing && !hidden
 }
 
 // relayout places the overlays again after their contents changed size.

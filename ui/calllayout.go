@@ -46,6 +46,7 @@ const (
 	slotStats
 	slotControls
 	slotPanel
+	slotChat
 	slotPeerCam // their camera, small, while their screen fills the window
 	slotCount
 )
@@ -77,6 +78,10 @@ type callLayout struct {
 	// The statistics' width unwrapped, and their words, to measure.
 	statsWidth float32
 	statsLabel *widget.Label
+	// covered: the chat panel covers the picture (chatBeside); onCover
+	// is told when that changes, to show or hide the other overlays.
+	covered bool
+	onCover func()
 	// The other side's camera shows in a box of its own (they share
 	// their screen).
 	peerCamShown bool
@@ -117,6 +122,7 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	remote, activity, self, muted, peer := objs[slotRemote], objs[slotActivity], objs[slotSelf], objs[slotMuted], objs[slotPeer]
 	top, stats, controls, panel := objs[slotTop], objs[slotStats], objs[slotControls], objs[slotPanel]
 	m := float32(callMargin)
+	size = l.placeChat(objs, size)
 	for _, o := range []fyne.CanvasObject{remote, activity} {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
@@ -295,11 +301,18 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	// then the right, from the bottom up; its icons alone if its words do
 	// not fit anywhere.
 	if peer.Visible() {
-		place := func() (fyne.Position, fyne.Size, bool) {
+		place := func(anywhere bool) (fyne.Position, fyne.Size, bool) {
 			ps := peer.MinSize()
 			s := fyne.NewSize(min(ps.Width, size.Width-2*m), ps.Height)
 			for y := size.Height - m - s.Height; y >= m; y -= 4 {
 				for _, x := range []float32{m, size.Width - m - s.Width} {
+					if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
+						return at, s, true
+					}
+				}
+				// Neither edge has room (nine controls in the smallest
+				// window): anywhere between them.
+				for x := m + 4; anywhere && x+s.Width <= size.Width-m-4; x += 4 {
 					if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
 						return at, s, true
 					}
@@ -310,10 +323,13 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		if l.peer != nil {
 			l.peer.setCompact(false)
 		}
-		at, s, ok := place()
+		at, s, ok := place(false)
 		if !ok && l.peer != nil {
 			l.peer.setCompact(true)
-			at, s, _ = place()
+			at, s, ok = place(false)
+		}
+		if !ok {
+			at, s, _ = place(true)
 		}
 		put(peer, at, s)
 	}
@@ -329,3 +345,41 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *callLayout) MinSize([]fyne.CanvasObject) fyne.Size { return minCallSize }
+
+// chatWidth is the chat panel's width beside the picture in a window of
+// the given width, its margin included: a quarter of the window, within
+// bounds.
+func chatWidth(w float32) float32 { return min(max(w/4, chatMinWidth), chatMaxWidth) }
+
+// chatBeside tells whether the chat panel fits beside the picture, leaving
+// the picture and its overlays the room of the smallest window.
+func chatBeside(size fyne.Size) bool { return size.Width-chatWidth(size.Width) >= minCallSize.Width }
+
+// placeChat places the chat panel, when it shows, and returns the room left
+// for the picture and the other overlays. Beside the picture it takes the
+// right of the window, top to bottom; in a narrower window it covers the
+// picture above the controls, and the call screen hides the other
+// overlays (onCover).
+func (l *callLayout) placeChat(objs []fyne.CanvasObject, size fyne.Size) fyne.Size {
+	chat, controls := objs[slotChat], objs[slotControls]
+	if covered := chat.Visible() && !chatBeside(size); covered != l.covered {
+		l.covered = covered
+		if l.onCover != nil {
+			l.onCover()
+		}
+	}
+	if !chat.Visible() {
+		return size
+	}
+	m := float32(callMargin)
+	if chatBeside(size) {
+		w := chatWidth(size.Width)
+		chat.Move(fyne.NewPos(size.Width-w, m))
+		chat.Resize(fyne.NewSize(w-m, size.Height-2*m))
+		return fyne.NewSize(size.Width-w, size.Height)
+	}
+	ch := controls.MinSize().Height
+	chat.Move(fyne.NewPos(m, m))
+	chat.Resize(fyne.NewSize(size.Width-2*m, max(size.Height-ch-3*m, 0)))
+	return size
+}

@@ -111,7 +111,7 @@ func checkNoOverlap(t *testing.T, state string, c *callScreen) {
 	t.Helper()
 	objs := c.content.Objects
 	size := c.content.Size()
-	names := []string{"remote", "activity", "self-view", "own badge", "their badge", "status", "statistics", "controls", "reconnect panel", "their camera"}
+	names := []string{"remote", "activity", "self-view", "own badge", "their badge", "status", "statistics", "controls", "reconnect panel", "chat panel", "their camera"}
 	for i := slotSelf; i < slotCount; i++ {
 		a := objs[i]
 		if !a.Visible() {
