@@ -53,6 +53,22 @@ type screenShare struct {
 	sharing       bool              // this side shares its screen
 	remoteSharing bool              // the other side shares theirs
 	shareNote     string            // why this side's screen is not shared
+	shareDone     chan struct{}     // closed when the last start or stop asked for is done
+}
+
+// inOrder runs f off the UI goroutine once the starts and stops asked for
+// before it are done, so that a quick start-stop-start is carried out as
+// pressed. It is called on the UI goroutine.
+func (c *callScreen) inOrder(f func()) {
+	prev, done := c.shareDone, make(chan struct{})
+	c.shareDone = done
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		f()
+	}()
 }
 
 // setUpScreenShare makes the share button and the place the other side's
@@ -73,7 +89,8 @@ func (c *callScreen) setUpScreenShare() {
 func (c *callScreen) toggleShare() {
 	if c.sharing {
 		c.showSharing(false)
-		go c.att.call.StopScreen()
+		call := c.att.call
+		c.inOrder(func() { _ = call.StopScreen() })
 		return
 	}
 	if err := media.ScreenSharingAvailable(); err != nil {
@@ -82,7 +99,7 @@ func (c *callScreen) toggleShare() {
 	}
 	c.showSharing(true)
 	call := c.att.call
-	go func() {
+	c.inOrder(func() {
 		err := call.ShareScreen()
 		if err == nil || errors.Is(err, rtc.ErrAlreadySharing) {
 			return
@@ -93,7 +110,7 @@ func (c *callScreen) toggleShare() {
 				c.showShareProblem(err)
 			}
 		})
-	}()
+	})
 }
 
 // showSharing sets the share button for this side sharing or not.
