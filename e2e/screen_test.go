@@ -259,3 +259,38 @@ func TestBrowserSharesAScreen(t *testing.T) {
 		t.Errorf("the page's camera arrived at %v, not in its 4:3 shape: the screen took its place", cam.Bounds().Size())
 	}
 }
+
+// A headless peer shares the screen the window is on: the window shows
+// that screen over the whole call and the peer's camera (its test
+// pattern) small, bottom left, away from the self-view.
+func TestWindowShowsTheirScreenLarge(t *testing.T) {
+	w := startWindow(t)
+	p, _ := w.startCall("--seconds", "60", "--share-screen")
+	p.waitStats(30*time.Second, "connected", func(l statsLine) bool { return l.State == "connected" })
+	pat := referencePattern(640, 480)
+	g := w.geometry()
+	var small, large float64
+	waitUntil(t, "their camera small and their screen large", 30*time.Second, func() bool {
+		shot := w.screenshot()
+		if shot == nil {
+			return false
+		}
+		// Their camera: a fifth of the width (160 to 320), 4:3, at the
+		// left edge, at the bottom or above the controls.
+		cw := min(max(160, g.Dx()/5), 320)
+		ch := cw * 3 / 4
+		small = 0
+		for bottom := g.Max.Y - 12; bottom > g.Max.Y-120; bottom -= 2 {
+			r := image.Rect(g.Min.X+12, bottom-ch, g.Min.X+12+cw, bottom)
+			small = max(small, pictureMatch(shot, r, pat, false))
+		}
+		// Where their camera filled the window before.
+		rw, rh := yuv.Fit(640, 480, g.Dx(), g.Dy())
+		r := image.Rect(g.Min.X+(g.Dx()-rw)/2, g.Min.Y+(g.Dy()-rh)/2, g.Min.X+(g.Dx()-rw)/2+rw, g.Min.Y+(g.Dy()-rh)/2+rh)
+		large = pictureMatch(shot, r, pat, false)
+		return small > 0.7 && large < 0.4
+	})
+	t.Logf("their camera in the small box: %.0f %%; over the window: %.0f %%", 100*small, 100*large)
+	w.hangUp(p)
+	w.quiet()
+}
