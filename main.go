@@ -37,6 +37,7 @@ Run "peercall invite -h" for the call flags.
 `
 
 func main() {
+	attachConsole()
 	args := os.Args[1:]
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
 		os.Exit(ui.Main(args, os.Stderr))

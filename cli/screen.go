@@ -39,6 +39,8 @@ func screenSharingProblem(err error) string {
 		return "Screen sharing is not supported on Wayland yet."
 	case errors.Is(err, media.ErrNoScreen):
 		return "There is no X display to share: set DISPLAY to one."
+	case errors.Is(err, media.ErrScreenUnsupported):
+		return "Screen sharing is not available on this system yet."
 	}
 	return "The screen could not be read."
 }

@@ -1,8 +1,9 @@
+//go:build !windows
+
 package media
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -17,20 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"peercall/media/yuv"
-)
-
-// ScreenFPS is the frame rate a shared screen is sent at: text and
-// windows need sharpness more than motion, so the bits go to fewer,
-// sharper pictures.
-const ScreenFPS = 15
-
-var (
-	// ErrScreenWayland refuses screen sharing in a Wayland session, where
-	// an X11 capture would only see a black picture.
-	ErrScreenWayland = errors.New("screen sharing is not supported on Wayland yet")
-	// ErrNoScreen means there is no X display to share ($DISPLAY is not
-	// set, or its server cannot be reached or read).
-	ErrNoScreen = errors.New("no screen to share")
 )
 
 func init() {

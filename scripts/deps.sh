@@ -16,6 +16,16 @@ packages=(
 	chromium
 )
 
+# The Windows build (make windows) and its tests under Wine (make test)
+# need more, which make run does not: PEERCALL_DEPS lists the extra sets
+# wanted, separated by commas.
+if [[ ",${PEERCALL_DEPS:-}," == *,windows,* ]]; then
+	packages+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 yasm cmake zip imagemagick debian-archive-keyring)
+fi
+if [[ ",${PEERCALL_DEPS:-}," == *,wine,* ]]; then
+	packages+=(wine64)
+fi
+
 sudo=""
 if [ "$(id -u)" != 0 ]; then
 	sudo="sudo"

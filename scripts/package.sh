@@ -125,8 +125,10 @@ cmd_binary() {
 		done
 		printf '\t\t},\n\t})\n}\n'
 	} >"$dir/fyne_metadata_init.go"
-	printf '{"Replace":{"%s/fyne_metadata_init.go":"%s/fyne_metadata_init.go"}}\n' \
-		"$PWD" "$(cd "$dir" && pwd)" >"$dir/overlay.json"
+	# OVERLAY_REPLACE: more "file":"replacement" pairs for the overlay (a
+	# test build's patched files).
+	printf '{"Replace":{"%s/fyne_metadata_init.go":"%s/fyne_metadata_init.go"%s}}\n' \
+		"$PWD" "$(cd "$dir" && pwd)" "${OVERLAY_REPLACE:+,$OVERLAY_REPLACE}" >"$dir/overlay.json"
 
 	# The tags GOFLAGS gives (make's no_emoji), plus fyne package's.
 	tags=$(for f in ${GOFLAGS:-}; do case $f in -tags=*) echo "${f#-tags=}" ;; esac; done | tail -n1)
@@ -134,10 +136,15 @@ cmd_binary() {
 	if migrations | grep -qx 'fyneDo=true'; then
 		tags="$tags,migrated_fynedo"
 	fi
-	echo "package.sh: go build -tags $tags $app_name $app_version (build $app_build)" >&2
-	$GO build -overlay "$dir/overlay.json" -tags "$tags" \
-		-ldflags "-s -w -extldflags '-Wl,-z,relro,-z,now -Wl,--as-needed'" \
-		-o "$out" .
+	echo "package.sh: go build -tags $tags $app_name $app_version (build $app_build) for $($GO env GOOS)" >&2
+	# For Windows (scripts/windows.sh): a GUI-subsystem .exe linked
+	# statically (a missing mingw DLL makes it exit at once with code 53),
+	# with the icon and version resources windows.sh compiles.
+	local ldflags="-s -w -extldflags '-Wl,-z,relro,-z,now -Wl,--as-needed'"
+	if [ "$($GO env GOOS)" = windows ]; then
+		ldflags="-s -w -H windowsgui -extldflags '-static ${PEERCALL_WINDOWS_RESOURCES:-}'"
+	fi
+	$GO build -overlay "$dir/overlay.json" -tags "$tags" -ldflags "$ldflags" -o "$out" .
 }
 
 # The libraries the binary opens at run time with dlopen, which its ELF

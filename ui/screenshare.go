@@ -137,6 +137,8 @@ func (c *callScreen) showShareProblem(err error) {
 		c.shareNote = "Screen sharing is not supported on Wayland yet."
 	case errors.Is(err, media.ErrNoScreen):
 		c.shareNote = "Your screen cannot be shared: no X display was found."
+	case errors.Is(err, media.ErrScreenUnsupported):
+		c.shareNote = "Screen sharing is not available on this system yet."
 	default:
 		c.shareNote = "Your screen could not be shared. Run peercall --verbose from a terminal to see why."
 	}

@@ -1,7 +1,8 @@
 // Package sound opens microphones and speakers through miniaudio (malgo),
-// preferring PulseAudio, then ALSA. A machine with no sound server, no
-// device, or a device that disappears mid-call gets an error or a stopped
-// stream, never a crash. Streams run at 48 kHz, 16-bit, in 10 ms frames.
+// preferring PulseAudio, then ALSA (on Windows WASAPI, then DirectSound). A
+// machine with no sound server, no device, or a device that disappears
+// mid-call gets an error or a stopped stream, never a crash. Streams run
+// at 48 kHz, 16-bit, in 10 ms frames.
 package sound
 
 import (
@@ -34,7 +35,8 @@ type System struct {
 	ctx *malgo.AllocatedContext
 }
 
-// Open connects to PulseAudio, or else ALSA.
+// Open connects to the machine's sound system: PulseAudio, or else ALSA;
+// on Windows WASAPI, or else DirectSound.
 func Open() (sys *System, err error) {
 	quietALSA()
 	defer func() {
@@ -42,7 +44,7 @@ func Open() (sys *System, err error) {
 			sys, err = nil, fmt.Errorf("%w: %v", ErrNoSoundSystem, r)
 		}
 	}()
-	ctx, err := malgo.InitContext([]malgo.Backend{malgo.BackendPulseaudio, malgo.BackendAlsa}, malgo.ContextConfig{}, nil)
+	ctx, err := malgo.InitContext(backends, malgo.ContextConfig{}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoSoundSystem, err)
 	}
