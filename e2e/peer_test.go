@@ -40,6 +40,7 @@ type peer struct {
 // peerOptions are how startPeer runs the process.
 type peerOptions struct {
 	name   string   // in messages and the statistics file's name; the subcommand if empty
+	bin    string   // the program; peercallBin if empty
 	prefix []string // the command is wrapped by it, such as nsExec(ns)
 	env    []string // added to the environment
 }
@@ -57,7 +58,10 @@ func startPeer(t testing.TB, o peerOptions, sub string, args ...string) *peer {
 		t: t, name: o.name, stats: filepath.Join(t.TempDir(), o.name+".jsonl"),
 		stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{}),
 	}
-	all := append(slices.Clone(o.prefix), peercallBin, sub, "--stats", p.stats)
+	if o.bin == "" {
+		o.bin = peercallBin
+	}
+	all := append(slices.Clone(o.prefix), o.bin, sub, "--stats", p.stats)
 	p.cmd = exec.Command(all[0], append(all[1:], args...)...)
 	p.cmd.Env = append(os.Environ(), o.env...)
 	p.cmd.Stderr = p.stderr
