@@ -66,6 +66,13 @@ fuzz: deps
 bench: deps
 	./scripts/bench.sh
 
+# The Windows cross-build, cold (from an empty build directory: about ten
+# minutes on two cores) and warm, and the .exe's size, to BENCHMARKS.md.
+.PHONY: bench-windows
+bench-windows: deps
+	@PEERCALL_DEPS=windows ./scripts/deps.sh
+	./scripts/bench.sh --windows
+
 # A 30-minute call: memory and goroutines each minute, to BENCHMARKS.md.
 soak: deps
 	./scripts/bench.sh --soak

@@ -31,7 +31,7 @@ Usage:
                                    turn a session description into a code
   peercall bench [--size WxH] [--fps N] [--seconds N] [--sample N] [--profile-dir DIR]
                                    measure a two-process call on loopback (JSON on stdout)
-  peercall bench report [--dir DIR] [--md FILE] [--json FILE] [--soak]
+  peercall bench report [--dir DIR] [--md FILE] [--json FILE] [--soak|--windows]
                                    turn make bench's measurements into BENCHMARKS.md
 Run "peercall invite -h" for the call flags.
 `

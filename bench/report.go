@@ -60,6 +60,7 @@ type Report struct {
 	Codes      []CodeRun                `json:"codes,omitempty"`
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
 	Profiles   map[string][]ProfileLine `json:"profiles,omitempty"`
+	Windows    *WindowsBuild            `json:"windows_build,omitempty"`
 }
 
 // CostSlice is a share of a process's CPU time spent in one part of the
@@ -90,6 +91,7 @@ func report(args []string, stderr io.Writer) error {
 	md := fset.String("md", "BENCHMARKS.md", "Markdown file whose generated section is rewritten")
 	jsonOut := fset.String("json", "benchmarks.json", "JSON file to write")
 	soak := fset.Bool("soak", false, "write the soak section from soak.json instead of the benchmark section")
+	windows := fset.Bool("windows", false, "write the Windows build's section from windows.json instead of the benchmark section")
 	if err := fset.Parse(args); err != nil {
 		return usage("%v", err)
 	}
@@ -107,7 +109,14 @@ func report(args []string, stderr io.Writer) error {
 		json.Unmarshal(data, &prev)
 	}
 	var text string
-	if *soak {
+	if *windows {
+		if r.Windows == nil {
+			return fmt.Errorf("bench report: no windows.json in %s", *dir)
+		}
+		prev.Windows = r.Windows
+		r = &prev
+		text = replaceSection(string(old), windowsBegin, windowsEnd, windowsMarkdown(r.Windows))
+	} else if *soak {
 		if r.Soak == nil {
 			return fmt.Errorf("bench report: no soak.json in %s", *dir)
 		}
@@ -115,7 +124,7 @@ func report(args []string, stderr io.Writer) error {
 		r = &prev
 		text = replaceSection(string(old), soakBegin, soakEnd, soakMarkdown(r.Soak))
 	} else {
-		r.Soak = prev.Soak
+		r.Soak, r.Windows = prev.Soak, prev.Windows
 		text = replaceSection(string(old), sectionBegin, sectionEnd, benchMarkdown(r))
 	}
 	if err := os.WriteFile(*md, []byte(text), 0o644); err != nil {
@@ -170,6 +179,13 @@ func loadReport(dir string) (*Report, error) {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
+	}
+	var w WindowsBuild
+	if err := readJSON(filepath.Join(dir, "windows.json"), &w); err == nil {
+		w.Date, w.Machine, w.Cores, w.Go = r.Date, r.Machine, r.Cores, r.Go
+		r.Windows = &w
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	if gb, err := readGoBench(filepath.Join(dir, "go.txt")); err == nil {
 		r.GoBench = gb

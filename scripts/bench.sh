@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: measures Peercall on this machine and rewrites the generated
 # section of BENCHMARKS.md and benchmarks.json. With --soak, a 30-minute
-# call instead, written to the soak section.
+# call instead, written to the soak section; with --windows, the Windows
+# cross-build's times and sizes, written to their own section.
 #
 # Not part of make test: these are measurements, not pass/fail checks.
 set -euo pipefail
@@ -18,6 +19,34 @@ if [ "${1:-}" = "--soak" ]; then
 	bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out/soak.json"
 	bin/peercall bench report --dir "$out" --soak
 	echo "soak section of BENCHMARKS.md and benchmarks.json written"
+	exit 0
+fi
+
+if [ "${1:-}" = "--windows" ]; then
+	# make windows from an empty build directory (the Go modules stay
+	# downloaded), then again with nothing changed.
+	build=$(mktemp -d /tmp/peercall-windows-bench.XXXXXX)
+	trap 'rm -rf "$build"' EXIT
+	now() { date +%s.%N; }
+	secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
+	echo "bench-windows: a cold Windows build in $build (minutes), then a warm one"
+	t0=$(now)
+	WINDOWS_BUILD_DIR=$build ./scripts/windows.sh deps
+	t1=$(now)
+	WINDOWS_BUILD_DIR=$build ./scripts/windows.sh zip "$build/cold.zip"
+	t2=$(now)
+	WINDOWS_BUILD_DIR=$build ./scripts/windows.sh zip "$build/Peercall-windows-amd64.zip"
+	t3=$(now)
+	libs=$(cut -d' ' -f1,2 "$build"/deps/prefix/stamps/* | paste -sd, | sed 's/,/, /g')
+	cat >"$out/windows.json" <<-EOF
+		{"cold_seconds": $(secs "$t2" "$t0"), "libraries_seconds": $(secs "$t1" "$t0"),
+		 "warm_seconds": $(secs "$t3" "$t2"),
+		 "exe_bytes": $(stat -c %s "$build/release/Peercall.exe"),
+		 "zip_bytes": $(stat -c %s "$build/Peercall-windows-amd64.zip"),
+		 "libraries": "$libs"}
+	EOF
+	bin/peercall bench report --dir "$out" --windows
+	echo "Windows build section of BENCHMARKS.md and benchmarks.json written"
 	exit 0
 fi
 

@@ -23,7 +23,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 
-root=$PWD/bin/windows
+# WINDOWS_BUILD_DIR: another build directory (make bench-windows times a
+# build from an empty one).
+root=$(realpath -m "${WINDOWS_BUILD_DIR:-$PWD/bin/windows}")
 deps=$root/deps
 prefix=$deps/prefix
 suite=${WINDOWS_DEBIAN_SUITE:-bookworm}
