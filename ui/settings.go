@@ -8,6 +8,7 @@ import (
 	"github.com/pion/mediadevices"
 
 	"peercall/call"
+	"peercall/media/dshow"
 	"peercall/media/sound"
 	"peercall/rtc/probe"
 )
@@ -215,7 +216,7 @@ var cameraDevices = func() []deviceChoice {
 	var cams []deviceChoice
 	for _, d := range mediadevices.EnumerateDevices() {
 		if d.Kind == mediadevices.VideoInput {
-			cams = append(cams, deviceChoice{label: d.Label, id: d.DeviceID})
+			cams = append(cams, deviceChoice{label: dshow.Label(d.Label), id: d.DeviceID})
 		}
 	}
 	return cams
