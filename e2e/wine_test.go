@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"archive/zip"
+	"debug/pe"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -9,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // Peercall for Windows (make windows) under Wine: the shipped .exe from the
@@ -353,6 +357,25 @@ func redPixels(shot image.Image, g image.Rectangle) int {
 // still prints its usage for --help on the output it was given.
 func TestWineShippedExe(t *testing.T) {
 	exe := shippedExe(t)
+	t.Run("carries its icon and version", func(t *testing.T) {
+		types, text := exeResources(t, exe)
+		for id, what := range map[uint32]string{3: "icon", 14: "icon group", 16: "version"} {
+			if !types[id] {
+				t.Errorf("Peercall.exe has no %s resource", what)
+			}
+		}
+		toml, err := os.ReadFile("../FyneApp.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?m)^Version *= *"([^"]+)"`).FindSubmatch(toml)
+		if m == nil {
+			t.Fatal("FyneApp.toml has no Version")
+		}
+		if want := "ProductVersion\x00" + string(m[1]); !strings.Contains(text, want) {
+			t.Errorf("Peercall.exe's version resource lacks %q", want)
+		}
+	})
 	t.Run("opens its window", func(t *testing.T) {
 		w := startWineWindow(t, exe)
 		w.lit()
@@ -479,4 +502,64 @@ func TestWineCallWithLinux(t *testing.T) {
 			t.Errorf("%s: the other side's tone was not decoded (no mouth-to-ear latency measured)", p.name)
 		}
 	}
+}
+
+// The tests of the packages whose code is Windows' own, built for Windows
+// and run under Wine: the camera names DirectShow gives (no camera there,
+// but the enumeration runs) and the sound system through WASAPI (Wine's,
+// over make test's PulseAudio server).
+func TestWinePackageTests(t *testing.T) {
+	wineZip(t)
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, run := winePrefix(t, exec.Command)
+	for _, tc := range []struct{ pkg, run string }{
+		{"peercall/media/dshow", "."},
+		// The rest of its tests start PulseAudio servers of their own.
+		{"peercall/media/sound", "^TestWindowsSoundSystem$"},
+	} {
+		pkg := tc.pkg
+		t.Run(pkg, func(t *testing.T) {
+			exe := filepath.Join(t.TempDir(), filepath.Base(pkg)+".test.exe")
+			if out, err := exec.Command(filepath.Join(root, "scripts", "windows.sh"), "test", pkg, exe).CombinedOutput(); err != nil {
+				t.Fatalf("building %s's tests for Windows: %v\n%s", pkg, err, out)
+			}
+			out, err := runBounded(run(exe, "-test.v", "-test.count=1", "-test.run", tc.run), 2*time.Minute)
+			t.Logf("%s", out)
+			if err != nil || !strings.Contains(string(out), "\nPASS") {
+				t.Errorf("%s's tests under Wine: %v", pkg, err)
+			}
+		})
+	}
+}
+
+// exeResources reads the types of a Windows program's resources (the
+// top level of its .rsrc directory) and the section's UTF-16 text.
+func exeResources(t *testing.T, exe string) (types map[uint32]bool, text string) {
+	t.Helper()
+	f, err := pe.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sec := f.Section(".rsrc")
+	if sec == nil {
+		t.Fatal("Peercall.exe has no resources")
+	}
+	data, err := sec.Data()
+	if err != nil || len(data) < 16 {
+		t.Fatalf("reading its resources: %v", err)
+	}
+	named, ids := int(binary.LittleEndian.Uint16(data[12:])), int(binary.LittleEndian.Uint16(data[14:]))
+	types = map[uint32]bool{}
+	for i := named; i < named+ids && 16+8*i+8 <= len(data); i++ {
+		types[binary.LittleEndian.Uint32(data[16+8*i:])] = true
+	}
+	u := make([]uint16, len(data)/2)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(data[2*i:])
+	}
+	return types, string(utf16.Decode(u))
 }

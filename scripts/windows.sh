@@ -12,6 +12,7 @@
 #                              gives a test build its patched files)
 #   windows.sh zip OUT         Peercall-windows-amd64.zip: Peercall.exe and a
 #                              README.txt
+#   windows.sh test PKG OUT    PKG's tests as a Windows program, for Wine
 #
 # Nothing is fetched but Debian's source packages (apt-get source, through a
 # private package list holding bookworm's source index, so the machine's own
@@ -142,9 +143,16 @@ build_libyuv() {
 
 cmd_deps() {
 	tools
-	index
 	local pkg ver stamp tree start
 	mkdir -p "$prefix/stamps"
+	if ! index || [ -z "$(version speexdsp)" ]; then
+		# Offline: the libraries built before are used as they are.
+		for pkg in speexdsp opus libyuv libvpx; do
+			[ -f "$prefix/stamps/$pkg" ] || die "cannot read $suite's source index from $mirror to build $pkg"
+		done
+		log "cannot read $suite's source index from $mirror: keeping the libraries built before"
+		return 0
+	fi
 	for pkg in speexdsp opus libyuv libvpx; do
 		ver=$(version "$pkg")
 		[ -n "$ver" ] || die "no $pkg in $suite's source index"
@@ -234,6 +242,16 @@ cmd_exe() {
 		./scripts/package.sh binary "$out"
 }
 
+# cmd_test PKG OUT: PKG's tests as a Windows program (go test -c), linked
+# as the .exe is, to run under Wine.
+cmd_test() {
+	local pkg=$1 out=$2
+	tools
+	[ -f "$prefix/stamps/libvpx" ] || cmd_deps
+	cross_env
+	$GO test -c -o "$out" -ldflags=-extldflags=-static "$pkg"
+}
+
 cmd_zip() {
 	local out=$1 stage
 	stage="$root/zip"
@@ -266,5 +284,6 @@ case "${1:-}" in
 deps) cmd_deps ;;
 exe) [ $# = 2 ] || die "usage: windows.sh exe OUT"; cmd_exe "$(realpath -m "$2")" ;;
 zip) [ $# = 2 ] || die "usage: windows.sh zip OUT"; cmd_zip "$(realpath -m "$2")" ;;
-*) die "usage: windows.sh deps|exe|zip …" ;;
+test) [ $# = 3 ] || die "usage: windows.sh test PKG OUT"; cmd_test "$2" "$(realpath -m "$3")" ;;
+*) die "usage: windows.sh deps|exe|zip|test …" ;;
 esac
