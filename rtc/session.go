@@ -97,6 +97,8 @@ type Session struct {
 
 	controlRefused refusals // control messages refused, by reason
 
+	files fileState // files sent and received (files.go)
+
 	// statsMu keeps Stats from asking a peer connection for its figures
 	// while the session closes it: pion's Close clears what its GetStats
 	// reads, without a lock. Stats reads under it, and only while
@@ -373,6 +375,11 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	}
 	control, err := pc.CreateDataChannel(ControlLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &controlID})
 	if err != nil {
+		plog.closed()
+		pc.Close()
+		return nil, err
+	}
+	if err := s.attachFileChannel(pc); err != nil {
 		plog.closed()
 		pc.Close()
 		return nil, err
@@ -688,6 +695,7 @@ func (s *Session) end(reason error) {
 			// Statistics reads under way finish before the close.
 			s.statsMu.Lock()
 			s.statsMu.Unlock()
+			s.closeFiles()
 			s.closeMedia()
 			var errs []error
 			if pc != nil {
