@@ -305,6 +305,8 @@ type session struct {
 	pair [2]string
 	// lostOnce: the connection was lost and new codes were offered.
 	lostOnce bool
+	// filesStarted: --send-file and --accept-files are at work (files.go).
+	filesStarted bool
 }
 
 func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) {
@@ -417,6 +419,7 @@ func (s *session) run(ctx context.Context) error {
 		case <-connected:
 			connected = nil
 			s.log.Info("connected")
+			s.startFiles()
 			if s.flags.seconds > 0 {
 				limit = time.After(time.Duration(s.flags.seconds * float64(time.Second)))
 			}

@@ -43,7 +43,7 @@ func OfferRaw(s *Session, id uint32, text string) (*Transfer, error) {
 	f.mu.Unlock()
 	dc := f.channel()
 	if dc == nil {
-		return nil, ErrFileNotReady
+		return nil, webrtc.ErrConnectionClosed
 	}
 	return t, dc.SendText(text)
 }
@@ -56,7 +56,7 @@ func FileRefused(s *Session) int { return s.fileState().refused.total() }
 func (f *fileState) sendJSONRaw(text string) error {
 	dc := f.channel()
 	if dc == nil {
-		return ErrFileNotReady
+		return webrtc.ErrConnectionClosed
 	}
 	return dc.SendText(text)
 }

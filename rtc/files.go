@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -107,7 +108,6 @@ var (
 	ErrFileCallEnded = errors.New("the call ended before the file was complete")
 	ErrFileNotFile   = errors.New("only a regular file can be sent, not a folder or a device")
 	ErrFileChanged   = errors.New("the file changed while it was being sent")
-	ErrFileNotReady  = errors.New("files can be sent once the call has connected")
 	ErrFileStopByMe  = errors.New("the transfer was stopped")
 )
 
@@ -147,6 +147,7 @@ type Transfer struct {
 
 	mu       sync.Mutex
 	accepted bool
+	started  time.Time // when the offer was accepted
 	ended    bool
 	err      error
 	saved    string // where the file was saved (receiver)
@@ -173,6 +174,13 @@ func (t *Transfer) Incoming() bool { return t.incoming }
 
 // Progress is how many bytes have been sent, or received and written.
 func (t *Transfer) Progress() int64 { return t.bytes.Load() }
+
+// Started is when the offer was accepted; zero before.
+func (t *Transfer) Started() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.started
+}
 
 // Done is closed when the transfer has finished, well or not.
 func (t *Transfer) Done() <-chan struct{} { return t.finished }
@@ -229,6 +237,7 @@ func (t *Transfer) accept(path string, noClobber bool) error {
 		return t.err
 	}
 	t.accepted = true
+	t.started = time.Now()
 	t.tmp, t.tmpPath, t.dest, t.noClobber = tmp, tmp.Name(), path, noClobber
 	t.hash = sha256.New()
 	t.mu.Unlock()
@@ -318,6 +327,7 @@ type fileState struct {
 	nextID   uint32
 	out      map[uint32]*Transfer
 	in       map[uint32]*Transfer
+	queued   []*Transfer // offers made before the channel opened
 	offers   chan *Transfer
 	low      chan struct{} // the channel drained to fileLowBuffered
 	refused  refusals
@@ -360,10 +370,15 @@ func (s *Session) attachFileChannel(pc *webrtc.PeerConnection) error {
 	})
 	dc.OnOpen(func() {
 		f.mu.Lock()
+		var queued []*Transfer
 		if f.dc == dc {
 			f.open = true
+			queued, f.queued = f.queued, nil
 		}
 		f.mu.Unlock()
+		for _, t := range queued {
+			_ = f.offer(t)
+		}
 	})
 	dc.OnClose(func() { f.channelGone(dc) })
 	dc.OnMessage(func(m webrtc.DataChannelMessage) { f.onMessage(dc, m) })
@@ -458,7 +473,8 @@ func (s *Session) newTransfer(id uint32, name string, size int64, incoming bool)
 func (s *Session) FileOffers() <-chan *Transfer { return s.fileState().offers }
 
 // SendFile offers the file at path to the other side and, once accepted,
-// sends it; follow it with the Transfer returned.
+// sends it; follow it with the Transfer returned. A file given before the
+// call's file channel has opened is offered when it opens.
 func (s *Session) SendFile(path string) (*Transfer, error) {
 	f := s.fileState()
 	file, err := os.Open(path)
@@ -489,23 +505,33 @@ func (s *Session) SendFile(path string) (*Transfer, error) {
 		file.Close()
 		return nil, ErrFileCallEnded
 	}
-	if !f.open {
-		f.mu.Unlock()
-		file.Close()
-		return nil, ErrFileNotReady
-	}
 	f.nextID++
 	t := s.newTransfer(f.nextID, name, info.Size(), false)
 	f.out[t.id] = t
+	open := f.open
+	if !open {
+		// Offered when the channel opens.
+		f.queued = append(f.queued, t)
+	}
 	f.mu.Unlock()
-	size := t.size
-	if err := f.sendJSON(fileMessage{Type: fileOffer, ID: t.id, Name: name, Size: &size}); err != nil {
-		file.Close()
-		t.fail(ErrFileCallEnded, "")
-		return nil, ErrFileCallEnded
+	if open {
+		if err := f.offer(t); err != nil {
+			file.Close()
+			return nil, err
+		}
 	}
 	s.goRun(func() { f.send(t, file) })
 	return t, nil
+}
+
+// offer sends t's offer.
+func (f *fileState) offer(t *Transfer) error {
+	size := t.size
+	if err := f.sendJSON(fileMessage{Type: fileOffer, ID: t.id, Name: t.name, Size: &size}); err != nil {
+		t.fail(ErrFileCallEnded, "")
+		return ErrFileCallEnded
+	}
+	return nil
 }
 
 // send streams an accepted file: paced chunks, then "done" with the
@@ -666,6 +692,7 @@ func (t *Transfer) answer(msg fileMessage) {
 	case fileAccept:
 		t.mu.Lock()
 		t.accepted = true
+		t.started = time.Now()
 		t.mu.Unlock()
 		select {
 		case t.decided <- true:
