@@ -55,6 +55,10 @@ type callScreen struct {
 	u      *UI
 	att    *attempt
 	cancel context.CancelFunc
+	ctx    context.Context // ends when the call screen goes
+
+	files   *filesPanel // file transfers (files.go)
+	sendBtn *tipButton
 
 	content *fyne.Container
 	layout  *callLayout
@@ -103,19 +107,22 @@ type callScreen struct {
 func (u *UI) showCall(att *attempt) {
 	c := u.showCallFor(att)
 	ctx, cancel := context.WithCancel(context.Background())
+	c.ctx = ctx
 	c.cancel = func() {
 		cancel()
 		c.stopTimers()
 	}
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
+	go c.followOffers(ctx, att.sess)
 }
 
 // showCallFor builds the call screen without following the session.
 func (u *UI) showCallFor(att *attempt) *callScreen {
 	c := &callScreen{u: u, att: att, selfShown: true, chrome: true, fadeAfter: 3 * time.Second, safetyFor: 20 * time.Second,
-		now: time.Now}
+		now: time.Now, ctx: context.Background()}
 	c.cancel = c.stopTimers
+	c.files = newFilesPanel(c)
 	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.timer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	c.quality = newQualityMeter()
@@ -132,7 +139,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.status.Wrapping = fyne.TextWrapWord
 	row := container.NewBorder(nil, nil, container.NewCenter(c.quality), c.timer, c.status)
-	c.top = overlay(container.NewVBox(row, c.detail, c.notice, c.safety.box))
+	c.top = overlay(container.NewVBox(row, c.detail, c.notice, c.safety.box, c.files.box))
 
 	c.peerBadge = newBadge(overlayFill)
 	c.mutedBadge = newBadge(alertFill)
@@ -147,7 +154,8 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
-	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup}
+	c.sendBtn = newTipButton(theme.UploadIcon(), "Send a file (or drop one on the window)", c.pickFile)
+	buttons := []*tipButton{c.mute, c.camera, c.sendBtn, c.selfBtn, c.statsBtn, c.full, c.hangup}
 	row2 := container.NewHBox()
 	for _, b := range buttons {
 		b.hover = c.hover
@@ -190,6 +198,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 		}
 	})
 	u.call = c
+	u.win.SetOnDropped(c.dropped)
 	c.refreshNotice()
 	c.arrange()
 	c.wake()
@@ -263,7 +272,7 @@ func (c *callScreen) fadeWhenStill() {
 // call not connected, the pointer on a control, the safety code's first
 // moments (they fade when those end).
 func (c *callScreen) fade() {
-	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() {
+	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() || c.files.asking() {
 		return
 	}
 	if time.Now().Before(c.safetyUntil) {
