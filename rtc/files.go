@@ -27,8 +27,9 @@ import (
 // offer/accept/decline/cancel/done/saved messages, binary messages the
 // chunks of a file. The sender paces its chunks below what the bandwidth
 // estimate leaves after audio and video (filepace.go) and keeps at most
-// fileMaxBuffered bytes waiting in the channel, so a transfer never
-// stands in front of the call's media for long. The receiver writes to a
+// a tenth of a second of chunks waiting in the channel (filesBufferFor),
+// so a transfer never stands long in front of the call's media or its
+// hang-up. The receiver writes to a
 // temporary file beside the final one, checks the SHA-256 the sender
 // announces at the end, syncs it and renames it; a transfer that fails
 // for any reason, the call's end included, removes the temporary, so no
@@ -54,11 +55,15 @@ const (
 	fileChunkHeader = 12
 	// maxFileMessageBytes bounds a JSON message on the file channel.
 	maxFileMessageBytes = 4 << 10
-	// fileMaxBuffered bounds what the sender leaves waiting in the
-	// channel; it sends again when the channel has drained to
-	// fileLowBuffered (BufferedAmountLowThreshold).
+	// The sender leaves at most fileBufferFor of chunks at its pace
+	// waiting in the channel, within fileMinBuffered..fileMaxBuffered;
+	// above that it waits for the channel to drain to fileLowBuffered
+	// (BufferedAmountLowThreshold), looking again every fileRecheck.
+	fileBufferFor   = 100 * time.Millisecond
+	fileMinBuffered = 64 << 10
 	fileMaxBuffered = 1 << 20
-	fileLowBuffered = 256 << 10
+	fileLowBuffered = 32 << 10
+	fileRecheck     = 20 * time.Millisecond
 	// maxIncomingFiles bounds the offers from the other side waiting for
 	// an answer or being received at once; more are declined as busy.
 	maxIncomingFiles = 4
@@ -579,26 +584,38 @@ func (f *fileState) send(t *Transfer, file *os.File) {
 	// "saved" or a decline finishes it (onMessage).
 }
 
-// waitRoom waits until the channel holds less than fileMaxBuffered and
-// the pacer allows n more bytes, and returns the channel to send on.
+// waitRoom waits until the channel holds less than a tenth of a second
+// at the pace (bufferBound) and the pacer allows n more bytes, and returns
+// the channel to send on.
 func (f *fileState) waitRoom(ctx context.Context, n int) (*webrtc.DataChannel, error) {
 	for {
 		dc := f.channel()
 		if dc == nil {
 			return nil, ErrFileCallEnded
 		}
-		if dc.BufferedAmount() <= fileMaxBuffered {
+		if dc.BufferedAmount() <= bufferBound(f.pacer.Rate()) {
 			if err := f.pacer.wait(ctx, n); err != nil {
 				return nil, err
 			}
 			return dc, nil
 		}
+		t := time.NewTimer(fileRecheck)
 		select {
 		case <-f.low:
+		case <-t.C:
 		case <-ctx.Done():
+			t.Stop()
 			return nil, ctx.Err()
 		}
+		t.Stop()
 	}
+}
+
+// bufferBound is how much the sender leaves waiting in the channel at a
+// pace of rateBps.
+func bufferBound(rateBps float64) uint64 {
+	b := uint64(rateBps / 8 * fileBufferFor.Seconds())
+	return min(max(b, fileMinBuffered), fileMaxBuffered)
 }
 
 // onMessage reads one message of the file channel, on pion's goroutine

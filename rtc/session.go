@@ -631,6 +631,8 @@ func (s *Session) Hangup() {
 	// ended the call.
 	s.hangingUp = true
 	s.mu.Unlock()
+	// File chunks would queue in front of the hang-up: they stop first.
+	s.closeFiles()
 	if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {
 		if data, err := json.Marshal(controlMessage{Type: controlHangup}); err == nil && control.SendText(string(data)) == nil {
 			t := time.NewTimer(byeWait)
