@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"peercall/e2e/linkemu"
 )
 
 // writeRandomFile writes size random bytes to path and returns their
@@ -108,7 +110,7 @@ func TestFileOf50MBCrossesACallWhileVideoFlows(t *testing.T) {
 	inviter, joiner := startCall(t, callOptions{seconds: 120,
 		inviterFlags: []string{"--send-file", src}, joinerFlags: []string{"--accept-files", into}})
 	_, from := joiner.waitLog(30*time.Second, "file receiving", "name=big.bin")
-	line, to := joiner.waitLog(90*time.Second, "file received", "name=big.bin")
+	line, to := joiner.waitLog(110*time.Second, "file received", "name=big.bin")
 	t.Logf("%s (%.1f s after it began)", line, to.Sub(from).Seconds())
 	if !strings.Contains(line, "sha256="+sum) {
 		t.Errorf("the file received has another SHA-256 than %s", sum)
@@ -176,5 +178,50 @@ func TestFileOfferDeclinedWithoutAcceptFiles(t *testing.T) {
 	line, _ := inviter.waitLog(10*time.Second, "file not sent", "name=note.txt")
 	if !strings.Contains(line, "declined") {
 		t.Errorf("the sender said %q", line)
+	}
+}
+
+// fileCapKbps is the rate cap of TestFileOverACappedLink, each way.
+const fileCapKbps = 2000
+
+// A file sent over a 2 Mbit/s link with a half-second queue, narrower
+// than what the video and the file would take together: the file arrives
+// whole, and the video goes on through the transfer, at its frame rate,
+// without its latency standing at the queue's length (as it would behind
+// chunks sent as fast as the connection takes them).
+func TestFileOverACappedLink(t *testing.T) {
+	link := func(seed uint64) linkemu.Config {
+		return linkemu.Config{RateBps: fileCapKbps * 1000, QueueBytes: fileCapKbps * 1000 / 8 / 2, Delay: 20 * time.Millisecond, Seed: seed}
+	}
+	n := impNetwork(t, "filecap", link(7001), link(7002))
+	dir, into := t.TempDir(), t.TempDir()
+	src := filepath.Join(dir, "slides.pdf")
+	sum := writeRandomFile(t, src, 600_000)
+	inviter, joiner := startCall(t, callOptions{seconds: 150,
+		flags:         []string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none", "--interface", "imp0"},
+		inviterPrefix: nsExec(n.nsA), joinerPrefix: nsExec(n.nsB),
+		inviterFlags:  []string{"--send-file", src, "--verbose"}, joinerFlags: []string{"--accept-files", into}})
+	_, from := joiner.waitLog(30*time.Second, "file receiving", "name=slides.pdf")
+	line, to := joiner.waitLog(120*time.Second, "file received", "name=slides.pdf")
+	t.Logf("%s (%.1f s after it began)", line, to.Sub(from).Seconds())
+	if got := sha256Of(t, filepath.Join(into, "slides.pdf")); got != sum {
+		t.Errorf("the saved file's SHA-256 is %s, want %s", got, sum)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	impTimeline(t, "inviter (sends the file; its target)", inviter.statsLines())
+	impTimeline(t, "joiner (receives the file and the inviter's video)", joiner.statsLines())
+	fps, fewest, _ := framesDuring(t, joiner, from, to)
+	var worstP50 float64
+	for _, l := range joiner.statsLines() {
+		if l.At.After(from) && l.At.Before(to) {
+			worstP50 = max(worstP50, l.LatencyP50Ms)
+		}
+	}
+	t.Logf("the joiner during the transfer: %.1f fps, at least %d frames a second, latency p50 up to %.0f ms", fps, fewest, worstP50)
+	if fps < 20 || fewest < 5 {
+		t.Errorf("the video went on at %.1f fps (at least %d frames a second) during the transfer, want 20 and 5", fps, fewest)
+	}
+	if worstP50 >= 250 {
+		t.Errorf("the video's latency p50 reached %.0f ms during the transfer: the link's queue stood half full", worstP50)
 	}
 }

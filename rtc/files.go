@@ -48,8 +48,9 @@ const (
 	// MaxFileNameBytes bounds an offered name, in UTF-8 bytes (the
 	// longest name common file systems take).
 	MaxFileNameBytes = 255
-	// fileChunkData is the file data in one chunk: 16 KiB, the size every
-	// browser sends and receives in one message.
+	// fileChunkData is the most file data in one chunk: 16 KiB, the size
+	// every browser sends and receives in one message. Slower transfers
+	// send smaller chunks (filepace.go).
 	fileChunkData = 16 << 10
 	// fileChunkHeader: the transfer id (4 bytes) and the offset (8).
 	fileChunkHeader = 12
@@ -347,6 +348,7 @@ func (f *fileState) init(s *Session) {
 		f.offers = make(chan *Transfer, maxIncomingFiles)
 		f.low = make(chan struct{}, 1)
 		f.pacer = newFilePacer(s.fileEstimate)
+		f.pacer.logf = s.log.Debug
 	})
 }
 
@@ -555,7 +557,7 @@ func (f *fileState) send(t *Transfer, file *os.File) {
 	buf := make([]byte, fileChunkHeader+fileChunkData)
 	var off int64
 	for off < t.size {
-		n := int(min(int64(fileChunkData), t.size-off))
+		n := int(min(int64(f.pacer.chunkSize()), t.size-off))
 		if _, err := io.ReadFull(file, buf[fileChunkHeader:fileChunkHeader+n]); err != nil {
 			t.fail(fmt.Errorf("%w: %v", ErrFileChanged, err), fileCancel)
 			return
