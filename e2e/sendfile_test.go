@@ -200,7 +200,7 @@ func TestFileOverACappedLink(t *testing.T) {
 	inviter, joiner := startCall(t, callOptions{seconds: 150,
 		flags:         []string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none", "--interface", "imp0"},
 		inviterPrefix: nsExec(n.nsA), joinerPrefix: nsExec(n.nsB),
-		inviterFlags:  []string{"--send-file", src, "--verbose"}, joinerFlags: []string{"--accept-files", into}})
+		inviterFlags: []string{"--send-file", src, "--verbose"}, joinerFlags: []string{"--accept-files", into}})
 	_, from := joiner.waitLog(30*time.Second, "file receiving", "name=slides.pdf")
 	line, to := joiner.waitLog(120*time.Second, "file received", "name=slides.pdf")
 	t.Logf("%s (%.1f s after it began)", line, to.Sub(from).Seconds())
