@@ -195,7 +195,9 @@ func (p *filePacer) wait(ctx context.Context, n int) error {
 		now := p.now()
 		p.update(now)
 		burst := max(p.rateBps/8*fileBurst.Seconds(), 2*float64(fileChunkHeader+n))
-		if !p.last.IsZero() {
+		if p.last.IsZero() {
+			p.tokens = burst // a full bucket to start with
+		} else {
 			p.tokens = min(p.tokens+p.rateBps/8*now.Sub(p.last).Seconds(), burst)
 		}
 		p.last = now
