@@ -22,18 +22,17 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Sending files during a call (docs/PROTOCOL.md, section 5). Files travel
+// Sending files during a call (docs/PROTOCOL.md, section 9). Files travel
 // on a data channel of their own, `file`: text messages are the JSON
 // offer/accept/decline/cancel/done/saved messages, binary messages the
-// chunks of a file. The sender paces its chunks below what the bandwidth
-// estimate leaves after audio and video (filepace.go) and keeps at most
-// a tenth of a second of chunks waiting in the channel (filesBufferFor),
-// so a transfer never stands long in front of the call's media or its
-// hang-up. The receiver writes to a
-// temporary file beside the final one, checks the SHA-256 the sender
-// announces at the end, syncs it and renames it; a transfer that fails
-// for any reason, the call's end included, removes the temporary, so no
-// partial file is ever left under the final name.
+// chunks of a file. The sender paces its chunks so that they give way to
+// the call's audio and video (filepace.go) and keeps at most a tenth of a
+// second of chunks waiting in the channel (fileBufferFor), so a transfer
+// never stands long in front of the call's media or its hang-up. The
+// receiver writes to a temporary file beside the final one, checks the
+// SHA-256 the sender announces at the end, syncs it and renames it; a
+// transfer that fails for any reason, the call's end included, removes
+// the temporary, so no partial file is ever left under the final name.
 
 // The file channel.
 const (
@@ -82,13 +81,13 @@ const (
 
 // Reasons a receiver gives in a decline.
 const (
-	ReasonDeclined = "declined"  // the person said no, or stopped receiving
-	ReasonTooLarge = "too-large" // over MaxFileBytes, or over what the receiver takes
-	ReasonBadName  = "bad-name"  // the name breaks the rules of SafeFileName
-	ReasonBusy     = "busy"      // too many files at once
-	ReasonChecksum = "checksum"  // the file received does not match its SHA-256
-	ReasonBadData  = "bad-data"  // a chunk out of place, or more or less data than offered
-	ReasonNoSpace  = "cannot-save"
+	ReasonDeclined   = "declined"    // the person said no, or stopped receiving
+	ReasonTooLarge   = "too-large"   // over MaxFileBytes, or over what the receiver takes
+	ReasonBadName    = "bad-name"    // the name breaks the rules of SafeFileName
+	ReasonBusy       = "busy"        // too many files at once
+	ReasonChecksum   = "checksum"    // the file received does not match its SHA-256
+	ReasonBadData    = "bad-data"    // a chunk out of place, or more or less data than offered
+	ReasonCannotSave = "cannot-save" // the receiver could not write it
 )
 
 // fileMessage is one JSON message on the file channel.
@@ -784,7 +783,7 @@ func (f *fileState) onChunk(data []byte) {
 	t.mu.Unlock()
 	if err != nil {
 		f.s.log.Warn("writing a received file", "err", err)
-		t.fail(fmt.Errorf("rtc: the file could not be written: %w", err), ReasonNoSpace)
+		t.fail(fmt.Errorf("rtc: the file could not be written: %w", err), ReasonCannotSave)
 	}
 }
 
@@ -823,16 +822,16 @@ func (t *Transfer) finishLocked(sum string) (reason string, err error) {
 		return ReasonChecksum, fmt.Errorf("%w: SHA-256 %s, the sender's %s", ErrFileCorrupt, got, sum)
 	}
 	if err := t.tmp.Sync(); err != nil {
-		return ReasonNoSpace, fmt.Errorf("rtc: the file could not be written: %w", err)
+		return ReasonCannotSave, fmt.Errorf("rtc: the file could not be written: %w", err)
 	}
 	if err := t.tmp.Close(); err != nil {
 		t.tmp = nil
-		return ReasonNoSpace, fmt.Errorf("rtc: the file could not be written: %w", err)
+		return ReasonCannotSave, fmt.Errorf("rtc: the file could not be written: %w", err)
 	}
 	t.tmp = nil
 	dest, err := t.place()
 	if err != nil {
-		return ReasonNoSpace, fmt.Errorf("rtc: the file could not be saved: %w", err)
+		return ReasonCannotSave, fmt.Errorf("rtc: the file could not be saved: %w", err)
 	}
 	t.tmpPath = ""
 	t.saved = dest
