@@ -28,9 +28,14 @@ type FileRun struct {
 	Size      string  `json:"size"` // the call's picture
 	FPS       int     `json:"fps"`
 	FileBytes int64   `json:"file_bytes"`
-	Seconds   float64 `json:"seconds"`   // from the offer accepted to the file saved
-	MbitPerS  float64 `json:"mbit_s"`    // the file's bytes over Seconds
-	SHA256OK  bool    `json:"sha256_ok"` // the saved file is the one sent
+	Seconds   float64 `json:"seconds"` // from the offer accepted to the file saved
+	MbitPerS  float64 `json:"mbit_s"`  // the file's bytes over Seconds
+	// PeakMbitPerS is the most received in one second (the joiner's
+	// progress lines, a second apart); SlowSeconds how long the transfer
+	// ran before a second carried a tenth of that.
+	PeakMbitPerS float64 `json:"peak_mbit_s"`
+	SlowSeconds  float64 `json:"slow_seconds"`
+	SHA256OK     bool    `json:"sha256_ok"` // the saved file is the one sent
 	// The call's decoded frame rate on each side: over the transfer
 	// (from the statistics line before it began to the one after it
 	// ended), the fewest frames decoded between two of those lines (a
@@ -152,6 +157,7 @@ func fileBench(args []string, stdout, stderr io.Writer) error {
 		Command: "peercall bench file " + strings.Join(args, " "),
 	}
 	res.MbitPerS = float64(bytes) * 8 / res.Seconds / 1e6
+	res.PeakMbitPerS, res.SlowSeconds = join.log.peak(began)
 	if got, err := fileSum(filepath.Join(into, "sent.bin")); err == nil {
 		res.SHA256OK = got == sum
 	}
@@ -309,6 +315,45 @@ func (l *lineLog) wait(d time.Duration, text string) (time.Time, bool) {
 	}
 }
 
+// peak reads the "file progress" lines (one a second): the most
+// received between two of them, Mbit/s, and how long after began the
+// first second came that carried a tenth of that.
+func (l *lineLog) peak(began time.Time) (mbits, slow float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	type point struct {
+		at    time.Time
+		bytes float64
+	}
+	var ps []point
+	for i, line := range l.lines {
+		if !strings.Contains(line, "file progress") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, "received="); ok {
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
+					ps = append(ps, point{l.at[i], n})
+				}
+			}
+		}
+	}
+	rates := make([]float64, len(ps))
+	for i := 1; i < len(ps); i++ {
+		if d := ps[i].at.Sub(ps[i-1].at).Seconds(); d > 0 {
+			rates[i] = (ps[i].bytes - ps[i-1].bytes) * 8 / d / 1e6
+			mbits = max(mbits, rates[i])
+		}
+	}
+	for i := 1; i < len(ps); i++ {
+		if rates[i] >= mbits/10 {
+			slow = ps[i-1].at.Sub(began).Seconds()
+			break
+		}
+	}
+	return mbits, slow
+}
+
 // last is the last line holding text, for an error message.
 func (l *lineLog) last(text string) string {
 	l.mu.Lock()
@@ -352,12 +397,17 @@ func fileMarkdown(f *FileRun) string {
 		sum = "**differs**"
 	}
 	fmt.Fprintf(&b, "| throughput | %s Mbit/s (%s s) |\n", f1(f.MbitPerS), strconv.FormatFloat(f.Seconds, 'f', 2, 64))
+	fmt.Fprintf(&b, "| fastest second | %s Mbit/s |\n", f1(f.PeakMbitPerS))
+	fmt.Fprintf(&b, "| time before a second carried a tenth of the fastest | %s s |\n", f1(f.SlowSeconds))
 	fmt.Fprintf(&b, "| SHA-256 of the saved file | %s |\n", sum)
 	fmt.Fprintf(&b, "| video during the transfer, inviter / joiner | %s / %s fps |\n", f1(f.InviterFPSDuring), f1(f.JoinerFPSDuring))
 	fmt.Fprintf(&b, "| fewest frames decoded in one second of it | %d / %d |\n", f.InviterFewest, f.JoinerFewest)
 	fmt.Fprintf(&b, "| video after the transfer | %s / %s fps |\n", f1(f.InviterFPSAfter), f1(f.JoinerFPSAfter))
 	fmt.Fprintf(&b, "| sender's video target, first and last second of the transfer | %s → %s kbit/s |\n", f1(f.TargetKbpsBegan), f1(f.TargetKbpsEnded))
-	b.WriteString("\nThe target is the video's share of congestion control's estimate, which starts\n")
+	b.WriteString("\nWhile the video has less than it wants, as in a call's first seconds, a transfer\n")
+	b.WriteString("takes only what the estimate leaves after the video (PROTOCOL.md, section 9);\n")
+	b.WriteString("then it finds the path's own pace, growing by 5 % every 100 ms.\n")
+	b.WriteString("The target is the video's share of congestion control's estimate, which starts\n")
 	b.WriteString("at 800 kbit/s and grows by up to 8 % a second while nothing shows congestion; a\n")
 	b.WriteString("cut for delay or loss, as chunks queuing in front of the video would cause, shows\n")
 	b.WriteString("as a drop.\n")

@@ -363,7 +363,7 @@ BenchmarkAEC2Rooms/suppression_moderate,_noise_suppression_low/reverb-2   	     
 func TestBenchReportFile(t *testing.T) {
 	run := FileRun{Size: "640x480", FPS: 30, FileBytes: 50_000_000, Seconds: 5.25, MbitPerS: 76.2, SHA256OK: true,
 		InviterFPSDuring: 30, JoinerFPSDuring: 24.5, InviterFewest: 29, JoinerFewest: 20, InviterFPSAfter: 30, JoinerFPSAfter: 30,
-		TargetKbpsBegan: 683, TargetKbpsEnded: 944, Command: "peercall bench file"}
+		TargetKbpsBegan: 683, TargetKbpsEnded: 944, PeakMbitPerS: 131.4, SlowSeconds: 12.2, Command: "peercall bench file"}
 	tg := fileTarget(&run)
 	if tg.Met == nil || *tg.Met || tg.Measured != "24.5 fps" {
 		t.Errorf("24.5 fps: %+v, want not met", tg)
@@ -382,7 +382,7 @@ func TestBenchReportFile(t *testing.T) {
 	text := fileMarkdown(&run)
 	for _, want := range []string{"## Sending a file during a call", "| throughput | 76.2 Mbit/s (5.25 s) |",
 		"| video during the transfer, inviter / joiner | 30.0 / 29.9 fps |", "| SHA-256 of the saved file | **differs** |",
-		"683.0 → 944.0 kbit/s"} {
+		"683.0 → 944.0 kbit/s", "| fastest second | 131.4 Mbit/s |", "| time before a second carried a tenth of the fastest | 12.2 s |"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the section lacks %q:\n%s", want, text)
 		}
