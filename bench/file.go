@@ -405,7 +405,7 @@ func fileMarkdown(f *FileRun) string {
 	fmt.Fprintf(&b, "| video after the transfer | %s / %s fps |\n", f1(f.InviterFPSAfter), f1(f.JoinerFPSAfter))
 	fmt.Fprintf(&b, "| sender's video target, first and last second of the transfer | %s → %s kbit/s |\n", f1(f.TargetKbpsBegan), f1(f.TargetKbpsEnded))
 	b.WriteString("\nWhile the video has less than it wants, as in a call's first seconds, a transfer\n")
-	b.WriteString("takes only what the estimate leaves after the video (PROTOCOL.md, section 9);\n")
+	b.WriteString("takes only what the estimate leaves after the video (PROTOCOL.md, section 10);\n")
 	b.WriteString("then it finds the path's own pace, growing by 5 % every 100 ms.\n")
 	b.WriteString("The target is the video's share of congestion control's estimate, which starts\n")
 	b.WriteString("at 800 kbit/s and grows by up to 8 % a second while nothing shows congestion; a\n")

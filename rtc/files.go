@@ -22,7 +22,7 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Sending files during a call (docs/PROTOCOL.md, section 9). Files travel
+// Sending files during a call (docs/PROTOCOL.md, section 10). Files travel
 // on a data channel of their own, `file`: text messages are the JSON
 // offer/accept/decline/cancel/done/saved messages, binary messages the
 // chunks of a file. The sender paces its chunks so that they give way to
@@ -37,7 +37,7 @@ import (
 // The file channel.
 const (
 	FileLabel = "file"
-	FileID    = 2
+	FileID    = 3
 )
 
 // Limits of the file protocol.
