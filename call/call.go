@@ -36,6 +36,9 @@ type Call struct {
 	input   media.AudioInput // what is sent: the microphone, the tone or nil
 	device  *media.DeviceOutput
 
+	// The input, measured before the mute; nil with none.
+	metered *media.MeteredInput
+
 	mu      sync.Mutex
 	output  io.Closer // the device, a file, or a pull that drops the sound
 	missing Missing
@@ -164,6 +167,10 @@ func (c *Call) openSound() error {
 				c.mic, c.input = mic, mic
 			}
 		}
+	}
+	if c.input != nil {
+		c.metered = media.NewMeteredInput(c.input)
+		c.input = c.metered
 	}
 	switch o.Output {
 	case OutputFile:
