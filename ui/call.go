@@ -77,6 +77,8 @@ type callScreen struct {
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
 	reconnect                                     *reconnectPanel
 
+	sound *callSound // the volume, the meters and the muted hint
+
 	state       rtc.State
 	connectedAt time.Time // the first connection; zero before
 	deadline    time.Time // when reconnecting stops trying by itself
@@ -109,6 +111,7 @@ func (u *UI) showCall(att *attempt) {
 	}
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
+	go watchLevels(ctx, att.call, c.sound)
 }
 
 // showCallFor builds the call screen without following the session.
@@ -147,7 +150,8 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
-	buttons := []*tipButton{c.mute, c.camera, c.selfBtn, c.statsBtn, c.full, c.hangup}
+	c.sound = newCallSound(c)
+	buttons := []*tipButton{c.mute, c.camera, c.sound.button, c.selfBtn, c.statsBtn, c.full, c.hangup}
 	row2 := container.NewHBox()
 	for _, b := range buttons {
 		b.hover = c.hover
@@ -159,7 +163,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 
 	c.self = newSelfBox(att.self)
 	c.layout = &callLayout{corner: bottomRight, aspect: att.selfAspect(), own: c.mutedBadge, peer: c.peerBadge, safety: c.safety,
-		statsLabel: c.stats}
+		statsLabel: c.stats, sound: c.sound}
 	c.self.dragged = func(fyne.Position) { c.layout.dragging = true }
 	c.self.dropped = func(at fyne.Position) {
 		c.layout.dragging = false
@@ -168,7 +172,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.reconnect = newReconnectPanel(c)
 	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
-		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box)
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.sound.own, c.sound.peer, c.sound.hint.box)
 	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
@@ -214,6 +218,7 @@ func (c *callScreen) arrange() {
 	showIf(c.statsBox, c.statsShown && !lost)
 	showIf(c.top, c.chrome && !lost)
 	showIf(c.controls, c.chrome || lost)
+	c.sound.arrange(lost)
 	c.relayout()
 }
 
@@ -263,7 +268,7 @@ func (c *callScreen) fadeWhenStill() {
 // call not connected, the pointer on a control, the safety code's first
 // moments (they fade when those end).
 func (c *callScreen) fade() {
-	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() {
+	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() || c.sound.popupOpen() {
 		return
 	}
 	if time.Now().Before(c.safetyUntil) {

@@ -46,6 +46,9 @@ const (
 	slotStats
 	slotControls
 	slotPanel
+	slotOwnLevel  // this side's sound meter, on the self-view
+	slotPeerLevel // the other side's, on their picture
+	slotHint      // "You are muted", when talking while muted
 	slotCount
 )
 
@@ -60,6 +63,11 @@ const (
 //     each below the self-view when it sits in that top corner;
 //   - the other side's muted / camera-off badge in the first free place
 //     along the left edge, then the right;
+//   - this side's sound meter in the self-view's top left corner; the
+//     hint that one is muted while talking in place of "You are muted"
+//     (and of the meter), where it fits; the other
+//     side's meter in the first free place along the left edge, then the
+//     right, below their badge;
 //   - the reconnect panel in the middle, between the status and the
 //     controls (the call screen hides the other overlays while it shows).
 //
@@ -76,6 +84,8 @@ type callLayout struct {
 	// The statistics' width unwrapped, and their words, to measure.
 	statsWidth float32
 	statsLabel *widget.Label
+	// The meters and the muted hint, and which of them are wanted.
+	sound *callSound
 }
 
 // callMargin is the space between overlays and the window's edges.
@@ -155,7 +165,7 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	// The self-view, in its corner, in the room its side of the window
 	// leaves: below the statistics when both are on the right, above the
 	// controls when they would meet.
-	selfShown := self.Visible() || muted.Visible()
+	selfShown := self.Visible() || muted.Visible() || l.sound != nil && l.sound.wantHint
 	natural := l.selfSize(size, size.Height)
 	var selfAt fyne.Position
 	if l.corner.right() {
@@ -238,6 +248,11 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	mw := min(ms.Width, ss.Width-8)
 	muted.Resize(fyne.NewSize(mw, ms.Height))
 	muted.Move(fyne.NewPos(selfAt.X+(ss.Width-mw)/2, selfRect.size.Y-ms.Height-4))
+	badgeTop := selfRect.size.Y
+	if muted.Visible() {
+		badgeTop = selfRect.size.Y - ms.Height - 4
+	}
+	l.placeOnSelf(objs[slotOwnLevel], objs[slotHint], muted, selfAt, ss, badgeTop)
 
 	// The top band, left and right: below the self-view in its corner.
 	leftY, rightY := m, m
@@ -286,6 +301,22 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		th = need()
 	}
 	put(top, fyne.NewPos(m, leftY), fyne.NewSize(tw, min(th, max(leftBottom-leftY, 0))))
+
+	// The other side's meter, like their badge below.
+	if pl := objs[slotPeerLevel]; pl.Visible() {
+		s := pl.MinSize()
+		at := fyne.NewPos(m, size.Height-m-s.Height)
+	search:
+		for y := at.Y; y >= m; y -= 4 {
+			for _, x := range []float32{m, size.Width - m - s.Width} {
+				if p := fyne.NewPos(x, y); free(rectOf(p, s)) {
+					at = p
+					break search
+				}
+			}
+		}
+		put(pl, at, s)
+	}
 
 	// The other side's badge: the first free place along the left edge,
 	// then the right, from the bottom up; its icons alone if its words do
