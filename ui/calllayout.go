@@ -63,7 +63,7 @@ const (
 //     each below the self-view when it sits in that top corner;
 //   - the other side's muted / camera-off badge in the first free place
 //     along the left edge, then the right;
-//   - this side's sound meter in the self-view's top left corner; the
+//   - this side's sound meter in the self-view's bottom left corner; the
 //     hint that one is muted while talking in place of "You are muted"
 //     (and of the meter), where it fits; the other
 //     side's meter in the first free place along the left edge, then the

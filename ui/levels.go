@@ -169,10 +169,13 @@ func (h *mutedHint) fit(width, height float32) (size fyne.Size, ok bool) {
 	return fyne.Size{}, false
 }
 
-// placeOnSelf puts this side's meter in the self-view's top left corner,
-// above the badge at its bottom (badgeTop), or the muted hint in the
-// badge's place, as the call screen wants them shown. A meter with no
-// room is hidden; a hint with none leaves the badge.
+// placeOnSelf puts this side's meter in the self-view's bottom left
+// corner, above the badge on its bottom edge (badgeTop), or the muted
+// hint in the badge's place, as the call screen wants them shown. The
+// meter keeps off the top of the self-view, where the test pattern's
+// time code is read (the hint, which shows only while someone talks,
+// may cover it). A meter with no room is hidden; a hint with none leaves
+// the badge.
 func (l *callLayout) placeOnSelf(own, hint, badge fyne.CanvasObject, at fyne.Position, ss fyne.Size, badgeTop float32) {
 	const inset = 4
 	if l.sound == nil {
@@ -189,10 +192,10 @@ func (l *callLayout) placeOnSelf(own, hint, badge fyne.CanvasObject, at fyne.Pos
 	}
 	hint.Hide()
 	ms := own.MinSize()
-	room := badgeTop - inset - (at.Y + inset)
-	showIf(own, l.sound.wantOwn && ms.Height <= room && ms.Width <= ss.Width-2*inset)
+	y := badgeTop - inset - ms.Height
+	showIf(own, l.sound.wantOwn && y >= at.Y+ss.Height/4 && ms.Width <= ss.Width-2*inset)
 	own.Resize(ms)
-	own.Move(fyne.NewPos(at.X+inset, at.Y+inset))
+	own.Move(fyne.NewPos(at.X+inset, y))
 }
 
 // callSound is the call screen's sound: the volume control and popup,
