@@ -310,6 +310,9 @@ func (c *callScreen) stopTimers() {
 		c.fadeTimer.Stop()
 		c.fadeTimer = nil
 	}
+	if c.sound != nil && c.sound.popupOpen() {
+		c.sound.popup.Hide() // it lies over the window, not the screen
+	}
 }
 
 // refreshNotice names what the call is missing, and what that means for

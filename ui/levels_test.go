@@ -107,11 +107,19 @@ func TestVolumePopup(t *testing.T) {
 	if s.popupOpen() {
 		t.Error("a tap beside the popup left it open")
 	}
+	// Hanging up with it open takes it away with the call screen.
+	test.Tap(s.button)
+	if !s.popupOpen() || len(u.win.Canvas().Overlays().List()) == 0 {
+		t.Fatal("the speaker button did not open the popup again")
+	}
 	// The next call starts where this one was left.
 	if p := u.app.Preferences().Float(prefVolume); p != 35 {
 		t.Errorf("the volume remembered is %.0f, want 35", p)
 	}
 	c.hangUp()
+	if s.popupOpen() || len(u.win.Canvas().Overlays().List()) != 0 {
+		t.Error("the volume popup stayed over the window after the hang-up")
+	}
 	c2 := handCall(t, u)
 	if v := c2.att.call.Volume(); v != 0.35 || c2.sound.slider.Value != 35 || c2.sound.button.text != "Their volume: 35 %" {
 		t.Errorf("the next call plays at %.2f with the slider at %.0f (%q), want 0.35", v, c2.sound.slider.Value, c2.sound.button.text)
