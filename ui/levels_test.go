@@ -1,14 +1,18 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"peercall/call"
+	"peercall/media/mediatest"
 	"peercall/rtc"
 )
 
@@ -211,5 +215,57 @@ func TestLevelMetersAndTheMutedHint(t *testing.T) {
 	c.showState(rtc.StateLost, rtc.PeerMedia{})
 	if s.own.Visible() || s.peer.Visible() {
 		t.Error("meters on a lost call")
+	}
+}
+
+// A real call: the other side's tone lights their meter, this side's
+// voice (a speech-like sound file in place of the microphone) lights its
+// own, and talking while muted brings the hint, which goes on unmuting.
+func TestMetersAndHintInARealCall(t *testing.T) {
+	u := newTestUI(t)
+	talk := filepath.Join(t.TempDir(), "talk.wav")
+	if err := mediatest.WriteWAV(talk, append(mediatest.Noise(1, -65, 1), mediatest.Speech(4, -6, 1)...)); err != nil {
+		t.Fatal(err)
+	}
+	quiet := func(o call.Options) call.Options {
+		o.Video, o.Width, o.Height, o.FPS = call.VideoPattern, 320, 240, 15
+		o.Output = call.OutputNone
+		o.STUN, o.Interfaces = []string{call.NoSTUN}, []string{"lo"}
+		return o
+	}
+	mine, err := call.Open(quiet(call.Options{Audio: call.AudioWAV, WAVFile: talk}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := call.Open(quiet(call.Options{Audio: call.AudioTone}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	a := &attempt{call: mine, sess: mine.Session(), remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
+	u.attempt = a
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	inv, err := a.sess.Invite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := peer.Session().Join(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.sess.AcceptReply(reply); err != nil {
+		t.Fatal(err)
+	}
+	u.showCall(a)
+	waitFor(t, "connected", func() bool { return u.call != nil && u.call.status.Text == "Connected" })
+	s := u.call.sound
+	waitFor(t, "their tone on their meter", func() bool { return s.peer.Visible() && lit(s.peer) >= litFor(-20) })
+	waitFor(t, "this side's voice on its meter", func() bool { return s.own.Visible() && lit(s.own) >= litFor(-35) })
+	test.Tap(u.call.mute)
+	waitFor(t, "the hint while muted and talking", func() bool { return s.hint.box.Visible() })
+	test.Tap(u.call.mute)
+	if s.hint.box.Visible() {
+		t.Error("the hint stayed after unmuting")
 	}
 }
