@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"peercall/media/aec/room"
 	"peercall/media/mediatest"
 	"peercall/media/opus"
 )
@@ -358,3 +359,56 @@ func (p *pcmInput) ReadFrame(_ context.Context, pcm []int16) error {
 
 func (p *pcmInput) Close() error { return nil }
 func (p *pcmInput) Name() string { return "pcm" }
+
+// Sentences spoken by espeak-ng (as media/aec/room renders its talkers):
+// the detector hears them within half a second of the first word, and
+// the volume changes their level by its decibels.
+func TestSpokenSentences(t *testing.T) {
+	voices := room.TestVoices(t)
+	var peak float64
+	for _, v := range voices.Near {
+		peak = max(peak, math.Abs(v))
+	}
+	quiet := mediatest.Noise(1, -65, 11)
+	sound := append([]int16(nil), quiet...)
+	for _, v := range voices.Near {
+		sound = append(sound, int16(math.Round(v/peak*0.5*32767)))
+	}
+	// The first word: the first 10 ms frame above the quiet room.
+	onset := -1
+	for i := len(quiet); i+OutputFrameSamples <= len(sound); i += OutputFrameSamples {
+		if FrameLevel(sound[i:i+OutputFrameSamples]) > -50 {
+			onset = i
+			break
+		}
+	}
+	if onset < 0 {
+		t.Fatal("the spoken sentences are silent")
+	}
+	d := NewSpeechDetector()
+	heard := -1
+	for i := 0; i+OutputFrameSamples <= len(sound) && heard < 0; i += OutputFrameSamples {
+		d.Push(sound[i : i+OutputFrameSamples])
+		if d.Speaking() {
+			heard = i + OutputFrameSamples
+		}
+	}
+	switch after := time.Duration(heard-onset) * time.Second / 48000; {
+	case heard < 0:
+		t.Error("no speech heard in spoken sentences")
+	case heard < onset:
+		t.Errorf("speech heard %v before the first word", -after)
+	case after > 500*time.Millisecond:
+		t.Errorf("speech heard %v after the first word, want within 0.5 s", after)
+	default:
+		t.Logf("speech heard %v after the first word", after)
+	}
+
+	speech := sound[len(quiet):]
+	g := NewGain()
+	g.SetVolume(0.5)
+	out := play(g, speech, nil)
+	if got := rmsOf(out[GainRamp:]) - rmsOf(speech[GainRamp:]); math.Abs(got-(-6.02)) > 0.1 {
+		t.Errorf("half the volume changed spoken sentences by %.2f dB, want -6.02", got)
+	}
+}
