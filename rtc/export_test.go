@@ -31,3 +31,19 @@ func Refused(s *Session, label string) int {
 	}
 	return s.controlRefused.total()
 }
+
+// SendChatRaw sends data on the session's chat channel as it is: as a
+// text message, or as a binary one.
+func SendChatRaw(s *Session, data []byte, binary bool) error {
+	s.chat.mu.Lock()
+	dc := s.chat.dc
+	s.chat.mu.Unlock()
+	if binary {
+		return dc.Send(data)
+	}
+	return dc.SendText(string(data))
+}
+
+// ChatRefused returns how many messages the session refused on the chat
+// channel.
+func ChatRefused(s *Session) int { return s.chat.refused.total() }

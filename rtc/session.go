@@ -97,6 +97,8 @@ type Session struct {
 
 	controlRefused refusals // control messages refused, by reason
 
+	chat chatState // the chat channel and the messages received (chat.go)
+
 	// statsMu keeps Stats from asking a peer connection for its figures
 	// while the session closes it: pion's Close clears what its GetStats
 	// reads, without a lock. Stats reads under it, and only while
@@ -373,6 +375,11 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	}
 	control, err := pc.CreateDataChannel(ControlLabel, &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &controlID})
 	if err != nil {
+		plog.closed()
+		pc.Close()
+		return nil, err
+	}
+	if err := s.chat.attach(pc, s.log, s.notify); err != nil {
 		plog.closed()
 		pc.Close()
 		return nil, err

@@ -20,9 +20,9 @@ import (
 // The meter's scale: levelSegments segments, the first lit above
 // levelFloor, one more every levelStep dB.
 const (
-	levelSegments = 8
+	levelSegments = 6
 	levelFloor    = -54.0 // dBFS
-	levelStep     = 6.0   // dB
+	levelStep     = 8.0   // dB
 )
 
 // levelEvery is how often the meters are read: 12.5 times a second.
@@ -87,7 +87,7 @@ type levelRenderer struct{ m *levelMeter }
 
 // The meter's measures: padding, icon, segment width and gap, height.
 const (
-	levelPad    = 5
+	levelPad    = 4
 	levelIcon   = 14
 	levelSegW   = 4
 	levelSegGap = 2
@@ -209,9 +209,8 @@ type callSound struct {
 	own, peer *levelMeter
 	hint      *mutedHint
 	speaking  bool // the microphone hears speech
-	// What arrange wants on the self-view; the layout shows them where
-	// they fit.
-	wantOwn, wantHint bool
+	// What arrange wants shown; the layout shows them where they fit.
+	wantOwn, wantHint, wantPeer bool
 }
 
 func newCallSound(c *callScreen) *callSound {
@@ -231,16 +230,18 @@ func newCallSound(c *callScreen) *callSound {
 
 // arrange shows what the call calls for: the meters while the call is
 // on, this side's on the self-view only; the hint while muted and
-// talking.
-func (s *callSound) arrange(lost bool) {
+// talking. hidden: the overlays are hidden (a lost call, the chat over
+// the picture).
+func (s *callSound) arrange(hidden bool) {
 	c := s.c
-	on := !c.connectedAt.IsZero() && !lost
+	on := !c.connectedAt.IsZero() && !hidden
 	s.wantHint = on && c.muted && s.speaking
 	s.wantOwn = on && c.selfShown && !s.wantHint
 	showIf(s.hint.box, s.wantHint)
 	showIf(s.own, s.wantOwn)
+	s.wantPeer = on
 	showIf(s.peer, on)
-	if lost && s.popup != nil {
+	if hidden && s.popupOpen() {
 		s.popup.Hide()
 	}
 }

@@ -150,7 +150,7 @@ func TestLevelMetersAndTheMutedHint(t *testing.T) {
 	for _, c := range []struct {
 		dbfs float64
 		lit  int
-	}{{-100, 0}, {-54, 0}, {-53, 1}, {-30, 4}, {-20, 6}, {-7, 8}, {0, 8}} {
+	}{{-100, 0}, {-54, 0}, {-53, 1}, {-30, 3}, {-20, 5}, {-7, 6}, {0, 6}} {
 		s.showLevels(call.Levels{Local: c.dbfs, Remote: c.dbfs - 12})
 		if got := lit(s.own); got != c.lit {
 			t.Errorf("%.0f dBFS lights %d segments, want %d", c.dbfs, got, c.lit)

@@ -1,6 +1,6 @@
 // A browser page taking part in a Peercall call, driven by browser_test.go
-// through the DevTools protocol. It follows docs/PROTOCOL.md: the two
-// pre-negotiated data channels, the codes' descriptions exchanged by the
+// through the DevTools protocol. It follows docs/PROTOCOL.md: the
+// pre-negotiated data channels (chat among them), the codes' descriptions exchanged by the
 // test, then the W3C perfect-negotiation example on the `signal` channel.
 //
 // Every entry point returns a promise of a JSON string (or nothing), so the
@@ -33,6 +33,8 @@
   let pc = null;
   let signal = null;
   let control = null;
+  let chat = null;
+  const chatMessages = []; // what arrived on `chat`, as it arrived
   let polite = false;
   let local = null; // the camera and microphone stream (fake devices)
   let tracksAdded = false;
@@ -108,7 +110,9 @@
     pc = new RTCPeerConnection();
     signal = pc.createDataChannel("signal", { negotiated: true, id: 0 });
     control = pc.createDataChannel("control", { negotiated: true, id: 1 });
-    signal.binaryType = control.binaryType = "arraybuffer";
+    chat = pc.createDataChannel("chat", { negotiated: true, id: 2 });
+    signal.binaryType = control.binaryType = chat.binaryType = "arraybuffer";
+    chat.onmessage = ({ data }) => chatMessages.push(text(data));
     watchVideo();
 
     pc.onconnectionstatechange = () => note("connectionState", pc.connectionState);
@@ -264,6 +268,21 @@
       bootstrapDone();
       note("answer ready");
       return JSON.stringify(pc.localDescription);
+    },
+
+    // chatSend sends text as a chat message (PROTOCOL.md section 9).
+    async chatSend(words) {
+      chat.send(JSON.stringify({ type: "text", text: words, at: new Date().toISOString() }));
+    },
+
+    // chatSendRaw sends data on `chat` as it is: as text, or as bytes.
+    async chatSendRaw(data, binary) {
+      chat.send(binary ? new TextEncoder().encode(data) : data);
+    },
+
+    // chat: the chat channel's state and what arrived on it.
+    async chat() {
+      return JSON.stringify({ state: chat ? chat.readyState : "none", received: chatMessages });
     },
 
     // report: the page's view of the call, for assertions and failure logs.
