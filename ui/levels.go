@@ -204,7 +204,7 @@ type callSound struct {
 	c         *callScreen
 	button    *tipButton
 	popup     *widget.PopUp
-	slider    *widget.Slider
+	slider    *volumeSlider
 	value     *widget.Label
 	own, peer *levelMeter
 	hint      *mutedHint
@@ -216,8 +216,11 @@ type callSound struct {
 func newCallSound(c *callScreen) *callSound {
 	s := &callSound{c: c, own: newLevelMeter(iconMic), peer: newLevelMeter(theme.VolumeUpIcon()), hint: newMutedHint()}
 	s.button = newTipButton(theme.VolumeUpIcon(), "", s.togglePopup)
-	s.slider = widget.NewSlider(0, 100*volumeMax)
-	s.slider.Step = volumeStep
+	s.slider = newVolumeSlider(func() {
+		if s.popupOpen() {
+			s.popup.Hide()
+		}
+	})
 	s.value = widget.NewLabel("")
 	s.value.Alignment = fyne.TextAlignTrailing
 	v := loadVolume(c.u.app.Preferences())

@@ -111,6 +111,12 @@ func TestVolumePopup(t *testing.T) {
 	if s.popupOpen() {
 		t.Error("a tap beside the popup left it open")
 	}
+	test.Tap(s.button)
+	// Esc closes it too.
+	u.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if s.popupOpen() {
+		t.Error("Esc left the popup open")
+	}
 	// Hanging up with it open takes it away with the call screen.
 	test.Tap(s.button)
 	if !s.popupOpen() || len(u.win.Canvas().Overlays().List()) == 0 {

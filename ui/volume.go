@@ -89,6 +89,29 @@ func (s *callSound) popupPosition(win fyne.Size) fyne.Position {
 	return fyne.NewPos(x, max(y, 0))
 }
 
+// volumeSlider is the popup's slider: the arrow keys move it, Esc
+// closes the popup.
+type volumeSlider struct {
+	widget.Slider
+	escape func()
+}
+
+func newVolumeSlider(escape func()) *volumeSlider {
+	s := &volumeSlider{escape: escape}
+	s.Min, s.Max, s.Step = 0, 100*volumeMax, volumeStep
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// TypedKey implements fyne.Focusable.
+func (s *volumeSlider) TypedKey(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeyEscape {
+		s.escape()
+		return
+	}
+	s.Slider.TypedKey(e)
+}
+
 // popupOpen reports whether the volume popup is showing: the controls
 // stay while it is.
 func (s *callSound) popupOpen() bool { return s.popup != nil && s.popup.Visible() }
