@@ -85,6 +85,7 @@ func Open(opts Options) (*Call, error) {
 		FPS:        opts.FPS,
 		VideoSink:  opts.VideoSink,
 		SelfView:   opts.SelfView,
+		ScreenSink: opts.ScreenSink,
 		Audio:      c.input,
 		Speaker:    c.speaker,
 	})

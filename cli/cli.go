@@ -334,6 +334,7 @@ type session struct {
 	flags *callFlags
 	stats *os.File
 	last  *lastPicture
+	scr   *lastPicture      // --screen-picture
 	clip  *media.ClipWriter // --video-out
 	// pair is the candidate types of the last pair a statistics line
 	// named: the summary line, written once the connection is closed,
@@ -367,6 +368,12 @@ func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) 
 			return nil, &exitError{code: 1, msg: fmt.Sprintf("--video-out: %v", err)}
 		}
 		sinks = append(sinks, s.clip)
+	}
+	if f.screenOut != "" {
+		s.scr = &lastPicture{}
+		opts.ScreenSink = s.scr
+	} else {
+		opts.ScreenSink = noPictures{}
 	}
 	switch len(sinks) {
 	case 0:
@@ -419,6 +426,7 @@ func (s *session) close() {
 			s.log.Warn("the last picture was not written", "err", err)
 		}
 	}
+	s.saveScreen()
 }
 
 // replyRefused is returned by run when the reply pasted was refused after
@@ -462,6 +470,9 @@ func (s *session) run(ctx context.Context) error {
 		case <-connected:
 			connected = nil
 			s.log.Info("connected")
+			if s.flags.shareScreen {
+				s.startSharing()
+			}
 			if s.flags.seconds > 0 {
 				limit = time.After(time.Duration(s.flags.seconds * float64(time.Second)))
 			}

@@ -84,6 +84,7 @@ type callScreen struct {
 	chatBtn                                       *tipButton
 	chat                                          *chatPanel // chat.go
 	chatShown                                     bool
+	screenShare
 
 	sound *callSound // the volume, the meters and the muted hint
 
@@ -175,8 +176,9 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.devices = newTipButton(theme.SettingsIcon(), "Camera, microphone and speaker (Ctrl+,)", c.showDevices)
 	c.chatBtn = newTipButton(iconChat, "Chat (Ctrl+T)", c.toggleChat)
 	c.chat = newChatPanel(c)
+	c.setUpScreenShare()
 	c.sound = newCallSound(c)
-	buttons := []*tipButton{c.mute, c.camera, c.sound.button, c.devices, c.selfBtn, c.statsBtn, c.chatBtn, c.full, c.hangup}
+	buttons := []*tipButton{c.mute, c.camera, c.share, c.sound.button, c.devices, c.selfBtn, c.statsBtn, c.chatBtn, c.full, c.hangup}
 	ctlRow := &controlsRow{}
 	row2 := container.New(ctlRow)
 	for _, b := range buttons {
@@ -202,12 +204,12 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.reconnect = newReconnectPanel(c)
 	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
-		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.chat.box, c.sound.own, c.sound.peer, c.sound.hint.box)
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.chat.box, c.peerCam, c.sound.own, c.sound.peer, c.sound.hint.box)
 	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
 		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
-		shortcutSettings: c.showDevices, shortcutChat: c.toggleChat,
+		shortcutSettings: c.showDevices, shortcutChat: c.toggleChat, shortcutShare: c.toggleShare,
 	}
 	for s, f := range shortcuts {
 		shortcuts[s] = func() {
@@ -264,6 +266,7 @@ func (c *callScreen) showOverlays() {
 	showIf(c.statsBox, c.statsShown && !hidden)
 	showIf(c.top, c.chrome && !hidden)
 	showIf(c.controls, c.chrome || lost)
+	c.layout.peerCamShown = c.remoteSharing && !hidden
 	c.sound.arrange(hidden)
 }
 
@@ -365,7 +368,7 @@ func (c *callScreen) stopTimers() {
 func (c *callScreen) refreshNotice() { c.refreshNoticeWith(c.att.call.Missing()) }
 
 func (c *callScreen) refreshNoticeWith(m call.Missing) {
-	setOrHide(c.notice, missingText(m))
+	setOrHide(c.notice, c.withShareNote(missingText(m)))
 	c.arrange()
 }
 

@@ -47,6 +47,7 @@ const (
 	slotControls
 	slotPanel
 	slotChat
+	slotPeerCam   // their camera, small, while their screen fills the window
 	slotOwnLevel  // this side's sound meter, on the self-view
 	slotPeerLevel // the other side's, on their picture
 	slotHint      // "You are muted", when talking while muted
@@ -90,6 +91,9 @@ type callLayout struct {
 	// is told when that changes, to show or hide the other overlays.
 	covered bool
 	onCover func()
+	// The other side's camera shows in a box of its own (they share
+	// their screen).
+	peerCamShown bool
 	// The meters and the muted hint, and which of them are wanted.
 	sound *callSound
 	// The control buttons' row, tight in a narrow window.
@@ -336,11 +340,18 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	// then the right, from the bottom up; its icons alone if its words do
 	// not fit anywhere.
 	if peer.Visible() {
-		place := func() (fyne.Position, fyne.Size, bool) {
+		place := func(anywhere bool) (fyne.Position, fyne.Size, bool) {
 			ps := peer.MinSize()
 			s := fyne.NewSize(min(ps.Width, size.Width-2*m), ps.Height)
 			for y := size.Height - m - s.Height; y >= m; y -= 4 {
 				for _, x := range []float32{m, size.Width - m - s.Width} {
+					if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
+						return at, s, true
+					}
+				}
+				// Neither edge has room (nine controls in the smallest
+				// window): anywhere between them.
+				for x := m + 4; anywhere && x+s.Width <= size.Width-m-4; x += 4 {
 					if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
 						return at, s, true
 					}
@@ -351,13 +362,17 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		if l.peer != nil {
 			l.peer.setCompact(false)
 		}
-		at, s, ok := place()
+		at, s, ok := place(false)
 		if !ok && l.peer != nil {
 			l.peer.setCompact(true)
-			at, s, _ = place()
+			at, s, ok = place(false)
+		}
+		if !ok {
+			at, s, _ = place(true)
 		}
 		put(peer, at, s)
 	}
+	l.placePeerCam(objs[slotPeerCam], size, free, put)
 
 	// The reconnect panel in the middle, above the controls.
 	pw := min(size.Width-2*m, 520)

@@ -112,7 +112,7 @@ func checkNoOverlap(t *testing.T, state string, c *callScreen) {
 	objs := c.content.Objects
 	size := c.content.Size()
 	names := []string{"remote", "activity", "self-view", "own badge", "their badge", "status", "statistics", "controls", "reconnect panel",
-		"chat panel", "own meter", "their meter", "muted hint"}
+		"chat panel", "their camera", "own meter", "their meter", "muted hint"}
 	for i := slotSelf; i < slotCount; i++ {
 		a := objs[i]
 		if !a.Visible() {

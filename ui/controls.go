@@ -6,8 +6,8 @@ import (
 )
 
 // tightBelow is the window width below which the control buttons touch:
-// nine buttons theme.Padding() apart would leave the smallest window no
-// room beside them for the other side's badge.
+// ten buttons theme.Padding() apart would leave the smallest window little
+// room beside them for the other side's badge and meter.
 const tightBelow = 560
 
 // controlsRow lays the control buttons out in a row, each as wide as it
