@@ -264,9 +264,9 @@ func (s *callSound) showLevels(l call.Levels) {
 	}
 }
 
-// watchLevels reads a call's meters levelEvery until ctx ends and hands
-// them to the view when a meter would change. It runs on its own
-// goroutine and touches the view only through onUI.
+// watchLevels reads a call's meters levelEvery until ctx or the call
+// ends and hands them to the view when a meter would change. It runs on
+// its own goroutine and touches the view only through onUI.
 func watchLevels(ctx context.Context, c *call.Call, s *callSound) {
 	tick := time.NewTicker(levelEvery)
 	defer tick.Stop()
@@ -275,6 +275,8 @@ func watchLevels(ctx context.Context, c *call.Call, s *callSound) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-c.Session().Done():
 			return
 		case <-tick.C:
 		}

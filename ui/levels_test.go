@@ -274,4 +274,5 @@ func TestMetersAndHintInARealCall(t *testing.T) {
 	if s.hint.box.Visible() {
 		t.Error("the hint stayed after unmuting")
 	}
+	u.call.hangUp()
 }
