@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"peercall/media"
 	"peercall/media/aec"
@@ -28,19 +29,27 @@ type Call struct {
 	log  *slog.Logger
 	sess *rtc.Session
 
-	video   *media.SwitchSource
 	speaker *media.Speaker
 	sys     *sound.System
 	aec     media.EchoCanceller
-	mic     *media.MicInput  // nil when no microphone is in use
-	input   media.AudioInput // what is sent: the microphone, the tone or nil
-	device  *media.DeviceOutput
+	input   media.AudioInput   // what is sent: the microphone, the tone or nil
+	micIn   *media.SwitchInput // the microphone's place in input, when a sound server is there
+	video   *media.SwitchSource
+
+	// The input, measured before the mute; nil with none.
+	metered *media.MeteredInput
 
 	mu      sync.Mutex
-	output  io.Closer // the device, a file, or a pull that drops the sound
+	output  io.Closer           // the device, a file, or a pull that drops the sound
+	device  *media.DeviceOutput // the speaker in use; nil when there is none
+	mic     *media.MicInput     // the microphone in use; nil when there is none
 	missing Missing
 	muted   bool
 	camOff  bool
+	// The devices in use, as chosen in the options or since.
+	cameraID, micID, speakerID string
+	switching                  sync.Mutex // one change of device at a time
+	rearm                      chan struct{}
 
 	changed   chan struct{}
 	stop      context.CancelFunc
@@ -58,7 +67,8 @@ func Open(opts Options) (*Call, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	c := &Call{opts: opts, log: opts.Logger, camOff: opts.CameraOff, changed: make(chan struct{}, 1)}
+	c := &Call{opts: opts, log: opts.Logger, camOff: opts.CameraOff, changed: make(chan struct{}, 1),
+		rearm: make(chan struct{}, 1), cameraID: opts.Camera, micID: opts.Microphone, speakerID: opts.Speaker}
 	c.openVideo()
 	if err := c.openSound(); err != nil {
 		c.video.Close()
@@ -75,6 +85,7 @@ func Open(opts Options) (*Call, error) {
 		FPS:        opts.FPS,
 		VideoSink:  opts.VideoSink,
 		SelfView:   opts.SelfView,
+		ScreenSink: opts.ScreenSink,
 		Audio:      c.input,
 		Speaker:    c.speaker,
 	})
@@ -105,16 +116,21 @@ func Open(opts Options) (*Call, error) {
 // camera.
 func (c *Call) openVideo() {
 	o := c.opts
-	open := func() (media.VideoSource, error) {
-		switch o.Video {
+	c.video = media.NewSwitchSource(c.opener(o.Video, o.Camera), o.Width, o.Height, o.CameraOff)
+}
+
+// opener opens the picture source src (the camera id for VideoCamera).
+func (c *Call) opener(src VideoSource, id string) func() (media.VideoSource, error) {
+	o := c.opts
+	return func() (media.VideoSource, error) {
+		switch src {
 		case VideoPattern:
 			return media.NewPatternSource(o.Width, o.Height, o.FPS)
 		case VideoClip:
 			return media.NewClipSource(o.ClipFile, o.FPS)
 		}
-		return o.OpenCamera(o.Camera, o.Width, o.Height, o.FPS)
+		return o.OpenCamera(id, o.Width, o.Height, o.FPS)
 	}
-	c.video = media.NewSwitchSource(open, o.Width, o.Height, o.CameraOff)
 }
 
 // openSound opens the sound server, the microphone and the speaker as the
@@ -157,13 +173,23 @@ func (c *Call) openSound() error {
 		c.input = in
 	case AudioMic:
 		if c.sys != nil {
+			// The microphone sits in a switch: another can take its
+			// place mid-call, and while there is none (none found, one
+			// unplugged) silence keeps the stream going.
+			var in media.AudioInput
 			mic, err := media.NewMicInput(c.sys, o.Microphone, c.aec)
 			if err != nil {
 				c.missing.Microphone = err
 			} else {
-				c.mic, c.input = mic, mic
+				c.mic, in = mic, mic
 			}
+			c.micIn = media.NewSwitchInput(in)
+			c.input = c.micIn
 		}
+	}
+	if c.input != nil {
+		c.metered = media.NewMeteredInput(c.input)
+		c.input = c.metered
 	}
 	switch o.Output {
 	case OutputFile:
@@ -194,41 +220,74 @@ func (c *Call) openSound() error {
 	return nil
 }
 
+// cameraRetry is how often a missing camera is looked for again, so that
+// one plugged back in comes back by itself (at the device it had: the
+// camera driver lists cameras once, when the program starts). A camera
+// that opens but fails again at once (a driver that cannot deliver) is
+// looked for less and less often, up to cameraRetryMax.
+const (
+	cameraRetry    = 2 * time.Second
+	cameraRetryMax = time.Minute
+)
+
 // watch follows the devices until the call is closed: a camera that goes
-// live, missing or silent, a microphone or speaker that goes away. Each
-// change is told to the other side (camera off, no sound) and signalled
-// on Changed.
+// live, missing or silent, a microphone or speaker that goes away, a camera
+// plugged back in. Each change is told to the other side (camera off, no
+// sound) and signalled on Changed.
 func (c *Call) watch(ctx context.Context) {
-	var micGone, outGone <-chan struct{}
-	if c.mic != nil {
-		micGone = c.mic.Stopped()
-	}
-	if c.device != nil {
-		outGone = c.device.Stopped()
-	}
 	camera := c.video.Changed()
 	cameraMissing := c.Missing().Camera != nil
+	every := cameraRetry
+	retry := time.NewTicker(every)
+	defer retry.Stop()
+	var retried time.Time // when a retry last brought the camera back
 	c.pushMedia()
 	for {
+		// The devices in use now: a change of device re-arms these.
+		c.mu.Lock()
+		mic, device := c.mic, c.device
+		c.mu.Unlock()
+		var micGone, outGone <-chan struct{}
+		if mic != nil {
+			micGone = mic.Stopped()
+		}
+		if device != nil {
+			outGone = device.Stopped()
+		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-c.rearm:
 		case <-camera:
 			camera = c.video.Changed()
+		case <-retry.C:
+			if !c.cameraLost() {
+				continue
+			}
+			if !c.video.Retry() {
+				continue
+			}
+			retried = time.Now()
 		case <-micGone:
-			micGone = nil
 			c.mu.Lock()
-			c.missing.Microphone = media.ErrMicrophoneStopped
+			if c.mic == mic {
+				c.mic = nil
+				c.missing.Microphone = media.ErrMicrophoneStopped
+			}
 			c.mu.Unlock()
+			mic.Close()
 			c.log.Warn("the microphone went away; the call goes on without it")
 		case <-outGone:
-			outGone = nil
-			c.speakerGone()
+			c.speakerGone(device)
 		}
 		if missing := c.Missing().Camera; (missing != nil) != cameraMissing {
 			cameraMissing = missing != nil
 			if cameraMissing {
 				c.log.Warn("the camera is gone; the other side sees the camera-off picture", "why", missing)
+				if time.Since(retried) < 5*time.Second && every < cameraRetryMax {
+					every = min(2*every, cameraRetryMax)
+					retry.Reset(every)
+				}
 			} else {
 				c.log.Info("the camera is back")
 			}
@@ -238,15 +297,148 @@ func (c *Call) watch(ctx context.Context) {
 	}
 }
 
+// cameraLost reports whether a camera that is not turned off is missing
+// (not found, failed, unplugged), as opposed to open but silent.
+func (c *Call) cameraLost() bool {
+	c.mu.Lock()
+	off := c.camOff
+	c.mu.Unlock()
+	err := c.video.Err()
+	return !off && c.opts.Video == VideoCamera && err != nil && !errors.Is(err, media.ErrCameraSilent)
+}
+
 // speakerGone records a speaker that went away and keeps the other side's
 // sound flowing through the receive path, played nowhere.
-func (c *Call) speakerGone() {
-	c.log.Warn("the speaker went away; the call goes on without it")
-	c.device.Close()
+func (c *Call) speakerGone(device *media.DeviceOutput) {
 	c.mu.Lock()
+	if c.device != device {
+		c.mu.Unlock()
+		return // already replaced
+	}
+	c.device = nil
 	c.missing.Speaker = sound.ErrStopped
-	c.output = media.NewNullOutput(c.speaker)
 	c.mu.Unlock()
+	c.log.Warn("the speaker went away; the call goes on without it")
+	device.Close()
+	c.mu.Lock()
+	if c.output == io.Closer(device) {
+		c.output = media.NewNullOutput(c.speaker)
+	}
+	c.mu.Unlock()
+}
+
+// rearmWatch tells the watch that the devices in use changed.
+func (c *Call) rearmWatch() {
+	select {
+	case c.rearm <- struct{}{}:
+	default:
+	}
+}
+
+// CanChange tells which devices this call can change mid-call: the
+// camera when it sends one (not the pattern or a clip), the microphone and
+// speaker when it uses them through a sound server.
+func (c *Call) CanChange() (camera, microphone, speaker bool) {
+	return c.opts.Video == VideoCamera, c.micIn != nil, c.sys != nil && c.opts.Output == OutputSpeaker
+}
+
+// Devices are the ids of the devices in use, as chosen in the options or
+// changed since ("" for the system default or the first camera).
+func (c *Call) Devices() (camera, microphone, speaker string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cameraID, c.micID, c.speakerID
+}
+
+// SetCamera changes the camera mid-call: the one in use is released and
+// the camera id opened in its place, in the same stream, so the other side
+// has nothing to do. While the camera is turned off the choice waits for it
+// to be turned on. It reports whether the new camera's picture is sent.
+func (c *Call) SetCamera(id string) (live bool, err error) {
+	if c.opts.Video != VideoCamera {
+		return false, fmt.Errorf("%w: the call sends %s, not a camera", ErrNoDevice, c.opts.Video)
+	}
+	c.switching.Lock()
+	defer c.switching.Unlock()
+	c.mu.Lock()
+	c.cameraID = id
+	off := c.camOff
+	c.mu.Unlock()
+	live, err = c.video.SetOpener(c.opener(VideoCamera, id))
+	c.log.Info("camera changed", "camera", id, "live", live, "why", err)
+	c.pushMedia()
+	c.notify()
+	if off {
+		return false, nil
+	}
+	return live, err
+}
+
+// SetMicrophone changes the microphone mid-call. The other side hears
+// the new one in the same stream after a moment of silence. If it cannot
+// be opened the call goes on without a microphone, and the error says why.
+func (c *Call) SetMicrophone(id string) error {
+	if c.micIn == nil {
+		return fmt.Errorf("%w: no sound server", ErrNoDevice)
+	}
+	c.switching.Lock()
+	defer c.switching.Unlock()
+	// The old microphone stops before the new one starts: they share
+	// the echo canceller.
+	if old := c.micIn.Set(nil); old != nil {
+		old.Close()
+	}
+	c.mu.Lock()
+	c.mic, c.micID = nil, id
+	c.mu.Unlock()
+	mic, err := media.NewMicInput(c.sys, id, c.aec)
+	c.mu.Lock()
+	if err != nil {
+		c.missing.Microphone = err
+	} else {
+		c.mic, c.missing.Microphone = mic, nil
+	}
+	c.mu.Unlock()
+	if err == nil {
+		c.micIn.Set(mic)
+	}
+	c.log.Info("microphone changed", "microphone", id, "why", err)
+	c.rearmWatch()
+	c.pushMedia()
+	c.notify()
+	return err
+}
+
+// SetSpeaker changes the speaker mid-call: the other side's sound plays on
+// speaker id from the next few milliseconds. If it cannot be opened the
+// sound is received and played nowhere, and the error says why.
+func (c *Call) SetSpeaker(id string) error {
+	if c.sys == nil || c.opts.Output != OutputSpeaker {
+		return fmt.Errorf("%w: no sound server", ErrNoDevice)
+	}
+	c.switching.Lock()
+	defer c.switching.Unlock()
+	// One output pulls the sound at a time.
+	c.mu.Lock()
+	old := c.output
+	c.output, c.device, c.speakerID = nil, nil, id
+	c.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	out, err := media.NewDeviceOutput(c.sys, id, c.speaker, c.aec)
+	c.mu.Lock()
+	if err != nil {
+		c.missing.Speaker = err
+		c.output = media.NewNullOutput(c.speaker)
+	} else {
+		c.device, c.output, c.missing.Speaker = out, out, nil
+	}
+	c.mu.Unlock()
+	c.log.Info("speaker changed", "speaker", id, "why", err)
+	c.rearmWatch()
+	c.notify()
+	return err
 }
 
 // pushMedia tells the other side whether it hears and sees this side.

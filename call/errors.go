@@ -9,4 +9,8 @@ var (
 	// ErrOutputFile means the WAV file for the other side's sound could not
 	// be written.
 	ErrOutputFile = errors.New("cannot write the sound file")
+	// ErrNoDevice refuses a change of device the call cannot make: a
+	// camera for a call that sends the test pattern, a microphone or
+	// speaker without a sound server.
+	ErrNoDevice = errors.New("this call cannot change that device")
 )

@@ -103,6 +103,9 @@ type Options struct {
 	// VideoSink receives the other side's decoded pictures, SelfView every
 	// picture sent; nil for none.
 	VideoSink, SelfView media.VideoSink
+	// ScreenSink receives the pictures of a screen the other side shares
+	// (nil: VideoSink does); see rtc.Config.ScreenSink.
+	ScreenSink media.VideoSink
 
 	// OpenCamera opens a camera; nil uses the camera driver
 	// (media.NewCameraSource). Tests put a camera of their own here.

@@ -1,6 +1,7 @@
 // Package cli is Peercall's command-line front-end: the invite, join and
-// code subcommands. Codes go through stdin and stdout (stdout carries
-// nothing else), logs to stderr, statistics to a JSON-lines file. Scripts,
+// code subcommands. Codes go through stdin and stdout, then chat (stdin
+// lines out, JSON lines of what arrives on stdout; stdout carries nothing
+// else), logs to stderr, statistics to a JSON-lines file. Scripts,
 // tests and benchmarks drive calls through it; the call itself and its
 // devices are the call package's.
 package cli
@@ -104,6 +105,7 @@ func Invite(args []string, std Streams) error {
 	s.log.Info("invite ready; paste the reply code on stdin")
 
 	lines := readLines(ctx, std.Stdin)
+	s.lines = lines
 	for {
 		err := s.takeReply(ctx, lines, std)
 		if !errors.Is(err, errLost) {
@@ -228,6 +230,11 @@ func Join(args []string, std Streams) error {
 	}
 	fmt.Fprintln(std.Stdout, reply)
 	s.log.Info("reply ready; the call starts when the other side pastes it")
+	// Once connected, each line on stdin is a chat message.
+	if lines == nil {
+		lines = readLines(ctx, std.Stdin)
+	}
+	s.lines = lines
 	for {
 		err := s.run(ctx)
 		if !errors.Is(err, errLost) {
@@ -271,22 +278,51 @@ func (s *session) rejoin(ctx context.Context, lines <-chan string, std Streams) 
 	}
 }
 
-// readLines delivers stdin line by line until EOF or ctx ends.
+// maxLine bounds a line read from stdin: longer ones are cut there (the
+// rest of the line is skipped), so a chat line too long to send is refused
+// and stdin goes on.
+const maxLine = 1 << 20
+
+// readLines delivers stdin line by line, without the line end, until EOF
+// or ctx ends.
 func readLines(ctx context.Context, r io.Reader) <-chan string {
 	out := make(chan string)
 	go func() {
 		defer close(out)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 4096), 64<<10)
-		for sc.Scan() {
+		br := bufio.NewReader(r)
+		for {
+			line, err := readLine(br)
+			if err != nil && line == "" {
+				return
+			}
 			select {
-			case out <- sc.Text():
+			case out <- line:
 			case <-ctx.Done():
+				return
+			}
+			if err != nil {
 				return
 			}
 		}
 	}()
 	return out
+}
+
+// readLine reads one line, at most maxLine bytes of it, without its end
+// ("\n" or "\r\n").
+func readLine(br *bufio.Reader) (string, error) {
+	var b strings.Builder
+	for {
+		part, err := br.ReadSlice('\n')
+		if room := maxLine - b.Len(); room > 0 {
+			b.Write(part[:min(len(part), room)])
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		line := strings.TrimSuffix(strings.TrimSuffix(b.String(), "\n"), "\r")
+		return line, err
+	}
 }
 
 // session is one headless call: the call and its devices, the logger, the
@@ -298,6 +334,7 @@ type session struct {
 	flags *callFlags
 	stats *os.File
 	last  *lastPicture
+	scr   *lastPicture      // --screen-picture
 	clip  *media.ClipWriter // --video-out
 	// pair is the candidate types of the last pair a statistics line
 	// named: the summary line, written once the connection is closed,
@@ -307,6 +344,11 @@ type session struct {
 	lostOnce bool
 	// filesStarted: --send-file and --accept-files are at work (files.go).
 	filesStarted bool
+	// lines is stdin, line by line; once the call is connected each line
+	// is a chat message (chat.go). stdinDone: it has ended.
+	lines     <-chan string
+	stdinDone bool
+	out, errs io.Writer // stdout (codes and chat received) and stderr
 }
 
 func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) {
@@ -316,7 +358,7 @@ func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) 
 	}
 	log := slog.New(slog.NewTextHandler(std.Stderr, &slog.HandlerOptions{Level: level}))
 	opts.Logger = log
-	s := &session{log: log, flags: f}
+	s := &session{log: log, flags: f, out: std.Stdout, errs: std.Stderr}
 	var sinks teeSink
 	if f.lastPicture != "" {
 		s.last = &lastPicture{}
@@ -328,6 +370,12 @@ func newSession(f *callFlags, opts call.Options, std Streams) (*session, error) 
 			return nil, &exitError{code: 1, msg: fmt.Sprintf("--video-out: %v", err)}
 		}
 		sinks = append(sinks, s.clip)
+	}
+	if f.screenOut != "" {
+		s.scr = &lastPicture{}
+		opts.ScreenSink = s.scr
+	} else {
+		opts.ScreenSink = noPictures{}
 	}
 	switch len(sinks) {
 	case 0:
@@ -380,6 +428,7 @@ func (s *session) close() {
 			s.log.Warn("the last picture was not written", "err", err)
 		}
 	}
+	s.saveScreen()
 }
 
 // replyRefused is returned by run when the reply pasted was refused after
@@ -405,6 +454,10 @@ func (s *session) run(ctx context.Context) error {
 	}
 	for {
 		select {
+		case line, ok := <-s.chatLines():
+			s.sendChat(line, ok)
+		case m := <-s.sess.Chat():
+			s.printChat(m)
 		case <-ctx.Done():
 			s.call.Close()
 			s.writeFinal(nil)
@@ -420,6 +473,9 @@ func (s *session) run(ctx context.Context) error {
 			connected = nil
 			s.log.Info("connected")
 			s.startFiles()
+			if s.flags.shareScreen {
+				s.startSharing()
+			}
 			if s.flags.seconds > 0 {
 				limit = time.After(time.Duration(s.flags.seconds * float64(time.Second)))
 			}

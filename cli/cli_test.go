@@ -165,3 +165,23 @@ func wav22k() []byte {
 	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)-8))
 	return b
 }
+
+// Lines come whole up to a megabyte, with or without a final line end or
+// a carriage return; a longer line is cut and the next still comes.
+func TestReadLines(t *testing.T) {
+	huge := strings.Repeat("x", maxLine+100)
+	in := "first\r\n\n" + strings.Repeat("é", 40000) + "\n" + huge + "\nafter\nlast"
+	var got []string
+	for line := range readLines(t.Context(), strings.NewReader(in)) {
+		got = append(got, line)
+	}
+	want := []string{"first", "", strings.Repeat("é", 40000), huge[:maxLine], "after", "last"}
+	if len(got) != len(want) {
+		t.Fatalf("%d lines, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("line %d: %d bytes %q…, want %d bytes", i, len(got[i]), got[i][:min(len(got[i]), 20)], len(want[i]))
+		}
+	}
+}

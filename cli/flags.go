@@ -9,6 +9,7 @@ import (
 
 	"peercall/call"
 	"peercall/call/profile"
+	"peercall/media"
 )
 
 // TurnPassEnv is the environment variable the TURN password is read from
@@ -25,6 +26,8 @@ type callFlags struct {
 	statsFile   string
 	lastPicture string
 	videoOut    string
+	shareScreen bool
+	screenOut   string
 	stun        listFlag
 	interfaces  listFlag
 	turn        listFlag
@@ -55,6 +58,8 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.statsFile, "stats", "", "write statistics as JSON lines to this file, one a second and a final summary")
 	fs.StringVar(&f.lastPicture, "last-picture", "", "when the call ends, write the last picture received from the other side to this PNG file")
 	fs.StringVar(&f.videoOut, "video-out", "", "write every picture received from the other side to this FILE.y4m (at the first picture's size)")
+	fs.BoolVar(&f.shareScreen, "share-screen", false, "share the screen of $DISPLAY (X11) beside the video source, at 15 frames a second")
+	fs.StringVar(&f.screenOut, "screen-picture", "", "when the call ends, write the last picture of the screen the other side shared to this PNG file")
 	fs.Var(&f.stun, "stun", "STUN server URL (repeatable; \"none\" for host candidates only; default "+call.DefaultSTUN+")")
 	fs.Var(&f.interfaces, "interface", "gather host candidates only on this network interface (repeatable; for example lo)")
 	fs.Var(&f.turn, "turn", "TURN server URL (repeatable)")
@@ -127,6 +132,14 @@ func (f *callFlags) options() (call.Options, error) {
 	}
 	if f.videoOut != "" && !hasExt(f.videoOut, ".y4m") {
 		return o, fmt.Errorf("--video-out %q: use a file name ending in .y4m", f.videoOut)
+	}
+	if f.screenOut != "" && !hasExt(f.screenOut, ".png") {
+		return o, fmt.Errorf("--screen-picture %q: use a file name ending in .png", f.screenOut)
+	}
+	if f.shareScreen {
+		if err := media.ScreenSharingAvailable(); err != nil {
+			return o, fmt.Errorf("--share-screen: %s", screenSharingProblem(err))
+		}
 	}
 	if f.turnPass == "" {
 		f.turnPass = os.Getenv(TurnPassEnv)

@@ -262,7 +262,7 @@ func (s *VideoSender) Run(ctx context.Context) error {
 			}
 		}
 		fps := s.fps / level.every
-		minBps, maxBps := BitrateRange(w, h, fps)
+		minBps, maxBps := bitrateRangeFor(s.src.Name(), w, h, fps)
 		if target == 0 {
 			// Before the first estimate: what congestion control starts
 			// from.
@@ -277,7 +277,8 @@ func (s *VideoSender) Run(ctx context.Context) error {
 			if enc != nil {
 				enc.Close()
 			}
-			enc, err = vp8.NewEncoder(vp8.EncoderConfig{Width: w, Height: h, FPS: fps, BitrateKbps: target / 1000, Denoise: wantDenoise})
+			enc, err = vp8.NewEncoder(vp8.EncoderConfig{Width: w, Height: h, FPS: fps, BitrateKbps: target / 1000, Denoise: wantDenoise,
+				ScreenContent: s.src.Name() == screenSourceName})
 			if err != nil {
 				return err
 			}

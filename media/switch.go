@@ -161,6 +161,41 @@ func (s *SwitchSource) SetOff(off bool) (live bool, err error) {
 	return live, err
 }
 
+// SetOpener makes open the camera from now on: the camera in use is
+// released and, unless the camera is turned off, the new one opened in its
+// place. The stream goes on: until the new camera delivers, the "camera
+// off" picture fills in. It reports whether the new camera is live and, if
+// it could not be opened, why.
+func (s *SwitchSource) SetOpener(open func() (VideoSource, error)) (live bool, err error) {
+	s.mu.Lock()
+	s.open = open
+	dropped := s.dropLocked(s.pump, nil)
+	if !s.off {
+		s.openLocked()
+	}
+	s.notifyLocked()
+	live, err = s.pump != nil && !s.stalled, s.lastErr
+	s.mu.Unlock()
+	dropped.wait()
+	return live, err
+}
+
+// Retry opens the camera again if it is missing (failed, unplugged, never
+// found) and not turned off: a camera plugged back in comes back. It
+// reports whether the camera is live afterwards.
+func (s *SwitchSource) Retry() (live bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.off || s.pump != nil {
+		return s.pump != nil && !s.off && !s.stalled
+	}
+	s.openLocked()
+	if s.pump != nil {
+		s.notifyLocked()
+	}
+	return s.pump != nil
+}
+
 // Live reports whether the camera's picture is being sent.
 func (s *SwitchSource) Live() bool {
 	s.mu.Lock()

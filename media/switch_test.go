@@ -194,3 +194,101 @@ func TestSwitchSourceClosesAHangingCamera(t *testing.T) {
 		t.Errorf("%d goroutines left behind", n-before)
 	}
 }
+
+// Another camera chosen mid-call takes the first one's place in the same
+// stream: the first is released, the new one's pictures follow.
+func TestSwitchSourceChangesCameraMidCall(t *testing.T) {
+	first, second := mediatest.NewCamera(320, 240, 30), mediatest.NewCamera(160, 120, 30)
+	s := NewSwitchSource(func() (VideoSource, error) { return first, nil }, 320, 240, false)
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	img, _, err := s.ReadFrame(ctx)
+	if err != nil || img.Rect.Dx() != 320 {
+		t.Fatalf("first camera: %v, %v", img.Rect, err)
+	}
+	changed := s.Changed()
+	if live, err := s.SetOpener(func() (VideoSource, error) { return second, nil }); !live || err != nil {
+		t.Fatalf("the second camera: live %v, err %v", live, err)
+	}
+	if !first.Closed() {
+		t.Error("the first camera was not released")
+	}
+	select {
+	case <-changed:
+	default:
+		t.Error("Changed did not tell of the new camera")
+	}
+	// A picture the first camera delivered before the change may still
+	// come; within a few the second camera's are sent.
+	for i := 0; ; i++ {
+		img, _, err := s.ReadFrame(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Rect.Dx() == 160 {
+			break
+		}
+		if i == 5 {
+			t.Fatalf("after 5 pictures the second camera's is not sent (got %v)", img.Rect)
+		}
+	}
+	// Chosen while the camera is off: opened only when it is turned on.
+	s.SetOff(true)
+	opened := false
+	s.SetOpener(func() (VideoSource, error) { opened = true; return mediatest.NewCamera(320, 240, 30), nil })
+	if opened || !second.Closed() {
+		t.Errorf("while off: the new camera opened %v, the old one released %v", opened, second.Closed())
+	}
+	if live, _ := s.SetOff(false); !live || !opened {
+		t.Error("turned on again, the camera chosen while off is not live")
+	}
+}
+
+// A camera unplugged mid-call leaves the "camera off" picture; plugged in
+// again, Retry brings it back.
+func TestSwitchSourceRetryBringsARepluggedCamera(t *testing.T) {
+	cam := mediatest.NewCamera(320, 240, 30)
+	plugged := true
+	s := NewSwitchSource(func() (VideoSource, error) {
+		if !plugged {
+			return nil, errors.New("no such device")
+		}
+		return cam, nil
+	}, 320, 240, false)
+	defer s.Close()
+	if !readKind(t, s) {
+		t.Fatal("the camera's picture is not sent")
+	}
+	cam.Fail()
+	plugged = false
+	for readKind(t, s) {
+	}
+	if s.Retry() || s.Live() {
+		t.Fatal("Retry found a camera that is not plugged in")
+	}
+	if readKind(t, s) {
+		t.Fatal("a camera picture while unplugged")
+	}
+	cam = mediatest.NewCamera(320, 240, 30)
+	plugged = true
+	changed := s.Changed()
+	if !s.Retry() {
+		t.Fatal("Retry did not find the camera plugged in again")
+	}
+	select {
+	case <-changed:
+	default:
+		t.Error("Changed did not tell the camera is back")
+	}
+	for i := 0; !readKind(t, s); i++ {
+		if i == 10 {
+			t.Fatal("the camera plugged in again sends no picture")
+		}
+	}
+	// Turned off, the camera is not opened by Retry.
+	s.SetOff(true)
+	if s.Retry() {
+		t.Error("Retry opened a camera that is turned off")
+	}
+}

@@ -69,6 +69,11 @@ type Config struct {
 	VideoSink media.VideoSink
 	// SelfView receives every picture of Video that is sent; nil: none.
 	SelfView media.VideoSink
+	// ScreenSink receives the pictures of a screen the other side shares
+	// (a video track of stream id ScreenStreamID); nil: VideoSink does.
+	// When it is a ScreenWatcher it is also told when sharing starts and
+	// stops.
+	ScreenSink media.VideoSink
 }
 
 func (c *Config) fillDefaults() {

@@ -66,3 +66,19 @@ func (t *Transfer) isAccepted() bool {
 	defer t.mu.Unlock()
 	return t.accepted
 }
+
+// SendChatRaw sends data on the session's chat channel as it is: as a
+// text message, or as a binary one.
+func SendChatRaw(s *Session, data []byte, binary bool) error {
+	s.chat.mu.Lock()
+	dc := s.chat.dc
+	s.chat.mu.Unlock()
+	if binary {
+		return dc.Send(data)
+	}
+	return dc.SendText(string(data))
+}
+
+// ChatRefused returns how many messages the session refused on the chat
+// channel.
+func ChatRefused(s *Session) int { return s.chat.refused.total() }

@@ -98,6 +98,7 @@ type Session struct {
 	controlRefused refusals // control messages refused, by reason
 
 	files fileState // files sent and received (files.go)
+	chat  chatState // the chat channel and the messages received (chat.go)
 
 	// statsMu keeps Stats from asking a peer connection for its figures
 	// while the session closes it: pion's Close clears what its GetStats
@@ -380,6 +381,11 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 		return nil, err
 	}
 	if err := s.attachFileChannel(pc); err != nil {
+		plog.closed()
+		pc.Close()
+		return nil, err
+	}
+	if err := s.chat.attach(pc, s.log, s.notify); err != nil {
 		plog.closed()
 		pc.Close()
 		return nil, err

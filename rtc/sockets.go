@@ -151,6 +151,7 @@ func (m *hostMux) bind(a *net.UDPAddr) bool {
 	if err != nil {
 		return false
 	}
+	growReadBuffer(conn)
 	local, ok := conn.LocalAddr().(*net.UDPAddr)
 	if !ok {
 		_ = conn.Close()

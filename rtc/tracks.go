@@ -95,9 +95,13 @@ func (m *mediaState) setTargetBitrate(bps int) {
 	if len(senders) == 0 {
 		return
 	}
-	share := max(bps*videoHeadroomPct/100-audioShareBps, 0) / len(senders)
+	video := max(bps*videoHeadroomPct/100-audioShareBps, 0)
+	weights := 0
 	for _, v := range senders {
-		v.SetTargetBitrate(share)
+		weights += sendWeight(v)
+	}
+	for _, v := range senders {
+		v.SetTargetBitrate(video * sendWeight(v) / weights)
 	}
 }
 
@@ -280,13 +284,20 @@ func (s *Session) removeTrack(t *localTrack) error {
 
 // newVideoTrack runs on neg's loop.
 func (s *Session) newVideoTrack(neg *negotiator, src media.VideoSource) (*localTrack, error) {
+	return s.newVideoTrackAs(neg, src, "video", "peercall", s.cfg.FPS)
+}
+
+// newVideoTrackAs sends src, whose pictures come fps a second, as a
+// track with the given track and stream ids (the msid a receiver tells a
+// screen from a camera by). It runs on neg's loop.
+func (s *Session) newVideoTrackAs(neg *negotiator, src media.VideoSource, id, streamID string, fps int) (*localTrack, error) {
 	track, err := webrtc.NewTrackLocalStaticSample(
-		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "peercall")
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, id, streamID)
 	if err != nil {
 		src.Close()
 		return nil, err
 	}
-	vs := media.NewVideoSender(src, s.cfg.FPS, sampleWriter(track))
+	vs := media.NewVideoSender(src, fps, sampleWriter(track))
 	t := &localTrack{Kind: "video", video: vs, source: src}
 	return t, s.startLocal(neg, t, track, func(ctx context.Context) error { return vs.Run(ctx) })
 }
@@ -393,7 +404,7 @@ func (s *Session) readTrack(pc *webrtc.PeerConnection, track *webrtc.TrackRemote
 	switch track.Kind() {
 	case webrtc.RTPCodecTypeVideo:
 		ssrc := uint32(track.SSRC())
-		vr, err := media.NewVideoReceiver(s.cfg.VideoSink, func() {
+		vr, err := media.NewVideoReceiver(s.videoSinkFor(track), func() {
 			_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 		})
 		if err != nil {
@@ -419,6 +430,7 @@ func (s *Session) readTrack(pc *webrtc.PeerConnection, track *webrtc.TrackRemote
 	s.media.mu.Lock()
 	s.media.remote = append(s.media.remote, r)
 	s.media.mu.Unlock()
+	defer s.remoteScreen(track)()
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {

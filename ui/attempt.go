@@ -13,6 +13,7 @@ type attempt struct {
 	invite string // the invite code, on the inviting side
 	remote *VideoView
 	self   *VideoView
+	screen *remoteScreen // the other side's shared screen
 	// The picture size this side asks to send.
 	sendW, sendH int
 }
@@ -29,11 +30,13 @@ func (a *attempt) close() {
 func (u *UI) newAttempt(remote, self *VideoView) (*attempt, error) {
 	opts := loadSettings(u.app.Preferences()).callOptions(u.opts)
 	opts.VideoSink, opts.SelfView = remote, self
+	screen := newRemoteScreen(u)
+	opts.ScreenSink = screen
 	c, err := call.Open(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &attempt{call: c, sess: c.Session(), remote: remote, self: self, sendW: opts.Width, sendH: opts.Height}, nil
+	return &attempt{call: c, sess: c.Session(), remote: remote, self: self, screen: screen, sendW: opts.Width, sendH: opts.Height}, nil
 }
 
 // endAttempt hangs up the current attempt, if any; the release finishes in

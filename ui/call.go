@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -75,11 +76,21 @@ type callScreen struct {
 	mutedBadge *badge // this side's
 	stats      *widget.Label
 	statsBox   fyne.CanvasObject
+	statsText  string // the last statistics, shown when the panel opens
 	self       *selfBox
 	controls   fyne.CanvasObject
 
 	mute, camera, hangup, full, statsBtn, selfBtn *tipButton
+	devices                                       *tipButton        // the camera, microphone and speaker menu
+	devicesMenu                                   *widget.PopUpMenu // that menu, while it is open
+	deviceItems                                   *fyne.Menu        // and what it offers
 	reconnect                                     *reconnectPanel
+	chatBtn                                       *tipButton
+	chat                                          *chatPanel // chat.go
+	chatShown                                     bool
+	screenShare
+
+	sound *callSound // the volume, the meters and the muted hint
 
 	state       rtc.State
 	connectedAt time.Time // the first connection; zero before
@@ -115,6 +126,21 @@ func (u *UI) showCall(att *attempt) {
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
 	go c.followOffers(ctx, att.sess)
+	go watchLevels(ctx, att.call, c.sound)
+	go watchChat(ctx, att.sess, c)
+	go settle(ctx)
+}
+
+// settle hands the memory that setting up a call used and let go of —
+// the codes' gathering, the first pictures, the software renderer's
+// shader compiling — back to the system once the call has settled: the
+// heap would otherwise keep it until it is needed again.
+func settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(8 * time.Second):
+		debug.FreeOSMemory()
+	}
 }
 
 // showCallFor builds the call screen without following the session.
@@ -124,7 +150,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.cancel = c.stopTimers
 	c.files = newFilesPanel(c)
 	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	c.timer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	c.timer = widget.NewLabel("") // the theme's digits are all one width
 	c.quality = newQualityMeter()
 	c.detail = widget.NewLabel("")
 	c.detail.Wrapping = fyne.TextWrapWord
@@ -154,11 +180,21 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.full = newTipButton(theme.ViewFullScreenIcon(), "Full screen (Ctrl+F; Esc leaves)", c.toggleFullScreen)
 	c.statsBtn = newTipButton(iconStats, "Statistics (Ctrl+I)", c.toggleStats)
 	c.selfBtn = newTipButton(iconSelfView, "Hide self-view (Ctrl+P)", c.toggleSelf)
+	c.devices = newTipButton(theme.SettingsIcon(), "Camera, microphone and speaker (Ctrl+,)", c.showDevices)
+	c.chatBtn = newTipButton(iconChat, "Chat (Ctrl+T)", c.toggleChat)
+	c.chat = newChatPanel(c)
 	c.sendBtn = newTipButton(theme.UploadIcon(), "Send a file (or drop one on the window)", c.pickFile)
-	buttons := []*tipButton{c.mute, c.camera, c.sendBtn, c.selfBtn, c.statsBtn, c.full, c.hangup}
-	row2 := container.NewHBox()
+	c.setUpScreenShare()
+	c.sound = newCallSound(c)
+	buttons := []*tipButton{c.mute, c.camera, c.share, c.sound.button, c.devices, c.selfBtn, c.statsBtn, c.chatBtn, c.sendBtn, c.full, c.hangup}
+	ctlRow := &controlsRow{}
+	row2 := container.New(ctlRow)
 	for _, b := range buttons {
 		b.hover = c.hover
+		if b == c.chatBtn {
+			row2.Add(withBadge(b, c.chat.badge))
+			continue
+		}
 		row2.Add(b)
 	}
 	c.controls = overlay(row2)
@@ -167,7 +203,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 
 	c.self = newSelfBox(att.self)
 	c.layout = &callLayout{corner: bottomRight, aspect: att.selfAspect(), own: c.mutedBadge, peer: c.peerBadge, safety: c.safety,
-		statsLabel: c.stats}
+		statsLabel: c.stats, onCover: c.showOverlays, sound: c.sound, row: ctlRow}
 	c.self.dragged = func(fyne.Position) { c.layout.dragging = true }
 	c.self.dropped = func(at fyne.Position) {
 		c.layout.dragging = false
@@ -176,11 +212,12 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.reconnect = newReconnectPanel(c)
 	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
-		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box)
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.chat.box, c.peerCam, c.sound.own, c.sound.peer, c.sound.hint.box)
 	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
 		shortcutReconnect: c.reconnect.begin, shortcutCopy: c.reconnect.copyCode,
+		shortcutSettings: c.showDevices, shortcutChat: c.toggleChat, shortcutShare: c.toggleShare,
 	}
 	for s, f := range shortcuts {
 		shortcuts[s] = func() {
@@ -216,14 +253,30 @@ func (a *attempt) selfAspect() float32 {
 
 // arrange shows what the call's state calls for, and lays it out again.
 func (c *callScreen) arrange() {
-	lost := c.reconnect.box.Visible()
-	showIf(c.self, c.selfShown && !lost)
-	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !lost)
-	showIf(c.peerBadge.box, c.peerBadge.text != "" && !lost)
-	showIf(c.statsBox, c.statsShown && !lost)
-	showIf(c.top, c.chrome && !lost)
-	showIf(c.controls, c.chrome || lost)
+	c.showOverlays()
 	c.relayout()
+}
+
+// showOverlays shows what the call's state calls for. The chat panel,
+// where it covers the picture (a narrow window), hides the overlays but
+// the controls.
+func (c *callScreen) showOverlays() {
+	lost := c.reconnect.box.Visible()
+	showIf(c.chat.box, c.chatShown && !lost)
+	if c.chat.box.Visible() && c.chat.unread > 0 {
+		// Back on screen (the call resumed): what came meanwhile is read.
+		c.chat.unread = 0
+		c.chat.badge.set(0)
+	}
+	hidden := lost || c.chatShown && c.layout.covered
+	showIf(c.self, c.selfShown && !hidden)
+	showIf(c.mutedBadge.box, c.mutedBadge.text != "" && !hidden)
+	showIf(c.peerBadge.box, c.peerBadge.text != "" && !hidden)
+	showIf(c.statsBox, c.statsShown && !hidden)
+	showIf(c.top, c.chrome && !hidden)
+	showIf(c.controls, c.chrome || lost)
+	c.layout.peerCamShown = c.remoteSharing && !hidden
+	c.sound.arrange(hidden)
 }
 
 // relayout places the overlays again after their contents changed size.
@@ -272,7 +325,7 @@ func (c *callScreen) fadeWhenStill() {
 // call not connected, the pointer on a control, the safety code's first
 // moments (they fade when those end).
 func (c *callScreen) fade() {
-	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() || c.files.asking() {
+	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() || c.sound.popupOpen() || c.files.asking() {
 		return
 	}
 	if time.Now().Before(c.safetyUntil) {
@@ -314,6 +367,9 @@ func (c *callScreen) stopTimers() {
 		c.fadeTimer.Stop()
 		c.fadeTimer = nil
 	}
+	if c.sound != nil && c.sound.popupOpen() {
+		c.sound.popup.Hide() // it lies over the window, not the screen
+	}
 }
 
 // refreshNotice names what the call is missing, and what that means for
@@ -321,7 +377,7 @@ func (c *callScreen) stopTimers() {
 func (c *callScreen) refreshNotice() { c.refreshNoticeWith(c.att.call.Missing()) }
 
 func (c *callScreen) refreshNoticeWith(m call.Missing) {
-	setOrHide(c.notice, missingText(m))
+	setOrHide(c.notice, c.withShareNote(missingText(m)))
 	c.arrange()
 }
 
@@ -451,19 +507,27 @@ func (c *callScreen) showStats(st, prev rtc.Stats, text string) {
 	}
 	c.quality.set(q)
 	c.quality.text = qualityText(q, st, prev)
-	c.stats.SetText("Connection  " + q.String() + "\n" + text)
-	// Wrapped, the statistics would ask for no width: they ask for their
-	// longest line's.
-	var widest float32
-	for _, line := range strings.Split(c.stats.Text, "\n") {
-		widest = max(widest, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{Monospace: true}).Width)
-	}
-	c.layout.statsWidth = widest + 2*theme.InnerPadding() + 2*theme.Padding() + 1
+	c.statsText = "Connection  " + q.String() + "\n" + text
 	c.showClock()
 	c.showDetail()
 	if c.statsShown {
+		c.fillStats()
 		c.relayout()
 	}
+}
+
+// fillStats puts the last statistics in their panel. The panel's
+// fixed-width font is loaded only once it is opened: a call whose
+// statistics nobody looks at keeps one font fewer in memory.
+func (c *callScreen) fillStats() {
+	c.stats.SetText(c.statsText)
+	// Wrapped, the statistics would ask for no width: they ask for their
+	// longest line's.
+	var widest float32
+	for _, line := range strings.Split(c.statsText, "\n") {
+		widest = max(widest, fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{Monospace: true}).Width)
+	}
+	c.layout.statsWidth = widest + 2*theme.InnerPadding() + 2*theme.Padding() + 1
 }
 
 // qualityText says what the quality meter shows, with the figures behind
@@ -606,6 +670,9 @@ func (c *callScreen) toggleFullScreen() {
 
 func (c *callScreen) toggleStats() {
 	c.statsShown = !c.statsShown
+	if c.statsShown {
+		c.fillStats()
+	}
 	c.arrange()
 }
 

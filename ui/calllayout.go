@@ -46,6 +46,11 @@ const (
 	slotStats
 	slotControls
 	slotPanel
+	slotChat
+	slotPeerCam   // their camera, small, while their screen fills the window
+	slotOwnLevel  // this side's sound meter, on the self-view
+	slotPeerLevel // the other side's, on their picture
+	slotHint      // "You are muted", when talking while muted
 	slotCount
 )
 
@@ -60,6 +65,12 @@ const (
 //     each below the self-view when it sits in that top corner;
 //   - the other side's muted / camera-off badge in the first free place
 //     along the left edge, then the right;
+//   - this side's sound meter in the self-view's bottom left corner; the
+//     hint that one is muted while talking in place of "You are muted"
+//     (and of the meter), where it fits; the other
+//     side's meter in the first free place along the left edge, then the
+//     right, below their badge, where there is one;
+//   - the control buttons touching in a window narrower than tightBelow;
 //   - the reconnect panel in the middle, between the status and the
 //     controls (the call screen hides the other overlays while it shows).
 //
@@ -76,6 +87,17 @@ type callLayout struct {
 	// The statistics' width unwrapped, and their words, to measure.
 	statsWidth float32
 	statsLabel *widget.Label
+	// covered: the chat panel covers the picture (chatBeside); onCover
+	// is told when that changes, to show or hide the other overlays.
+	covered bool
+	onCover func()
+	// The other side's camera shows in a box of its own (they share
+	// their screen).
+	peerCamShown bool
+	// The meters and the muted hint, and which of them are wanted.
+	sound *callSound
+	// The control buttons' row, tight in a narrow window.
+	row *controlsRow
 }
 
 // callMargin is the space between overlays and the window's edges.
@@ -113,6 +135,7 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	remote, activity, self, muted, peer := objs[slotRemote], objs[slotActivity], objs[slotSelf], objs[slotMuted], objs[slotPeer]
 	top, stats, controls, panel := objs[slotTop], objs[slotStats], objs[slotControls], objs[slotPanel]
 	m := float32(callMargin)
+	size = l.placeChat(objs, size)
 	for _, o := range []fyne.CanvasObject{remote, activity} {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
@@ -138,6 +161,9 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 
 	// The controls: kept in place while faded.
+	if l.row != nil {
+		l.row.tight = size.Width < tightBelow
+	}
 	cs := controls.MinSize()
 	ctl := put(controls, fyne.NewPos((size.Width-cs.Width)/2, size.Height-cs.Height-m), cs)
 
@@ -155,7 +181,7 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	// The self-view, in its corner, in the room its side of the window
 	// leaves: below the statistics when both are on the right, above the
 	// controls when they would meet.
-	selfShown := self.Visible() || muted.Visible()
+	selfShown := self.Visible() || muted.Visible() || l.sound != nil && l.sound.wantHint
 	natural := l.selfSize(size, size.Height)
 	var selfAt fyne.Position
 	if l.corner.right() {
@@ -238,6 +264,11 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	mw := min(ms.Width, ss.Width-8)
 	muted.Resize(fyne.NewSize(mw, ms.Height))
 	muted.Move(fyne.NewPos(selfAt.X+(ss.Width-mw)/2, selfRect.size.Y-ms.Height-4))
+	badgeTop := selfRect.size.Y
+	if muted.Visible() {
+		badgeTop = selfRect.size.Y - ms.Height - 4
+	}
+	l.placeOnSelf(objs[slotOwnLevel], objs[slotHint], muted, selfAt, ss, badgeTop)
 
 	// The top band, left and right: below the self-view in its corner.
 	leftY, rightY := m, m
@@ -287,15 +318,40 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 	put(top, fyne.NewPos(m, leftY), fyne.NewSize(tw, min(th, max(leftBottom-leftY, 0))))
 
+	// The other side's meter, like their badge below; none where there
+	// is no room.
+	if pl := objs[slotPeerLevel]; l.sound != nil && l.sound.wantPeer {
+		s := pl.MinSize()
+		found := false
+	search:
+		for y := size.Height - m - s.Height; y >= m; y -= 4 {
+			for _, x := range []float32{m, size.Width - m - s.Width} {
+				if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
+					put(pl, at, s)
+					found = true
+					break search
+				}
+			}
+		}
+		showIf(pl, found)
+	}
+
 	// The other side's badge: the first free place along the left edge,
 	// then the right, from the bottom up; its icons alone if its words do
 	// not fit anywhere.
 	if peer.Visible() {
-		place := func() (fyne.Position, fyne.Size, bool) {
+		place := func(anywhere bool) (fyne.Position, fyne.Size, bool) {
 			ps := peer.MinSize()
 			s := fyne.NewSize(min(ps.Width, size.Width-2*m), ps.Height)
 			for y := size.Height - m - s.Height; y >= m; y -= 4 {
 				for _, x := range []float32{m, size.Width - m - s.Width} {
+					if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
+						return at, s, true
+					}
+				}
+				// Neither edge has room (nine controls in the smallest
+				// window): anywhere between them.
+				for x := m + 4; anywhere && x+s.Width <= size.Width-m-4; x += 4 {
 					if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
 						return at, s, true
 					}
@@ -306,13 +362,17 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		if l.peer != nil {
 			l.peer.setCompact(false)
 		}
-		at, s, ok := place()
+		at, s, ok := place(false)
 		if !ok && l.peer != nil {
 			l.peer.setCompact(true)
-			at, s, _ = place()
+			at, s, ok = place(false)
+		}
+		if !ok {
+			at, s, _ = place(true)
 		}
 		put(peer, at, s)
 	}
+	l.placePeerCam(objs[slotPeerCam], size, free, put)
 
 	// The reconnect panel in the middle, above the controls.
 	pw := min(size.Width-2*m, 520)
@@ -324,3 +384,41 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *callLayout) MinSize([]fyne.CanvasObject) fyne.Size { return minCallSize }
+
+// chatWidth is the chat panel's width beside the picture in a window of
+// the given width, its margin included: a quarter of the window, within
+// bounds.
+func chatWidth(w float32) float32 { return min(max(w/4, chatMinWidth), chatMaxWidth) }
+
+// chatBeside tells whether the chat panel fits beside the picture, leaving
+// the picture and its overlays the room of the smallest window.
+func chatBeside(size fyne.Size) bool { return size.Width-chatWidth(size.Width) >= minCallSize.Width }
+
+// placeChat places the chat panel, when it shows, and returns the room left
+// for the picture and the other overlays. Beside the picture it takes the
+// right of the window, top to bottom; in a narrower window it covers the
+// picture above the controls, and the call screen hides the other
+// overlays (onCover).
+func (l *callLayout) placeChat(objs []fyne.CanvasObject, size fyne.Size) fyne.Size {
+	chat, controls := objs[slotChat], objs[slotControls]
+	if covered := chat.Visible() && !chatBeside(size); covered != l.covered {
+		l.covered = covered
+		if l.onCover != nil {
+			l.onCover()
+		}
+	}
+	if !chat.Visible() {
+		return size
+	}
+	m := float32(callMargin)
+	if chatBeside(size) {
+		w := chatWidth(size.Width)
+		chat.Move(fyne.NewPos(size.Width-w, m))
+		chat.Resize(fyne.NewSize(w-m, size.Height-2*m))
+		return fyne.NewSize(size.Width-w, size.Height)
+	}
+	ch := controls.MinSize().Height
+	chat.Move(fyne.NewPos(m, m))
+	chat.Resize(fyne.NewSize(size.Width-2*m, max(size.Height-ch-3*m, 0)))
+	return size
+}

@@ -59,7 +59,7 @@ func (u *UI) showHomeWith(message string, length time.Duration, again bool) {
 		message += " The call lasted " + callLength(length) + "."
 	}
 	if message != "" {
-		msg := widget.NewLabelWithStyle(message, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+		msg := widget.NewLabelWithStyle(message, fyne.TextAlignCenter, fyne.TextStyle{})
 		msg.Wrapping = fyne.TextWrapWord
 		below = append(below, msg)
 	}
@@ -210,7 +210,6 @@ func newCodeView(u *UI) *codeView {
 	v := &codeView{u: u}
 	v.MultiLine = true
 	v.Wrapping = fyne.TextWrapBreak
-	v.TextStyle = fyne.TextStyle{Monospace: true}
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -275,7 +274,6 @@ func (u *UI) newCodeField(placeholder string, check func(string) error, onValid 
 	f.entry = newCodeEntry()
 	f.entry.Wrapping = fyne.TextWrapBreak
 	f.entry.SetMinRowsVisible(2)
-	f.entry.TextStyle = fyne.TextStyle{Monospace: true}
 	f.entry.SetPlaceHolder(placeholder)
 	f.errText = widget.NewLabel("")
 	f.errText.Importance = widget.DangerImportance
@@ -489,7 +487,7 @@ func (u *UI) showJoin() {
 	code := u.newCodeBox()
 	step2 := widget.NewLabel("2. Send this reply code back to them. The call starts when they paste it.")
 	step2.Wrapping = fyne.TextWrapWord
-	waiting := widget.NewLabelWithStyle("Waiting for them to paste your reply…", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	waiting := widget.NewLabel("Waiting for them to paste your reply…")
 	replyPart := container.NewVBox(widget.NewSeparator(), step2, code.box, waiting)
 	replyPart.Hide()
 	var field *codeField

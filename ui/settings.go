@@ -200,12 +200,7 @@ type deviceChoice struct{ label, id string }
 // camera saved earlier that is not connected now is listed as such, so the
 // settings show what is saved.
 func cameraChoices(saved string) []deviceChoice {
-	var cams []deviceChoice
-	for _, d := range mediadevices.EnumerateDevices() {
-		if d.Kind == mediadevices.VideoInput {
-			cams = append(cams, deviceChoice{label: d.Label, id: d.DeviceID})
-		}
-	}
+	cams := cameraDevices()
 	first := deviceChoice{label: "First camera found (none connected now)", id: ""}
 	if len(cams) > 0 {
 		first.label = "First camera (" + cams[0].label + ")"
@@ -213,6 +208,17 @@ func cameraChoices(saved string) []deviceChoice {
 	out := append([]deviceChoice{first}, cams...)
 	out = append(out, deviceChoice{label: "Test pattern", id: patternCamera}, deviceChoice{label: "No camera", id: noCamera})
 	return withSaved(out, saved, shortID(saved))
+}
+
+// cameraDevices lists the cameras the camera driver found.
+var cameraDevices = func() []deviceChoice {
+	var cams []deviceChoice
+	for _, d := range mediadevices.EnumerateDevices() {
+		if d.Kind == mediadevices.VideoInput {
+			cams = append(cams, deviceChoice{label: d.Label, id: d.DeviceID})
+		}
+	}
+	return cams
 }
 
 // withSaved adds the saved id to choices when it is not among them (a

@@ -43,6 +43,11 @@ type EncoderConfig struct {
 	// encoder judges the noise and picks). It smooths sensor noise on a
 	// still camera so that bits go to the picture rather than the noise.
 	Denoise int
+	// ScreenContent tunes the encoder for a shared screen rather than a
+	// camera: libvpx's screen-content mode (VP8E_SET_SCREEN_CONTENT_MODE),
+	// a lower quantizer floor and ceiling so that text stays sharp, and a
+	// static threshold that skips the blocks that did not change.
+	ScreenContent bool
 }
 
 // DefaultCPUUsed is the speed used when EncoderConfig.CPUUsed is 0: fixed
@@ -70,6 +75,26 @@ const (
 	minBitrateKbps      = 30
 	maxBitrateKbps      = 100000
 	maxDenoise          = 6 // libvpx's highest VP8 noise sensitivity
+
+	// For ScreenContent. libvpx's screen-content mode 1 (2 would also drop
+	// frames on its own). A quantizer floor of 0 lets a still page be
+	// refined until it is exact. The ceiling is what keeps 12-point text
+	// readable: a page whose every line changed is sent at 40 or better,
+	// so the rate controller spends more on it, or drops a frame, rather
+	// than blur it; and since a still page costs next to nothing, the
+	// bigger buffer lets that burst be paid back over three seconds
+	// instead of one. Measured on a 1920×1080 page of 12-point text at
+	// 15 fps and 1500 kbit/s (TestScreenContentKeepsTextSharp), one second
+	// after every line changed: 31.9 dB, against 28.0 dB with a ceiling of
+	// 48 and 24.6 dB with the camera's tuning. The static threshold is the
+	// difference under which a block is left as it was (libvpx's camera
+	// value is 1), so an unchanged screen is not re-sent.
+	screenContentMode     = 1
+	screenMinQuantizer    = 0
+	screenMaxQuantizer    = 40
+	screenStaticThreshold = 100
+	screenBufferMs        = 3000
+	screenDropThreshold   = 30
 )
 
 // Encoder turns 4:2:0 pictures into VP8 frames. Create it with NewEncoder.
@@ -204,6 +229,18 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 		static_threshold:  staticThreshold,
 		max_intra_pct:     C.uint(maxIntraBitratePct(cfg.FPS)),
 		noise_sensitivity: C.uint(cfg.Denoise),
+	}
+	if cfg.ScreenContent {
+		vc.rc_min_quantizer = screenMinQuantizer
+		vc.rc_max_quantizer = screenMaxQuantizer
+		tuning.static_threshold = screenStaticThreshold
+		vc.rc_buf_initial_sz = screenBufferMs / 2
+		vc.rc_buf_optimal_sz = screenBufferMs * 6 / 10
+		vc.rc_buf_sz = screenBufferMs
+		vc.rc_dropframe_thresh = screenDropThreshold
+		tuning.screen_content = screenContentMode
+		// A changed page is worth a keyframe's worth of bits.
+		tuning.max_intra_pct = 0
 	}
 	if code := C.pc_enc_open(c, &tuning); code != C.VPX_CODEC_OK {
 		var detail *C.char

@@ -42,7 +42,8 @@ vpx_codec_err_t pc_enc_open(pc_enc *e, const pc_enc_tuning *t) {
                       t->static_threshold)) ||
       (err = ctl_uint(&e->codec, VP8E_SET_MAX_INTRA_BITRATE_PCT,
                       t->max_intra_pct)) ||
-      (err = ctl_int(&e->codec, VP8E_SET_SCREEN_CONTENT_MODE, 0))) {
+      (err = ctl_int(&e->codec, VP8E_SET_SCREEN_CONTENT_MODE,
+                     t->screen_content))) {
     return err;
   }
 

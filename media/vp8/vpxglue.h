@@ -29,6 +29,7 @@ typedef struct {
   unsigned int static_threshold;
   unsigned int max_intra_pct;
   unsigned int noise_sensitivity;  // VP8E_SET_NOISE_SENSITIVITY, 0 = off
+  int screen_content;              // VP8E_SET_SCREEN_CONTENT_MODE, 0 = camera
 } pc_enc_tuning;
 
 typedef struct {

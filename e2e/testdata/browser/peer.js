@@ -1,6 +1,6 @@
 // A browser page taking part in a Peercall call, driven by browser_test.go
-// through the DevTools protocol. It follows docs/PROTOCOL.md: the two
-// pre-negotiated data channels, the codes' descriptions exchanged by the
+// through the DevTools protocol. It follows docs/PROTOCOL.md: the
+// pre-negotiated data channels (chat among them), the codes' descriptions exchanged by the
 // test, then the W3C perfect-negotiation example on the `signal` channel.
 //
 // Every entry point returns a promise of a JSON string (or nothing), so the
@@ -33,6 +33,8 @@
   let pc = null;
   let signal = null;
   let control = null;
+  let chat = null;
+  const chatMessages = []; // what arrived on `chat`, as it arrived
   let polite = false;
   let local = null; // the camera and microphone stream (fake devices)
   let tracksAdded = false;
@@ -44,6 +46,7 @@
   let answersReceived = 0;
   let offersSent = 0;
   let controlMessages = [];
+  const remoteTracks = []; // kind, stream id and mid of each remote track, as ontrack gave them
   // PROTOCOL.md: every message is JSON sent as a text message. Binary
   // messages are read all the same, so the call goes on, but counted.
   let binaryMessages = 0;
@@ -64,7 +67,25 @@
   }
 
   function send(message) {
+    if (message.description && screenTracks.size) {
+      message = { description: { type: message.description.type, sdp: nameScreens(message.description.sdp) } };
+    }
     signal.send(JSON.stringify(message));
+  }
+
+  // A browser cannot name a stream: the media section of a track shared as
+  // a screen gets the msid "screen screen" in the SDP sent, as
+  // PROTOCOL.md asks; the description applied locally stays as it was.
+  const screenTracks = new Set();
+  function nameScreens(sdp) {
+    const sections = sdp.split(/\r\n(?=m=)/);
+    return sections.map((section) => {
+      const msid = section.match(/^a=msid:\S+ (\S+)$/m);
+      if (!msid || !screenTracks.has(msid[1])) return section;
+      return section
+        .replace(/^a=msid:\S+ \S+$/mg, "a=msid:screen screen")
+        .replace(/^a=ssrc:(\d+) msid:\S+ \S+$/mg, "a=ssrc:$1 msid:screen screen");
+    }).join("\r\n");
   }
 
   async function getMedia() {
@@ -108,13 +129,17 @@
     pc = new RTCPeerConnection();
     signal = pc.createDataChannel("signal", { negotiated: true, id: 0 });
     control = pc.createDataChannel("control", { negotiated: true, id: 1 });
-    signal.binaryType = control.binaryType = "arraybuffer";
+    chat = pc.createDataChannel("chat", { negotiated: true, id: 2 });
+    signal.binaryType = control.binaryType = chat.binaryType = "arraybuffer";
+    chat.onmessage = ({ data }) => chatMessages.push(text(data));
     watchVideo();
 
     pc.onconnectionstatechange = () => note("connectionState", pc.connectionState);
     pc.onsignalingstatechange = () => note("signalingState", pc.signalingState);
-    pc.ontrack = ({ track }) => {
+    pc.ontrack = ({ track, streams, transceiver }) => {
       note("remote track", track.kind);
+      // A shared screen is told from a camera by its stream id (PROTOCOL.md).
+      remoteTracks.push({ kind: track.kind, stream: streams.length ? streams[0].id : "", mid: transceiver.mid });
       remote.addTrack(track);
       if (video) video.play().catch((err) => fail("video.play", err));
     };
@@ -255,6 +280,30 @@
 
     // join: the browser joins the call an invite code stood for. Returns
     // the answer to turn into a reply code.
+    // shareScreen sends a canvas of text, redrawn 15 times a second, as a
+    // shared screen: what getDisplayMedia gives a page, without a picker.
+    async shareScreen() {
+      const canvas = document.createElement("canvas");
+      canvas.width = 640;
+      canvas.height = 360;
+      const g = canvas.getContext("2d");
+      let n = 0;
+      const draw = () => {
+        g.fillStyle = "#fafaf7";
+        g.fillRect(0, 0, 640, 360);
+        g.fillStyle = "#202028";
+        g.font = "16px sans-serif";
+        for (let y = 24; y < 360; y += 20) g.fillText("shared from a browser page, line " + y + " frame " + n, 16, y);
+        n++;
+      };
+      draw();
+      setInterval(draw, 1000 / 15);
+      const track = canvas.captureStream(15).getVideoTracks()[0];
+      screenTracks.add(track.id);
+      pc.addTrack(track, new MediaStream([track]));
+      note("screen shared");
+    },
+
     async join(offerJSON) {
       await getMedia();
       makePeerConnection(true);
@@ -264,6 +313,21 @@
       bootstrapDone();
       note("answer ready");
       return JSON.stringify(pc.localDescription);
+    },
+
+    // chatSend sends text as a chat message (PROTOCOL.md section 9).
+    async chatSend(words) {
+      chat.send(JSON.stringify({ type: "text", text: words, at: new Date().toISOString() }));
+    },
+
+    // chatSendRaw sends data on `chat` as it is: as text, or as bytes.
+    async chatSendRaw(data, binary) {
+      chat.send(binary ? new TextEncoder().encode(data) : data);
+    },
+
+    // chat: the chat channel's state and what arrived on it.
+    async chat() {
+      return JSON.stringify({ state: chat ? chat.readyState : "none", received: chatMessages });
     },
 
     // report: the page's view of the call, for assertions and failure logs.
@@ -277,7 +341,9 @@
         offersSent, offersReceived, answersReceived, binaryMessages, failures,
         renderedFrames, renderedWidth, renderedHeight,
         controlMessages,
+        remoteTracks,
         inbound: {},
+        inboundByMid: {},
         outbound: {},
         events,
         localSDP: pc && pc.localDescription && pc.localDescription.sdp,
@@ -294,6 +360,7 @@
               framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
               codec: codecs[s.codecId],
             };
+            r.inboundByMid[s.mid] = r.inbound[s.kind];
           } else if (s.type === "outbound-rtp") {
             r.outbound[s.kind] = {
               mid: s.mid, packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,

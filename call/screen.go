@@ -1,0 +1,31 @@
+package call
+
+import "peercall/media"
+
+// ShareScreen starts sending the screen of the X display in $DISPLAY
+// beside the camera, at media.ScreenFPS. It fails with
+// media.ErrScreenWayland in a Wayland session and media.ErrNoScreen
+// without a display to read; rtc.ErrAlreadySharing while sharing. Called
+// before the call connects, it waits until it does.
+func (c *Call) ShareScreen() error {
+	src, err := media.NewScreenSource("", media.ScreenFPS)
+	if err != nil {
+		return err
+	}
+	if err := c.sess.ShareScreen(src); err != nil {
+		return err
+	}
+	c.log.Info("sharing the screen")
+	c.notify()
+	return nil
+}
+
+// StopScreen stops sharing the screen.
+func (c *Call) StopScreen() error {
+	err := c.sess.StopScreen()
+	c.notify()
+	return err
+}
+
+// SharingScreen reports whether this side shares its screen.
+func (c *Call) SharingScreen() bool { return c.sess.SharingScreen() }
