@@ -99,6 +99,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "codes" {
 		return codes(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "file" {
+		return fileBench(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	size := fs.String("size", "640x480", "picture size WxH")

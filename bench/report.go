@@ -58,6 +58,7 @@ type Report struct {
 	Chromium   *ChromiumRun             `json:"chromium,omitempty"`
 	Recovery   []RecoveryCase           `json:"network_changes,omitempty"`
 	Codes      []CodeRun                `json:"codes,omitempty"`
+	File       *FileRun                 `json:"file,omitempty"`
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
 	Profiles   map[string][]ProfileLine `json:"profiles,omitempty"`
 	Windows    *WindowsBuild            `json:"windows_build,omitempty"`
@@ -212,6 +213,12 @@ func loadReport(dir string) (*Report, error) {
 	}
 	if c, err := readCodes(filepath.Join(dir, "codes.json")); err == nil {
 		r.Codes = c
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var fr FileRun
+	if err := readJSON(filepath.Join(dir, "file.json"), &fr); err == nil {
+		r.File = &fr
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -443,6 +450,7 @@ func targets(r *Report) []Target {
 	linkTargets(r.Links, add)
 	out = append(out, recoveryTarget(r.Recovery))
 	out = append(out, codesTarget(r.Codes))
+	out = append(out, fileTarget(r.File))
 	return out
 }
 
@@ -601,6 +609,10 @@ func benchMarkdown(r *Report) string {
 
 	if len(r.Codes) > 0 {
 		b.WriteString(codesMarkdown(r.Codes))
+	}
+
+	if r.File != nil {
+		b.WriteString(fileMarkdown(r.File))
 	}
 
 	if d := r.Drift; d != nil {

@@ -356,3 +356,48 @@ BenchmarkAEC2Rooms/suppression_moderate,_noise_suppression_low/reverb-2   	     
 		}
 	}
 }
+
+// The file transfer's figures: judged by the worse side's frame rate
+// during the transfer, and failed whatever the rate when the file arrived
+// damaged.
+func TestBenchReportFile(t *testing.T) {
+	run := FileRun{Size: "640x480", FPS: 30, FileBytes: 50_000_000, Seconds: 5.25, MbitPerS: 76.2, SHA256OK: true,
+		InviterFPSDuring: 30, JoinerFPSDuring: 24.5, InviterFewest: 29, JoinerFewest: 20, InviterFPSAfter: 30, JoinerFPSAfter: 30,
+		TargetKbpsBegan: 683, TargetKbpsEnded: 944, PeakMbitPerS: 131.4, SlowSeconds: 12.2, Command: "peercall bench file"}
+	tg := fileTarget(&run)
+	if tg.Met == nil || *tg.Met || tg.Measured != "24.5 fps" {
+		t.Errorf("24.5 fps: %+v, want not met", tg)
+	}
+	run.JoinerFPSDuring = 29.9
+	if tg := fileTarget(&run); tg.Met == nil || !*tg.Met {
+		t.Errorf("29.9 fps: %+v, want met", tg)
+	}
+	run.SHA256OK = false
+	if tg := fileTarget(&run); tg.Met == nil || *tg.Met || !strings.Contains(tg.Measured, "damaged") {
+		t.Errorf("a damaged file: %+v, want not met", tg)
+	}
+	if tg := fileTarget(nil); tg.Met != nil {
+		t.Errorf("not measured: %+v", tg)
+	}
+	text := fileMarkdown(&run)
+	for _, want := range []string{"## Sending a file during a call", "| throughput | 76.2 Mbit/s (5.25 s) |",
+		"| video during the transfer, inviter / joiner | 30.0 / 29.9 fps |", "| SHA-256 of the saved file | **differs** |",
+		"683.0 → 944.0 kbit/s", "| fastest second | 131.4 Mbit/s |", "| time before a second carried a tenth of the fastest | 12.2 s |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the section lacks %q:\n%s", want, text)
+		}
+	}
+	// Read back from file.json by the report.
+	dir := t.TempDir()
+	data, _ := json.Marshal(run)
+	if err := os.WriteFile(filepath.Join(dir, "file.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := loadReport(dir)
+	if err != nil || r.File == nil || r.File.MbitPerS != 76.2 {
+		t.Fatalf("loadReport: %v, %+v", err, r.File)
+	}
+	if !strings.Contains(benchMarkdown(r), "## Sending a file during a call") {
+		t.Error("the report leaves the file section out")
+	}
+}

@@ -36,6 +36,9 @@ type Call struct {
 	micIn   *media.SwitchInput // the microphone's place in input, when a sound server is there
 	video   *media.SwitchSource
 
+	// The input, measured before the mute; nil with none.
+	metered *media.MeteredInput
+
 	mu      sync.Mutex
 	output  io.Closer           // the device, a file, or a pull that drops the sound
 	device  *media.DeviceOutput // the speaker in use; nil when there is none
@@ -183,6 +186,10 @@ func (c *Call) openSound() error {
 			c.micIn = media.NewSwitchInput(in)
 			c.input = c.micIn
 		}
+	}
+	if c.input != nil {
+		c.metered = media.NewMeteredInput(c.input)
+		c.input = c.metered
 	}
 	switch o.Output {
 	case OutputFile:

@@ -342,6 +342,8 @@ type session struct {
 	pair [2]string
 	// lostOnce: the connection was lost and new codes were offered.
 	lostOnce bool
+	// filesStarted: --send-file and --accept-files are at work (files.go).
+	filesStarted bool
 	// lines is stdin, line by line; once the call is connected each line
 	// is a chat message (chat.go). stdinDone: it has ended.
 	lines     <-chan string
@@ -470,6 +472,7 @@ func (s *session) run(ctx context.Context) error {
 		case <-connected:
 			connected = nil
 			s.log.Info("connected")
+			s.startFiles()
 			if s.flags.shareScreen {
 				s.startSharing()
 			}

@@ -38,6 +38,8 @@ type callFlags struct {
 	aec         string
 	verbose     bool
 	profile     profile.Flags
+	sendFile    string // --send-file (files.go)
+	acceptFiles string // --accept-files
 }
 
 type listFlag []string
@@ -68,6 +70,7 @@ func newCallFlagSet(name string, f *callFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.aec, "aec", "on", "echo cancellation with noise suppression: on or off")
 	fs.BoolVar(&f.verbose, "verbose", false, "log more detail to stderr")
 	f.profile.Register(fs)
+	registerFileFlags(fs, f)
 	return fs
 }
 
@@ -149,6 +152,9 @@ func (f *callFlags) options() (call.Options, error) {
 	}
 	o.TURN, o.TURNUser, o.TURNPass = f.turn, f.turnUser, f.turnPass
 	o.Interfaces = f.interfaces
+	if err := f.checkFileFlags(); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 

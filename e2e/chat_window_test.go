@@ -23,10 +23,10 @@ func TestWindowChat(t *testing.T) {
 	p.waitStats(20*time.Second, "connected", func(l statsLine) bool { return l.State == "connected" })
 
 	g := w.geometry()
-	// The chat button, seventh of the nine controls centred at the bottom
+	// The chat button, eighth of the eleven controls centred at the bottom
 	// (36-point buttons, 4 apart, on a panel padded by 4, 12 from the
 	// edge); its badge, 16 across, on its top right corner.
-	button := image.Pt(g.Min.X+(g.Dx()-364)/2+4+6*40, g.Max.Y-12-44+4)
+	button := image.Pt(g.Min.X+(g.Dx()-444)/2+4+7*40, g.Max.Y-12-44+4)
 	badge := image.Rect(0, 0, 16, 16).Add(button.Add(image.Pt(36-16+2, -2)))
 	red := func(c color.RGBA) bool { return c.R > 160 && c.G < 90 && c.B < 90 }
 	// badgeShown: a good part of the badge's square is red (its digit is

@@ -550,10 +550,10 @@ func TestWindowMuteFadeAndCallAgain(t *testing.T) {
 	w.showsPictures(noCamera)
 
 	g := w.geometry()
-	// The mute button, first of the controls centred at the bottom (nine
+	// The mute button, first of the controls centred at the bottom (eleven
 	// 36-point buttons, 4 apart, on a panel padded by 4, 12 from the edge),
 	// sampled on its fill left of the icon.
-	muteAt := image.Pt(g.Min.X+(g.Dx()-364)/2+4+5, g.Max.Y-12-44+4+18)
+	muteAt := image.Pt(g.Min.X+(g.Dx()-444)/2+4+5, g.Max.Y-12-44+4+18)
 	// The self-view's badge, on its bottom edge left of the middle.
 	sw := min(max(160, g.Dx()/5), 320)
 	badgeAt := image.Pt(g.Max.X-12-sw/2-40, g.Max.Y-12-4-14)

@@ -26,6 +26,9 @@ type Speaker struct {
 	cur  atomic.Pointer[AudioReceiver]
 	last atomic.Pointer[AudioReceiver] // for statistics after the track ends
 
+	gain  *Gain       // the volume, applied to what is played
+	meter *LevelMeter // what is played, after the volume
+
 	mu          sync.Mutex
 	inMarker    bool
 	mouthToEar  time.Duration
@@ -34,7 +37,20 @@ type Speaker struct {
 }
 
 // NewSpeaker makes a speaker with nothing attached.
-func NewSpeaker() *Speaker { return &Speaker{level: tone.MinLevel} }
+func NewSpeaker() *Speaker {
+	return &Speaker{level: tone.MinLevel, gain: NewGain(), meter: NewLevelMeter()}
+}
+
+// SetVolume sets how loud the other side is played: 1 as received, 0
+// silent, up to MaxVolume. The change is smooth; safe from any goroutine.
+func (s *Speaker) SetVolume(v float64) { s.gain.SetVolume(v) }
+
+// Volume is the volume last set.
+func (s *Speaker) Volume() float64 { return s.gain.Volume() }
+
+// Level is the level of what the speaker plays, at the volume set, as a
+// meter reads it (dBFS).
+func (s *Speaker) Level() float64 { return s.meter.Level() }
 
 // Attach makes r the track that is played.
 func (s *Speaker) Attach(r *AudioReceiver) {
@@ -58,11 +74,16 @@ func (s *Speaker) Pull(pcm []int16) {
 	r := s.cur.Load()
 	if r == nil {
 		clear(pcm)
+		s.meter.Measure(pcm)
 		return
 	}
 	r.play.Read(pcm)
 	now := time.Now()
+	// The latency marker is looked for in the sound as received, so that
+	// the volume does not hide it.
 	marker := tone.HasMarker(pcm)
+	s.gain.Apply(pcm)
+	s.meter.Measure(pcm)
 	s.mu.Lock()
 	s.level = tone.Level(pcm)
 	if marker && !s.inMarker {

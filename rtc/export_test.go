@@ -32,6 +32,41 @@ func Refused(s *Session, label string) int {
 	return s.controlRefused.total()
 }
 
+// OfferRaw registers a file offer with the given id as this session's own
+// and sends text as it is on the file channel, so tests can play a sender
+// that offers what it likes and read the answer with the Transfer's Err.
+func OfferRaw(s *Session, id uint32, text string) (*Transfer, error) {
+	f := s.fileState()
+	t := s.newTransfer(id, "raw", 0, false)
+	f.mu.Lock()
+	f.out[id] = t
+	f.mu.Unlock()
+	dc := f.channel()
+	if dc == nil {
+		return nil, webrtc.ErrConnectionClosed
+	}
+	return t, dc.SendText(text)
+}
+
+// FileRefused returns how many messages the session refused on the file
+// channel.
+func FileRefused(s *Session) int { return s.fileState().refused.total() }
+
+// sendJSONRaw sends text as it is on the file channel.
+func (f *fileState) sendJSONRaw(text string) error {
+	dc := f.channel()
+	if dc == nil {
+		return webrtc.ErrConnectionClosed
+	}
+	return dc.SendText(text)
+}
+
+func (t *Transfer) isAccepted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.accepted
+}
+
 // SendChatRaw sends data on the session's chat channel as it is: as a
 // text message, or as a binary one.
 func SendChatRaw(s *Session, data []byte, binary bool) error {

@@ -97,7 +97,8 @@ type Session struct {
 
 	controlRefused refusals // control messages refused, by reason
 
-	chat chatState // the chat channel and the messages received (chat.go)
+	files fileState // files sent and received (files.go)
+	chat  chatState // the chat channel and the messages received (chat.go)
 
 	// statsMu keeps Stats from asking a peer connection for its figures
 	// while the session closes it: pion's Close clears what its GetStats
@@ -379,6 +380,11 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 		pc.Close()
 		return nil, err
 	}
+	if err := s.attachFileChannel(pc); err != nil {
+		plog.closed()
+		pc.Close()
+		return nil, err
+	}
 	if err := s.chat.attach(pc, s.log, s.notify); err != nil {
 		plog.closed()
 		pc.Close()
@@ -631,6 +637,8 @@ func (s *Session) Hangup() {
 	// ended the call.
 	s.hangingUp = true
 	s.mu.Unlock()
+	// File chunks would queue in front of the hang-up: they stop first.
+	s.closeFiles()
 	if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {
 		if data, err := json.Marshal(controlMessage{Type: controlHangup}); err == nil && control.SendText(string(data)) == nil {
 			t := time.NewTimer(byeWait)
@@ -695,6 +703,7 @@ func (s *Session) end(reason error) {
 			// Statistics reads under way finish before the close.
 			s.statsMu.Lock()
 			s.statsMu.Unlock()
+			s.closeFiles()
 			s.closeMedia()
 			var errs []error
 			if pc != nil {

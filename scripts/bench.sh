@@ -105,6 +105,15 @@ if [ "${1:-}" = "--window" ]; then
 	exit 0
 fi
 
+# --file: the file-transfer figure alone, written to bin/bench/file.json
+# (the report is not rewritten: a full run folds it in).
+if [ "${1:-}" = "--file" ]; then
+	echo "a 50 MB file through a two-way 640x480 call on loopback"
+	bin/peercall bench file >"$out/file.json"
+	cat "$out/file.json"
+	exit 0
+fi
+
 echo "1/8 Go benchmarks (encoder, decoder, denoiser, receive path, conversion, codes, audio, echo cancellation in simulated rooms)"
 $GO test -run '^$' -bench . -benchmem -count 1 \
 	./media/vp8 ./media/yuv ./media ./media/opus ./media/playout ./media/aec ./media/aec/res ./media/aec/room ./media/aec/aec2 ./rtc/invite | tee "$out/go.txt" | grep '^Benchmark' || true
@@ -157,6 +166,11 @@ bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out
 # network namespaces: their lengths (issue 14).
 echo "codes: invite and reply lengths on this machine and on typical machines (root for the namespaces)"
 bin/peercall bench codes >"$out/codes.json" || echo "   it failed"
+
+# A file sent during a call: its throughput and the call's frame rate
+# meanwhile (about 15 s).
+echo "file: a 50 MB file through a two-way 640x480 call on loopback"
+bin/peercall bench file >"$out/file.json" || { echo "   it failed"; rm -f "$out/file.json"; }
 
 bin/peercall bench report --dir "$out"
 echo "BENCHMARKS.md and benchmarks.json written"

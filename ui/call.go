@@ -56,6 +56,10 @@ type callScreen struct {
 	u      *UI
 	att    *attempt
 	cancel context.CancelFunc
+	ctx    context.Context // ends when the call screen goes
+
+	files   *filesPanel // file transfers (files.go)
+	sendBtn *tipButton
 
 	content *fyne.Container
 	layout  *callLayout
@@ -86,6 +90,8 @@ type callScreen struct {
 	chatShown                                     bool
 	screenShare
 
+	sound *callSound // the volume, the meters and the muted hint
+
 	state       rtc.State
 	connectedAt time.Time // the first connection; zero before
 	deadline    time.Time // when reconnecting stops trying by itself
@@ -112,12 +118,15 @@ type callScreen struct {
 func (u *UI) showCall(att *attempt) {
 	c := u.showCallFor(att)
 	ctx, cancel := context.WithCancel(context.Background())
+	c.ctx = ctx
 	c.cancel = func() {
 		cancel()
 		c.stopTimers()
 	}
 	go bridge(ctx, att.sess, c)
 	go watchDevices(ctx, att.call, c)
+	go c.followOffers(ctx, att.sess)
+	go watchLevels(ctx, att.call, c.sound)
 	go watchChat(ctx, att.sess, c)
 	go settle(ctx)
 }
@@ -137,8 +146,9 @@ func settle(ctx context.Context) {
 // showCallFor builds the call screen without following the session.
 func (u *UI) showCallFor(att *attempt) *callScreen {
 	c := &callScreen{u: u, att: att, selfShown: true, chrome: true, fadeAfter: 3 * time.Second, safetyFor: 20 * time.Second,
-		now: time.Now}
+		now: time.Now, ctx: context.Background()}
 	c.cancel = c.stopTimers
+	c.files = newFilesPanel(c)
 	c.status = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.timer = widget.NewLabel("") // the theme's digits are all one width
 	c.quality = newQualityMeter()
@@ -155,7 +165,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.status.Wrapping = fyne.TextWrapWord
 	row := container.NewBorder(nil, nil, container.NewCenter(c.quality), c.timer, c.status)
-	c.top = overlay(container.NewVBox(row, c.detail, c.notice, c.safety.box))
+	c.top = overlay(container.NewVBox(row, c.detail, c.notice, c.safety.box, c.files.box))
 
 	c.peerBadge = newBadge(overlayFill)
 	c.mutedBadge = newBadge(alertFill)
@@ -173,9 +183,12 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	c.devices = newTipButton(theme.SettingsIcon(), "Camera, microphone and speaker (Ctrl+,)", c.showDevices)
 	c.chatBtn = newTipButton(iconChat, "Chat (Ctrl+T)", c.toggleChat)
 	c.chat = newChatPanel(c)
+	c.sendBtn = newTipButton(theme.UploadIcon(), "Send a file (or drop one on the window)", c.pickFile)
 	c.setUpScreenShare()
-	buttons := []*tipButton{c.mute, c.camera, c.share, c.devices, c.selfBtn, c.statsBtn, c.chatBtn, c.full, c.hangup}
-	row2 := container.NewHBox()
+	c.sound = newCallSound(c)
+	buttons := []*tipButton{c.mute, c.camera, c.share, c.sound.button, c.devices, c.selfBtn, c.statsBtn, c.chatBtn, c.sendBtn, c.full, c.hangup}
+	ctlRow := &controlsRow{}
+	row2 := container.New(ctlRow)
 	for _, b := range buttons {
 		b.hover = c.hover
 		if b == c.chatBtn {
@@ -190,7 +203,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 
 	c.self = newSelfBox(att.self)
 	c.layout = &callLayout{corner: bottomRight, aspect: att.selfAspect(), own: c.mutedBadge, peer: c.peerBadge, safety: c.safety,
-		statsLabel: c.stats, onCover: c.showOverlays}
+		statsLabel: c.stats, onCover: c.showOverlays, sound: c.sound, row: ctlRow}
 	c.self.dragged = func(fyne.Position) { c.layout.dragging = true }
 	c.self.dropped = func(at fyne.Position) {
 		c.layout.dragging = false
@@ -199,7 +212,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 	}
 	c.reconnect = newReconnectPanel(c)
 	c.content = container.New(c.layout, att.remote, newActivityArea(c.wake), c.self, c.mutedBadge.box,
-		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.chat.box, c.peerCam)
+		c.peerBadge.box, c.top, c.statsBox, c.controls, c.reconnect.box, c.chat.box, c.peerCam, c.sound.own, c.sound.peer, c.sound.hint.box)
 	shortcuts := map[fyne.Shortcut]func(){
 		shortcutMute: c.toggleMute, shortcutCamera: c.toggleCamera, shortcutHangup: c.hangUp,
 		shortcutStats: c.toggleStats, shortcutSelf: c.toggleSelf, shortcutFull: c.toggleFullScreen,
@@ -222,6 +235,7 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 		}
 	})
 	u.call = c
+	u.win.SetOnDropped(c.dropped)
 	c.refreshNotice()
 	c.arrange()
 	c.wake()
@@ -262,6 +276,7 @@ func (c *callScreen) showOverlays() {
 	showIf(c.top, c.chrome && !hidden)
 	showIf(c.controls, c.chrome || lost)
 	c.layout.peerCamShown = c.remoteSharing && !hidden
+	c.sound.arrange(hidden)
 }
 
 // relayout places the overlays again after their contents changed size.
@@ -310,7 +325,7 @@ func (c *callScreen) fadeWhenStill() {
 // call not connected, the pointer on a control, the safety code's first
 // moments (they fade when those end).
 func (c *callScreen) fade() {
-	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() {
+	if !c.chrome || c.state != rtc.StateConnected || c.hovering > 0 || c.reconnect.box.Visible() || c.sound.popupOpen() || c.files.asking() {
 		return
 	}
 	if time.Now().Before(c.safetyUntil) {
@@ -351,6 +366,9 @@ func (c *callScreen) stopTimers() {
 	if c.fadeTimer != nil {
 		c.fadeTimer.Stop()
 		c.fadeTimer = nil
+	}
+	if c.sound != nil && c.sound.popupOpen() {
+		c.sound.popup.Hide() // it lies over the window, not the screen
 	}
 }
 

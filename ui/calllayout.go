@@ -47,7 +47,10 @@ const (
 	slotControls
 	slotPanel
 	slotChat
-	slotPeerCam // their camera, small, while their screen fills the window
+	slotPeerCam   // their camera, small, while their screen fills the window
+	slotOwnLevel  // this side's sound meter, on the self-view
+	slotPeerLevel // the other side's, on their picture
+	slotHint      // "You are muted", when talking while muted
 	slotCount
 )
 
@@ -62,6 +65,12 @@ const (
 //     each below the self-view when it sits in that top corner;
 //   - the other side's muted / camera-off badge in the first free place
 //     along the left edge, then the right;
+//   - this side's sound meter in the self-view's bottom left corner; the
+//     hint that one is muted while talking in place of "You are muted"
+//     (and of the meter), where it fits; the other
+//     side's meter in the first free place along the left edge, then the
+//     right, below their badge, where there is one;
+//   - the control buttons touching in a window narrower than tightBelow;
 //   - the reconnect panel in the middle, between the status and the
 //     controls (the call screen hides the other overlays while it shows).
 //
@@ -85,6 +94,10 @@ type callLayout struct {
 	// The other side's camera shows in a box of its own (they share
 	// their screen).
 	peerCamShown bool
+	// The meters and the muted hint, and which of them are wanted.
+	sound *callSound
+	// The control buttons' row, tight in a narrow window.
+	row *controlsRow
 }
 
 // callMargin is the space between overlays and the window's edges.
@@ -148,6 +161,9 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 
 	// The controls: kept in place while faded.
+	if l.row != nil {
+		l.row.tight = size.Width < tightBelow
+	}
 	cs := controls.MinSize()
 	ctl := put(controls, fyne.NewPos((size.Width-cs.Width)/2, size.Height-cs.Height-m), cs)
 
@@ -165,7 +181,7 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	// The self-view, in its corner, in the room its side of the window
 	// leaves: below the statistics when both are on the right, above the
 	// controls when they would meet.
-	selfShown := self.Visible() || muted.Visible()
+	selfShown := self.Visible() || muted.Visible() || l.sound != nil && l.sound.wantHint
 	natural := l.selfSize(size, size.Height)
 	var selfAt fyne.Position
 	if l.corner.right() {
@@ -248,6 +264,11 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	mw := min(ms.Width, ss.Width-8)
 	muted.Resize(fyne.NewSize(mw, ms.Height))
 	muted.Move(fyne.NewPos(selfAt.X+(ss.Width-mw)/2, selfRect.size.Y-ms.Height-4))
+	badgeTop := selfRect.size.Y
+	if muted.Visible() {
+		badgeTop = selfRect.size.Y - ms.Height - 4
+	}
+	l.placeOnSelf(objs[slotOwnLevel], objs[slotHint], muted, selfAt, ss, badgeTop)
 
 	// The top band, left and right: below the self-view in its corner.
 	leftY, rightY := m, m
@@ -296,6 +317,24 @@ func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		th = need()
 	}
 	put(top, fyne.NewPos(m, leftY), fyne.NewSize(tw, min(th, max(leftBottom-leftY, 0))))
+
+	// The other side's meter, like their badge below; none where there
+	// is no room.
+	if pl := objs[slotPeerLevel]; l.sound != nil && l.sound.wantPeer {
+		s := pl.MinSize()
+		found := false
+	search:
+		for y := size.Height - m - s.Height; y >= m; y -= 4 {
+			for _, x := range []float32{m, size.Width - m - s.Width} {
+				if at := fyne.NewPos(x, y); free(rectOf(at, s)) {
+					put(pl, at, s)
+					found = true
+					break search
+				}
+			}
+		}
+		showIf(pl, found)
+	}
 
 	// The other side's badge: the first free place along the left edge,
 	// then the right, from the bottom up; its icons alone if its words do

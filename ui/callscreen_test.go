@@ -111,7 +111,8 @@ func checkNoOverlap(t *testing.T, state string, c *callScreen) {
 	t.Helper()
 	objs := c.content.Objects
 	size := c.content.Size()
-	names := []string{"remote", "activity", "self-view", "own badge", "their badge", "status", "statistics", "controls", "reconnect panel", "chat panel", "their camera"}
+	names := []string{"remote", "activity", "self-view", "own badge", "their badge", "status", "statistics", "controls", "reconnect panel",
+		"chat panel", "their camera", "own meter", "their meter", "muted hint"}
 	for i := slotSelf; i < slotCount; i++ {
 		a := objs[i]
 		if !a.Visible() {
@@ -126,8 +127,8 @@ func checkNoOverlap(t *testing.T, state string, c *callScreen) {
 		}
 		for j := i + 1; j < slotCount; j++ {
 			b := objs[j]
-			if !b.Visible() || i == slotSelf && j == slotMuted {
-				continue // the badge sits on the self-view by design
+			if !b.Visible() || i == slotSelf && (j == slotMuted || j == slotOwnLevel || j == slotHint) {
+				continue // the badge, the meter and the hint sit on the self-view by design
 			}
 			if ra.meets(rectOf(b.Position(), b.Size())) {
 				t.Errorf("%s at %v: the %s (%v %v) overlaps the %s (%v %v)", state, size,
@@ -150,16 +151,29 @@ func TestCallOverlaysNeverOverlap(t *testing.T) {
 		LocalCandidate: "198.51.100.7:53112 host", RemoteCandidate: "203.0.113.9:61001 srflx",
 	}, rtc.Stats{}, time.Second)))
 	c.toggleStats()
-	for _, aspect := range []float32{0.75, 0.5625} {
-		c.layout.aspect = aspect
-		for _, corner := range []corner{bottomRight, bottomLeft, topRight, topLeft} {
-			c.layout.corner = corner
-			for _, open := range []bool{true, false} {
-				c.safety.setOpen(open)
-				for w := minCallSize.Width; w <= 2000; w += 53 {
-					for h := minCallSize.Height; h <= 1200; h += 47 {
-						u.win.Resize(fyne.NewSize(w, h))
-						checkNoOverlap(t, fmt.Sprintf("corner %d aspect %.2f safety open %v", corner, aspect, open), c)
+	// Both meters show; talking while muted brings the hint in place of
+	// this side's meter.
+	for _, talking := range []bool{false, true} {
+		c.sound.showLevels(call.Levels{Local: -20, Remote: -20, Speaking: talking})
+		for _, aspect := range []float32{0.75, 0.5625} {
+			c.layout.aspect = aspect
+			for _, corner := range []corner{bottomRight, bottomLeft, topRight, topLeft} {
+				c.layout.corner = corner
+				for _, open := range []bool{true, false} {
+					c.safety.setOpen(open)
+					for w := minCallSize.Width; w <= 2000; w += 53 {
+						for h := minCallSize.Height; h <= 1200; h += 47 {
+							u.win.Resize(fyne.NewSize(w, h))
+							what := fmt.Sprintf("corner %d aspect %.2f safety open %v talking %v", corner, aspect, open, talking)
+							checkNoOverlap(t, what, c)
+							if !c.sound.peer.Visible() || (c.sound.own.Visible() || c.sound.hint.box.Visible()) != true {
+								t.Errorf("%s at %v: their meter shown %v, own meter %v, hint %v", what, c.content.Size(),
+									c.sound.peer.Visible(), c.sound.own.Visible(), c.sound.hint.box.Visible())
+							}
+							if talking != c.sound.hint.box.Visible() {
+								t.Errorf("%s at %v: the hint shown %v", what, c.content.Size(), c.sound.hint.box.Visible())
+							}
+						}
 					}
 				}
 			}
