@@ -266,9 +266,11 @@ cmd_zip() {
 		send back. To answer, press "Join a call" and paste their invite.
 
 		Peercall keeps its settings in %APPDATA%\\fyne\\$(toml ID)\\preferences.json
-		and writes nothing else of its own. It uses your camera (DirectShow) and
-		the microphone and speakers Windows' sound settings choose (WASAPI);
-		Windows may ask whether Peercall may use the camera and microphone.
+		and writes nothing else of its own; a file the other side sends goes where
+		the save dialog says (Downloads unless you pick another folder). It uses
+		your camera (DirectShow) and the microphone and speakers Windows' sound
+		settings choose (WASAPI); Windows may ask whether Peercall may use the
+		camera and microphone.
 
 		From a Command Prompt, "Peercall.exe --help" lists the commands that run
 		a call without the window.
