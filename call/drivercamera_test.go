@@ -32,7 +32,9 @@ func showsColourBars(img *image.YCbCr) bool {
 }
 
 // A camera through mediadevices' driver — its test camera — chosen mid-call
-// in place of another: the other side sees its picture in the same stream.
+// in place of another, by its label as the settings keep it (the driver's
+// device ids change from run to run): the other side sees its picture in
+// the same stream.
 //
 // Not checked for goroutines left behind: the test camera's reader waits on
 // a ticker its Close stops, so one read of the released camera never
@@ -42,7 +44,7 @@ func TestCameraChangedToADriverCamera(t *testing.T) {
 	var driverCam string
 	for _, d := range mediadevices.EnumerateDevices() {
 		if d.Kind == mediadevices.VideoInput {
-			driverCam = d.DeviceID
+			driverCam = d.Label
 		}
 	}
 	if driverCam == "" {

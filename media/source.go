@@ -86,8 +86,11 @@ type CameraSource struct {
 }
 
 // NewCameraSource opens the camera closest to width×height at fps. deviceID
-// picks one camera ("" for the first).
+// picks one camera ("" for the first): the driver's label for it (its device
+// path, the same from one run to the next) or its device id (made anew each
+// time the program starts).
 func NewCameraSource(deviceID string, width, height, fps int) (src *CameraSource, err error) {
+	deviceID = cameraDeviceID(deviceID)
 	defer func() {
 		// Some drivers panic on devices they cannot drive; that is a
 		// missing camera to the user, not a crash.
@@ -146,3 +149,18 @@ func (c *CameraSource) Close() error {
 
 // Name reports "camera".
 func (c *CameraSource) Name() string { return "camera" }
+
+// cameraDeviceID is the device id of the camera whose label or id is
+// chosen; a choice that names no camera now is left as it is (and fails to
+// open as a missing camera).
+func cameraDeviceID(chosen string) string {
+	if chosen == "" {
+		return ""
+	}
+	for _, d := range mediadevices.EnumerateDevices() {
+		if d.Kind == mediadevices.VideoInput && (d.Label == chosen || d.DeviceID == chosen) {
+			return d.DeviceID
+		}
+	}
+	return chosen
+}

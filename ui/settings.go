@@ -212,11 +212,14 @@ func cameraChoices(saved string) []deviceChoice {
 }
 
 // cameraDevices lists the cameras the camera driver found.
+// A camera is kept by its driver's label (its device path), which stays
+// the same from one run to the next; the driver's device id is made anew
+// each time the program starts (media.NewCameraSource takes either).
 var cameraDevices = func() []deviceChoice {
 	var cams []deviceChoice
 	for _, d := range mediadevices.EnumerateDevices() {
 		if d.Kind == mediadevices.VideoInput {
-			cams = append(cams, deviceChoice{label: dshow.Label(d.Label), id: d.DeviceID})
+			cams = append(cams, deviceChoice{label: dshow.Label(d.Label), id: d.Label})
 		}
 	}
 	return cams

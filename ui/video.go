@@ -144,6 +144,7 @@ func Pair(a, b *VideoView) {
 // presenter hands the pictures of one or more views to the UI goroutine,
 // in as few calls as it can without holding any picture back.
 type presenter struct {
+	run       func(func()) // how a flush reaches the UI goroutine; nil: onUI
 	mu        sync.Mutex
 	scheduled bool         // a flush is on its way to the UI goroutine
 	ready     []*VideoView // views whose picture waits for the flush
@@ -162,8 +163,12 @@ func (p *presenter) submit(v *VideoView) {
 		return // rides with the flush already on its way
 	}
 	p.scheduled = true
+	run := p.run
 	p.mu.Unlock()
-	onUI(p.flush)
+	if run == nil {
+		run = onUI
+	}
+	run(p.flush)
 }
 
 // flush shows every ready picture; it runs on the UI goroutine.

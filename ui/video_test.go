@@ -9,13 +9,16 @@ import (
 	"fyne.io/fyne/v2/test"
 )
 
-// countingUI replaces onUI for a test with a queue, and counts the calls:
-// each call that shows pictures is one repaint of the window.
-func countingUI(t *testing.T) (calls *int, pump func()) {
+// countingUI replaces the views' way to the UI goroutine with a queue, and
+// counts the calls: each call that shows pictures is one repaint of the
+// window. It is the views' own way, not the package's onUI: a goroutine
+// another test left behind may still hand work to the UI.
+func countingUI(t *testing.T, views ...*VideoView) (calls *int, pump func()) {
 	var queue []func()
 	n := 0
-	saved := setUIRunner(func(f func()) { n++; queue = append(queue, f) })
-	t.Cleanup(func() { setUIRunner(saved) })
+	for _, v := range views {
+		v.presenter.run = func(f func()) { n++; queue = append(queue, f) }
+	}
 	return &n, func() {
 		for len(queue) > 0 {
 			f := queue[0]
@@ -42,7 +45,7 @@ func picture() *image.YCbCr {
 // the first reaches the screen in the same UI call (the same repaint).
 func TestPairedViewsShareAUICall(t *testing.T) {
 	remote, self := pairedViews(t)
-	calls, pump := countingUI(t)
+	calls, pump := countingUI(t, remote, self)
 	img := picture()
 	for i := 0; i < 10; i++ {
 		self.WriteFrame(img)
@@ -61,7 +64,7 @@ func TestPairedViewsShareAUICall(t *testing.T) {
 // remote pictures come: it never waits for the next remote one.
 func TestSelfViewDoesNotWaitForTheRemotePicture(t *testing.T) {
 	remote, self := pairedViews(t)
-	calls, pump := countingUI(t)
+	calls, pump := countingUI(t, remote, self)
 	img := picture()
 	// Before any remote picture.
 	self.WriteFrame(img)
@@ -89,7 +92,7 @@ func TestSelfViewDoesNotWaitForTheRemotePicture(t *testing.T) {
 // one, and no UI call is made for a dropped picture.
 func TestFramesAreDroppedNotQueued(t *testing.T) {
 	remote, _ := pairedViews(t)
-	calls, pump := countingUI(t)
+	calls, pump := countingUI(t, remote)
 	for i := 0; i < 5; i++ {
 		remote.WriteFrame(shade(uint8(20 + 40*i)))
 	}
@@ -129,7 +132,7 @@ func TestEachPictureIsConvertedOnceAtTheDrawnSize(t *testing.T) {
 			w := test.NewTempWindow(t, v)
 			w.SetPadded(false)
 			w.Resize(tc.box)
-			_, pump := countingUI(t)
+			_, pump := countingUI(t, v)
 			img := image.NewYCbCr(image.Rect(0, 0, tc.srcW, tc.srcH), image.YCbCrSubsampleRatio420)
 			for i := 0; i < 3; i++ {
 				v.WriteFrame(img)
@@ -164,7 +167,7 @@ func TestLetterboxBarsAroundThePicture(t *testing.T) {
 	w := test.NewTempWindow(t, v)
 	w.SetPadded(false)
 	w.Resize(fyne.NewSize(800, 400))
-	_, pump := countingUI(t)
+	_, pump := countingUI(t, v)
 	v.WriteFrame(picture()) // 4:3 in 2:1: bars left and right
 	pump()
 	box := v.Size()
