@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -248,23 +246,7 @@ func TestMetersAndHintInARealCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer peer.Close()
-	a := &attempt{call: mine, sess: mine.Session(), remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
-	u.attempt = a
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	inv, err := a.sess.Invite(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, err := peer.Session().Join(ctx, inv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.sess.AcceptReply(reply); err != nil {
-		t.Fatal(err)
-	}
-	u.showCall(a)
-	waitFor(t, "connected", func() bool { return u.call != nil && u.call.status.Text == "Connected" })
+	showConnectedCall(t, u, mine, peer)
 	s := u.call.sound
 	waitFor(t, "their tone on their meter", func() bool { return s.peer.Visible() && lit(s.peer) >= litFor(-20) })
 	waitFor(t, "this side's voice on its meter", func() bool { return s.own.Visible() && lit(s.own) >= litFor(-35) })

@@ -273,6 +273,22 @@ func TestCallScreenNamesACameraThatGoesAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer peer.Close()
+	showConnectedCall(t, u, mine, peer)
+	if u.call.notice.Visible() {
+		t.Fatalf("a notice with the camera working: %q", u.call.notice.Text)
+	}
+	cam.Hang()
+	waitFor(t, "the notice", func() bool {
+		return u.call.notice.Visible() && strings.Contains(u.call.notice.Text, "camera stopped")
+	})
+	cam.Resume()
+	waitFor(t, "the notice gone", func() bool { return !u.call.notice.Visible() })
+}
+
+// showConnectedCall connects mine (this window's call) to peer on
+// loopback and shows the call screen, connected.
+func showConnectedCall(t *testing.T, u *UI, mine, peer *call.Call) {
+	t.Helper()
 	a := &attempt{call: mine, sess: mine.Session(), remote: NewVideoView("Connecting…", false), self: NewVideoView("", true)}
 	u.attempt = a
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -290,13 +306,4 @@ func TestCallScreenNamesACameraThatGoesAway(t *testing.T) {
 	}
 	u.showCall(a)
 	waitFor(t, "connected", func() bool { return u.call != nil && u.call.status.Text == "Connected" })
-	if u.call.notice.Visible() {
-		t.Fatalf("a notice with the camera working: %q", u.call.notice.Text)
-	}
-	cam.Hang()
-	waitFor(t, "the notice", func() bool {
-		return u.call.notice.Visible() && strings.Contains(u.call.notice.Text, "camera stopped")
-	})
-	cam.Resume()
-	waitFor(t, "the notice gone", func() bool { return !u.call.notice.Visible() })
 }
