@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -76,70 +75,65 @@ func menuItem(t *testing.T, c *callScreen, label string) *fyne.MenuItem {
 // speakers with the ones in use ticked; picking one puts it in place in the
 // call and keeps it for the next call.
 func TestCallScreenChangesDevices(t *testing.T) {
-	for _, size := range screenSizes {
-		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
-		t.Run(name, func(t *testing.T) {
-			u := newTestUI(t)
-			u.win.Resize(size)
-			c := deviceCall(t, u)
-			// The button and its shortcut open the menu.
-			test.Tap(c.devices)
-			waitFor(t, "the device menu", func() bool { return c.devicesMenu != nil && c.devicesMenu.Visible() })
-			test.AssertRendersToMarkup(t, "call/devices_"+name+".xml", u.win.Canvas())
-			menu := c.devicesMenu
-			if r := menuRect(menu); r.x < 0 || r.y < 0 || r.x+r.w > size.Width+0.5 || r.y+r.h > size.Height+0.5 {
-				t.Errorf("the menu at %+v runs off the %v window", r, size)
-			}
-			if !menuItem(t, c, "Front camera").Checked || menuItem(t, c, "USB camera").Checked {
-				t.Error("the camera in use is not the one ticked")
-			}
-			if !strings.HasPrefix(c.deviceItems.Items[0].Label, "Camera") || !c.deviceItems.Items[0].Disabled {
-				t.Errorf("the menu does not start with its Camera heading: %q", c.deviceItems.Items[0].Label)
-			}
-			menu.Hide()
+	atEachSize(t, func(t *testing.T, u *UI, name string, size fyne.Size) {
+		c := deviceCall(t, u)
+		// The button and its shortcut open the menu.
+		test.Tap(c.devices)
+		waitFor(t, "the device menu", func() bool { return c.devicesMenu != nil && c.devicesMenu.Visible() })
+		test.AssertRendersToMarkup(t, "call/devices_"+name+".xml", u.win.Canvas())
+		menu := c.devicesMenu
+		if r := menuRect(menu); r.x < 0 || r.y < 0 || r.x+r.w > size.Width+0.5 || r.y+r.h > size.Height+0.5 {
+			t.Errorf("the menu at %+v runs off the %v window", r, size)
+		}
+		if !menuItem(t, c, "Front camera").Checked || menuItem(t, c, "USB camera").Checked {
+			t.Error("the camera in use is not the one ticked")
+		}
+		if !strings.HasPrefix(c.deviceItems.Items[0].Label, "Camera") || !c.deviceItems.Items[0].Disabled {
+			t.Errorf("the menu does not start with its Camera heading: %q", c.deviceItems.Items[0].Label)
+		}
+		menu.Hide()
 
-			sys, err := sound.Open()
-			if err != nil {
-				t.Fatal(err)
+		sys, err := sound.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sys.Close()
+		right := ""
+		spk, _ := sys.Speakers()
+		for _, d := range spk {
+			if d.Name == "Right" {
+				right = d.ID
 			}
-			defer sys.Close()
-			right := ""
-			spk, _ := sys.Speakers()
-			for _, d := range spk {
-				if d.Name == "Right" {
-					right = d.ID
-				}
-			}
+		}
 
-			c.devicesMenu = nil
-			u.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutSettings)
-			waitFor(t, "the device menu from Ctrl+,", func() bool { return c.devicesMenu != nil && c.devicesMenu.Visible() })
-			menuItem(t, c, "USB camera").Action()
-			menuItem(t, c, "Right").Action()
-			waitFor(t, "the USB camera and the Right speaker in use", func() bool {
-				cam, _, sp := c.att.call.Devices()
-				return cam == "usb" && sp == right
-			})
-			if !c.att.call.CameraLive() {
-				t.Error("the USB camera sends no picture")
-			}
-			s := loadSettings(u.app.Preferences())
-			if s.Camera != "usb" || s.Speaker != right {
-				t.Errorf("kept for the next call: camera %q, speaker %q", s.Camera, s.Speaker)
-			}
-			if m := c.att.call.Missing(); len(m.Names()) != 0 {
-				t.Errorf("missing %v after the change", m.Names())
-			}
-			// Opened again, the menu ticks the new ones.
-			c.devicesMenu.Hide()
-			c.devicesMenu = nil
-			c.showDevices()
-			waitFor(t, "the device menu again", func() bool { return c.devicesMenu != nil && c.devicesMenu.Visible() })
-			if !menuItem(t, c, "USB camera").Checked || !menuItem(t, c, "Right").Checked || menuItem(t, c, "Front camera").Checked {
-				t.Error("the menu does not tick the devices now in use")
-			}
+		c.devicesMenu = nil
+		u.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutSettings)
+		waitFor(t, "the device menu from Ctrl+,", func() bool { return c.devicesMenu != nil && c.devicesMenu.Visible() })
+		menuItem(t, c, "USB camera").Action()
+		menuItem(t, c, "Right").Action()
+		waitFor(t, "the USB camera and the Right speaker in use", func() bool {
+			cam, _, sp := c.att.call.Devices()
+			return cam == "usb" && sp == right
 		})
-	}
+		if !c.att.call.CameraLive() {
+			t.Error("the USB camera sends no picture")
+		}
+		s := loadSettings(u.app.Preferences())
+		if s.Camera != "usb" || s.Speaker != right {
+			t.Errorf("kept for the next call: camera %q, speaker %q", s.Camera, s.Speaker)
+		}
+		if m := c.att.call.Missing(); len(m.Names()) != 0 {
+			t.Errorf("missing %v after the change", m.Names())
+		}
+		// Opened again, the menu ticks the new ones.
+		c.devicesMenu.Hide()
+		c.devicesMenu = nil
+		c.showDevices()
+		waitFor(t, "the device menu again", func() bool { return c.devicesMenu != nil && c.devicesMenu.Visible() })
+		if !menuItem(t, c, "USB camera").Checked || !menuItem(t, c, "Right").Checked || menuItem(t, c, "Front camera").Checked {
+			t.Error("the menu does not tick the devices now in use")
+		}
+	})
 }
 
 type rect struct{ x, y, w, h float32 }

@@ -22,6 +22,19 @@ import (
 // smallest the window allows, the size it opens at, and a full-HD screen.
 var screenSizes = []fyne.Size{minCallSize, fyne.NewSize(960, 640), fyne.NewSize(1920, 1080)}
 
+// atEachSize runs f in a window of each of screenSizes, as subtests named
+// by the size ("480x360").
+func atEachSize(t *testing.T, f func(t *testing.T, u *UI, name string, size fyne.Size)) {
+	for _, size := range screenSizes {
+		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
+		t.Run(name, func(t *testing.T) {
+			u := newTestUI(t)
+			u.win.Resize(size)
+			f(t, u, name, size)
+		})
+	}
+}
+
 // handCall opens a call on a machine with no camera and no sound server,
 // for a call screen whose states the test drives by hand.
 func handCall(t *testing.T, u *UI) *callScreen {
@@ -57,43 +70,38 @@ func connectedWithCode(c *callScreen, peer rtc.PeerMedia) {
 }
 
 func TestCallScreenGoldens(t *testing.T) {
-	for _, size := range screenSizes {
-		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
-		t.Run(name, func(t *testing.T) {
-			u := newTestUI(t)
-			u.win.Resize(size)
-			c := handCall(t, u)
-			golden := func(state string) {
-				t.Helper()
-				test.AssertRendersToMarkup(t, "call/"+state+"_"+name+".xml", u.win.Canvas())
-				checkNoOverlap(t, state, c)
-			}
-			golden("connecting")
+	atEachSize(t, func(t *testing.T, u *UI, name string, _ fyne.Size) {
+		c := handCall(t, u)
+		golden := func(state string) {
+			t.Helper()
+			test.AssertRendersToMarkup(t, "call/"+state+"_"+name+".xml", u.win.Canvas())
+			checkNoOverlap(t, state, c)
+		}
+		golden("connecting")
 
-			connectedWithCode(c, rtc.PeerMedia{Known: true, CameraOff: true})
-			c.toggleMute()
-			golden("connected_muted")
+		connectedWithCode(c, rtc.PeerMedia{Known: true, CameraOff: true})
+		c.toggleMute()
+		golden("connected_muted")
 
-			c.safety.setOpen(false)
-			c.showStats(rtc.Stats{}, rtc.Stats{}, "Round trip  12 ms\nIn / out    812 / 790 kbit/s\nLoss        0.0 % of packets")
-			c.toggleStats()
-			golden("stats_chip")
+		c.safety.setOpen(false)
+		c.showStats(rtc.Stats{}, rtc.Stats{}, "Round trip  12 ms\nIn / out    812 / 790 kbit/s\nLoss        0.0 % of packets")
+		c.toggleStats()
+		golden("stats_chip")
 
-			c.toggleStats()
-			c.fade()
-			golden("faded")
+		c.toggleStats()
+		c.fade()
+		golden("faded")
 
-			showReconnecting(c, rtc.PeerMedia{Known: true, CameraOff: true}, 8400*time.Millisecond)
-			golden("reconnecting")
+		showReconnecting(c, rtc.PeerMedia{Known: true, CameraOff: true}, 8400*time.Millisecond)
+		golden("reconnecting")
 
-			c.showState(rtc.StateLost, rtc.PeerMedia{Known: true, CameraOff: true})
-			golden("lost")
+		c.showState(rtc.StateLost, rtc.PeerMedia{Known: true, CameraOff: true})
+		golden("lost")
 
-			c.hangUp()
-			u.showAfterCall("The other side hung up.", 83*time.Second)
-			test.AssertRendersToMarkup(t, "call/after_"+name+".xml", u.win.Canvas())
-		})
-	}
+		c.hangUp()
+		u.showAfterCall("The other side hung up.", 83*time.Second)
+		test.AssertRendersToMarkup(t, "call/after_"+name+".xml", u.win.Canvas())
+	})
 }
 
 // showReconnecting shows a call that lost its way, with left to go
@@ -388,32 +396,27 @@ func TestMessagesAreSentences(t *testing.T) {
 
 // Home, start and join at the three sizes: laid out alike, centred.
 func TestScreensGoldens(t *testing.T) {
-	for _, size := range screenSizes {
-		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
-		t.Run(name, func(t *testing.T) {
-			u := newTestUI(t)
-			u.win.Resize(size)
-			u.showHome("")
-			test.AssertRendersToMarkup(t, "screens/home_"+name+".xml", u.win.Canvas())
-			homeButtons := buttonPlaces(u)
-			u.showAfterCall("The other side hung up.", 83*time.Second)
-			test.AssertRendersToMarkup(t, "screens/after_"+name+".xml", u.win.Canvas())
-			// The message below moved nothing above it.
-			for label, at := range buttonPlaces(u) {
-				if was, ok := homeButtons[label]; ok && was != at {
-					t.Errorf("%q moved from %v to %v when the message came", label, was, at)
-				}
+	atEachSize(t, func(t *testing.T, u *UI, name string, _ fyne.Size) {
+		u.showHome("")
+		test.AssertRendersToMarkup(t, "screens/home_"+name+".xml", u.win.Canvas())
+		homeButtons := buttonPlaces(u)
+		u.showAfterCall("The other side hung up.", 83*time.Second)
+		test.AssertRendersToMarkup(t, "screens/after_"+name+".xml", u.win.Canvas())
+		// The message below moved nothing above it.
+		for label, at := range buttonPlaces(u) {
+			if was, ok := homeButtons[label]; ok && was != at {
+				t.Errorf("%q moved from %v to %v when the message came", label, was, at)
 			}
-			u.showJoin()
-			test.AssertRendersToMarkup(t, "screens/join_"+name+".xml", u.win.Canvas())
-			u.showStart()
-			waitFor(t, "invite code", func() bool { return strings.HasPrefix(u.parts.code.label.Text, "PC") })
-			own := u.parts.code.label.Text
-			u.parts.code.label.SetText("PC" + strings.Repeat("x", len(own)-2))
-			test.AssertRendersToMarkup(t, "screens/start_"+name+".xml", u.win.Canvas())
-			u.parts.code.label.SetText(own)
-		})
-	}
+		}
+		u.showJoin()
+		test.AssertRendersToMarkup(t, "screens/join_"+name+".xml", u.win.Canvas())
+		u.showStart()
+		waitFor(t, "invite code", func() bool { return strings.HasPrefix(u.parts.code.label.Text, "PC") })
+		own := u.parts.code.label.Text
+		u.parts.code.label.SetText("PC" + strings.Repeat("x", len(own)-2))
+		test.AssertRendersToMarkup(t, "screens/start_"+name+".xml", u.win.Canvas())
+		u.parts.code.label.SetText(own)
+	})
 }
 
 // buttonPlaces maps each button's label to where it is in the window.

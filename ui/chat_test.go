@@ -33,33 +33,28 @@ func someChat(c *callScreen) {
 // over it (the other overlays hidden, the controls kept) where it does
 // not; then closed, with the unread badge on its button.
 func TestChatPanelGoldens(t *testing.T) {
-	for _, size := range screenSizes {
-		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
-		t.Run(name, func(t *testing.T) {
-			u := newTestUI(t)
-			u.win.Resize(size)
-			c := handCall(t, u)
-			connectedWithCode(c, rtc.PeerMedia{Known: true, CameraOff: true})
-			c.toggleChat()
-			test.AssertRendersToMarkup(t, "call/chat_empty_"+name+".xml", u.win.Canvas())
-			checkNoOverlap(t, "chat empty", c)
-			someChat(c)
-			test.AssertRendersToMarkup(t, "call/chat_"+name+".xml", u.win.Canvas())
-			checkNoOverlap(t, "chat", c)
+	atEachSize(t, func(t *testing.T, u *UI, name string, _ fyne.Size) {
+		c := handCall(t, u)
+		connectedWithCode(c, rtc.PeerMedia{Known: true, CameraOff: true})
+		c.toggleChat()
+		test.AssertRendersToMarkup(t, "call/chat_empty_"+name+".xml", u.win.Canvas())
+		checkNoOverlap(t, "chat empty", c)
+		someChat(c)
+		test.AssertRendersToMarkup(t, "call/chat_"+name+".xml", u.win.Canvas())
+		checkNoOverlap(t, "chat", c)
 
-			c.chat.entry.SetText(strings.Repeat("€", rtc.MaxChatText/3+1))
-			test.AssertRendersToMarkup(t, "call/chat_too_long_"+name+".xml", u.win.Canvas())
-			checkNoOverlap(t, "chat too long", c)
-			c.chat.entry.SetText("")
+		c.chat.entry.SetText(strings.Repeat("€", rtc.MaxChatText/3+1))
+		test.AssertRendersToMarkup(t, "call/chat_too_long_"+name+".xml", u.win.Canvas())
+		checkNoOverlap(t, "chat too long", c)
+		c.chat.entry.SetText("")
 
-			c.toggleChat()
-			at := time.Date(2026, 12, 6, 10, 43, 0, 0, time.UTC)
-			c.chat.add(rtc.ChatMessage{Text: "Are you there?", At: at})
-			c.chat.add(rtc.ChatMessage{Text: "Hello?", At: at})
-			test.AssertRendersToMarkup(t, "call/chat_unread_"+name+".xml", u.win.Canvas())
-			checkNoOverlap(t, "chat unread", c)
-		})
-	}
+		c.toggleChat()
+		at := time.Date(2026, 12, 6, 10, 43, 0, 0, time.UTC)
+		c.chat.add(rtc.ChatMessage{Text: "Are you there?", At: at})
+		c.chat.add(rtc.ChatMessage{Text: "Hello?", At: at})
+		test.AssertRendersToMarkup(t, "call/chat_unread_"+name+".xml", u.win.Canvas())
+		checkNoOverlap(t, "chat unread", c)
+	})
 }
 
 // From the smallest window up, with the chat panel open and every other

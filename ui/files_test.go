@@ -48,42 +48,37 @@ func panelText(p *filesPanel) string {
 // at the three window sizes; nothing overlaps, and an offer keeps the
 // status panel from fading.
 func TestFileGoldens(t *testing.T) {
-	for _, size := range screenSizes {
-		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
-		t.Run(name, func(t *testing.T) {
-			u := newTestUI(t)
-			u.win.Resize(size)
-			c := handCall(t, u)
-			connectedWithCode(c, rtc.PeerMedia{Known: true})
-			c.safety.setOpen(false)
-			var accepted, declined string
-			c.files.saveTo = func(name string, done func(string)) { done("/home/ada/Downloads/" + name) }
-			c.files.showOffer("in", "holiday photos.zip", 52_428_800,
-				func(path string) error { accepted = path; return nil }, func() { declined = "in" })
-			test.AssertRendersToMarkup(t, "call/file_offer_"+name+".xml", u.win.Canvas())
-			checkNoOverlap(t, "file offer", c)
-			c.fade()
-			if !c.top.Visible() {
-				t.Error("the status panel faded while an offer waited for an answer")
-			}
+	atEachSize(t, func(t *testing.T, u *UI, name string, _ fyne.Size) {
+		c := handCall(t, u)
+		connectedWithCode(c, rtc.PeerMedia{Known: true})
+		c.safety.setOpen(false)
+		var accepted, declined string
+		c.files.saveTo = func(name string, done func(string)) { done("/home/ada/Downloads/" + name) }
+		c.files.showOffer("in", "holiday photos.zip", 52_428_800,
+			func(path string) error { accepted = path; return nil }, func() { declined = "in" })
+		test.AssertRendersToMarkup(t, "call/file_offer_"+name+".xml", u.win.Canvas())
+		checkNoOverlap(t, "file offer", c)
+		c.fade()
+		if !c.top.Visible() {
+			t.Error("the status panel faded while an offer waited for an answer")
+		}
 
-			test.Tap(fileButton(t, c.files.box, "Save…"))
-			if accepted != "/home/ada/Downloads/holiday photos.zip" || declined != "" {
-				t.Errorf("Save… accepted into %q (declined %q)", accepted, declined)
-			}
-			c.files.showProgress("in", true, "holiday photos.zip", 20_971_520, 52_428_800)
-			c.files.showWaiting("out", "notes.txt", 1834, func() {})
-			c.files.showProgress("out", false, "notes.txt", 1834, 1834)
-			test.AssertRendersToMarkup(t, "call/file_progress_"+name+".xml", u.win.Canvas())
-			checkNoOverlap(t, "file progress", c)
-			if in, out := c.files.rows["in"].bar.Value(), c.files.rows["out"].bar.Value(); in != 0.4 || out != 1 {
-				t.Errorf("the bars stand at %v and %v, want 0.4 and 1", in, out)
-			}
-			if got := panelText(c.files); got != "holiday photos.zip\n21.0 / 52.4 MB\nnotes.txt\n2 / 2 kB" {
-				t.Errorf("the rows say %q", got)
-			}
-		})
-	}
+		test.Tap(fileButton(t, c.files.box, "Save…"))
+		if accepted != "/home/ada/Downloads/holiday photos.zip" || declined != "" {
+			t.Errorf("Save… accepted into %q (declined %q)", accepted, declined)
+		}
+		c.files.showProgress("in", true, "holiday photos.zip", 20_971_520, 52_428_800)
+		c.files.showWaiting("out", "notes.txt", 1834, func() {})
+		c.files.showProgress("out", false, "notes.txt", 1834, 1834)
+		test.AssertRendersToMarkup(t, "call/file_progress_"+name+".xml", u.win.Canvas())
+		checkNoOverlap(t, "file progress", c)
+		if in, out := c.files.rows["in"].bar.Value(), c.files.rows["out"].bar.Value(); in != 0.4 || out != 1 {
+			t.Errorf("the bars stand at %v and %v, want 0.4 and 1", in, out)
+		}
+		if got := panelText(c.files); got != "holiday photos.zip\n21.0 / 52.4 MB\nnotes.txt\n2 / 2 kB" {
+			t.Errorf("the rows say %q", got)
+		}
+	})
 }
 
 func TestFileDeclineRemovesTheOffer(t *testing.T) {

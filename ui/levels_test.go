@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -26,33 +25,28 @@ func lit(m *levelMeter) int {
 }
 
 func TestSoundGoldens(t *testing.T) {
-	for _, size := range screenSizes {
-		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
-		t.Run(name, func(t *testing.T) {
-			u := newTestUI(t)
-			u.win.Resize(size)
-			c := handCall(t, u)
-			golden := func(state string) {
-				t.Helper()
-				test.AssertRendersToMarkup(t, "call/"+state+"_"+name+".xml", u.win.Canvas())
-				checkNoOverlap(t, state, c)
-			}
-			connectedWithCode(c, rtc.PeerMedia{Known: true})
-			c.safety.setOpen(false)
-			c.sound.showLevels(call.Levels{Local: -20, Remote: -33})
-			golden("levels")
+	atEachSize(t, func(t *testing.T, u *UI, name string, _ fyne.Size) {
+		c := handCall(t, u)
+		golden := func(state string) {
+			t.Helper()
+			test.AssertRendersToMarkup(t, "call/"+state+"_"+name+".xml", u.win.Canvas())
+			checkNoOverlap(t, state, c)
+		}
+		connectedWithCode(c, rtc.PeerMedia{Known: true})
+		c.safety.setOpen(false)
+		c.sound.showLevels(call.Levels{Local: -20, Remote: -33})
+		golden("levels")
 
-			test.Tap(c.sound.button)
-			c.sound.slider.SetValue(65)
-			golden("volume")
+		test.Tap(c.sound.button)
+		c.sound.slider.SetValue(65)
+		golden("volume")
 
-			c.sound.popup.Hide()
-			c.toggleMute()
-			c.sound.showLevels(call.Levels{Local: -18, Remote: -60, Speaking: true})
-			c.fade()
-			golden("muted_talking")
-		})
-	}
+		c.sound.popup.Hide()
+		c.toggleMute()
+		c.sound.showLevels(call.Levels{Local: -18, Remote: -60, Speaking: true})
+		c.fade()
+		golden("muted_talking")
+	})
 }
 
 func TestVolumePopup(t *testing.T) {

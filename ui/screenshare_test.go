@@ -57,36 +57,31 @@ func TestShareButtonFollowsTheShare(t *testing.T) {
 // their camera moves to a small box that overlaps nothing; when they stop,
 // their camera fills the window again.
 func TestRemoteScreenTakesTheWindow(t *testing.T) {
-	for _, size := range screenSizes {
-		name := fmt.Sprintf("%.0fx%.0f", size.Width, size.Height)
-		t.Run(name, func(t *testing.T) {
-			u := newTestUI(t)
-			u.win.Resize(size)
-			c := handCall(t, u)
-			connectedWithCode(c, rtc.PeerMedia{Known: true})
-			// As the session tells it, from a goroutine of its own.
-			done := make(chan struct{})
-			go func() { c.att.screen.ScreenShared(true); close(done) }()
-			<-done
-			waitFor(t, "the screen shown", func() bool { return c.remoteSharing })
-			objs := c.content.Objects
-			if objs[slotRemote] != c.att.screen.view || objs[slotPeerCam] != c.att.remote {
-				t.Fatal("the screen is not the large picture")
-			}
-			cam := objs[slotPeerCam]
-			if !cam.Visible() || cam.Size().Width >= size.Width/2 {
-				t.Errorf("their camera: shown %v at %v, want a small box", cam.Visible(), cam.Size())
-			}
-			test.AssertRendersToMarkup(t, "call/screen_shared_"+name+".xml", u.win.Canvas())
-			checkNoOverlap(t, "screen shared", c)
+	atEachSize(t, func(t *testing.T, u *UI, name string, size fyne.Size) {
+		c := handCall(t, u)
+		connectedWithCode(c, rtc.PeerMedia{Known: true})
+		// As the session tells it, from a goroutine of its own.
+		done := make(chan struct{})
+		go func() { c.att.screen.ScreenShared(true); close(done) }()
+		<-done
+		waitFor(t, "the screen shown", func() bool { return c.remoteSharing })
+		objs := c.content.Objects
+		if objs[slotRemote] != c.att.screen.view || objs[slotPeerCam] != c.att.remote {
+			t.Fatal("the screen is not the large picture")
+		}
+		cam := objs[slotPeerCam]
+		if !cam.Visible() || cam.Size().Width >= size.Width/2 {
+			t.Errorf("their camera: shown %v at %v, want a small box", cam.Visible(), cam.Size())
+		}
+		test.AssertRendersToMarkup(t, "call/screen_shared_"+name+".xml", u.win.Canvas())
+		checkNoOverlap(t, "screen shared", c)
 
-			c.att.screen.ScreenShared(false)
-			waitFor(t, "the camera back", func() bool { return !c.remoteSharing })
-			if objs[slotRemote] != c.att.remote || objs[slotPeerCam].Visible() {
-				t.Error("their camera did not fill the window again")
-			}
-		})
-	}
+		c.att.screen.ScreenShared(false)
+		waitFor(t, "the camera back", func() bool { return !c.remoteSharing })
+		if objs[slotRemote] != c.att.remote || objs[slotPeerCam].Visible() {
+			t.Error("their camera did not fill the window again")
+		}
+	})
 }
 
 // With their screen shown and every overlay up, from the smallest window
