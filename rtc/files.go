@@ -143,6 +143,9 @@ type Transfer struct {
 	name     string
 	size     int64
 	incoming bool
+	// The channel the offer went or came on (guarded by f.mu); nil for
+	// an offer still waiting for the channel to open.
+	dc *webrtc.DataChannel
 
 	bytes    atomic.Int64 // sent, or received and written
 	finished chan struct{}
@@ -398,15 +401,21 @@ func (s *Session) attachFileChannel(pc *webrtc.PeerConnection) error {
 	return nil
 }
 
-// channelGone fails every transfer when the channel they used closes.
+// channelGone fails the transfers that used the channel that closed; those
+// on a channel that replaced it go on.
 func (f *fileState) channelGone(dc *webrtc.DataChannel) {
 	f.mu.Lock()
 	if f.dc == dc {
 		f.open = false
 	}
-	all := f.allLocked()
+	var gone []*Transfer
+	for _, t := range f.allLocked() {
+		if t.dc == dc {
+			gone = append(gone, t)
+		}
+	}
 	f.mu.Unlock()
-	for _, t := range all {
+	for _, t := range gone {
 		t.fail(ErrFileCallEnded, "")
 	}
 }
@@ -533,6 +542,9 @@ func (s *Session) SendFile(path string) (*Transfer, error) {
 // offer sends t's offer.
 func (f *fileState) offer(t *Transfer) error {
 	size := t.size
+	f.mu.Lock()
+	t.dc = f.dc
+	f.mu.Unlock()
 	if err := f.sendJSON(fileMessage{Type: fileOffer, ID: t.id, Name: t.name, Size: &size}); err != nil {
 		t.fail(ErrFileCallEnded, "")
 		return ErrFileCallEnded
@@ -643,7 +655,7 @@ func (f *fileState) onMessage(dc *webrtc.DataChannel, m webrtc.DataChannelMessag
 	}
 	switch msg.Type {
 	case fileOffer:
-		f.onOffer(msg)
+		f.onOffer(dc, msg)
 	case fileAccept, fileDecline, fileSaved:
 		f.mu.Lock()
 		t := f.out[msg.ID]
@@ -669,7 +681,7 @@ func (f *fileState) onMessage(dc *webrtc.DataChannel, m webrtc.DataChannelMessag
 }
 
 // onOffer takes an offer from the other side, or declines it.
-func (f *fileState) onOffer(msg fileMessage) {
+func (f *fileState) onOffer(dc *webrtc.DataChannel, msg fileMessage) {
 	decline := func(reason string) {
 		f.s.log.Info("file offer declined", "name", msg.Name, "reason", reason)
 		_ = f.sendJSON(fileMessage{Type: fileDecline, ID: msg.ID, Reason: reason})
@@ -694,6 +706,7 @@ func (f *fileState) onOffer(msg fileMessage) {
 		return
 	}
 	t := f.s.newTransfer(msg.ID, name, *msg.Size, true)
+	t.dc = dc
 	f.in[msg.ID] = t
 	f.mu.Unlock()
 	select {
