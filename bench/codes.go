@@ -26,14 +26,14 @@ import (
 type CodeRun struct {
 	Machine     string `json:"machine"`
 	Interfaces  string `json:"interfaces"` // what the machine has
-	IPv4IPv6    bool   `json:"ipv4_ipv6"`  // one IPv4 and one IPv6 address: the ≤ 80 target
+	IPv4IPv6    bool   `json:"ipv4_ipv6"`  // IPv4 and IPv6 addresses, no NAT: the ≤ 80 target
 	Invite      string `json:"invite,omitempty"`
 	Reply       string `json:"reply,omitempty"`
 	InviteChars int    `json:"invite_chars"`
 	ReplyChars  int    `json:"reply_chars"`
-	// The same codes in format version 1, as Peercall wrote them before.
-	InviteV1Chars int      `json:"invite_v1_chars"`
-	ReplyV1Chars  int      `json:"reply_v1_chars"`
+	// The same codes in format version 2, as Peercall wrote them before.
+	InviteV2Chars int      `json:"invite_v2_chars"`
+	ReplyV2Chars  int      `json:"reply_v2_chars"`
 	Candidates    []string `json:"candidates,omitempty"` // the invite's, "type address port"
 	// On a typical machine: the lengths of the codes as made in the
 	// namespace, before homeAddress was written in.
@@ -87,7 +87,7 @@ var codeMachines = []codeMachine{
 			m.link(h, "eth0", "198.18.1.23/24", "2001:db8:41:7::23/64")
 			return m.err
 		}},
-	{name: "IPv4 + IPv6 behind a NAT, with STUN", ipv4ipv6: true, stun: "stun:203.0.113.1:3478",
+	{name: "IPv4 + IPv6 behind a NAT, with STUN", stun: "stun:203.0.113.1:3478",
 		interfaces: "eth0 198.18.1.23/24 (192.168.1.23 in the codes), 2001:db8:41:7:a4c1:3bff:fe8e:5d21/64, fe80::…/64, behind a home router (NAT to 203.0.113.11); a STUN server at 203.0.113.1; lo",
 		build: func(m *netMaker) error {
 			h, r, p := m.ns("h"), m.ns("r"), m.ns("p")
@@ -161,10 +161,10 @@ func (r *CodeRun) fill(inv, reply string, err error) {
 		for _, cand := range c.Candidates {
 			r.Candidates = append(r.Candidates, cand.Type.String()+" "+cand.Address+" "+strconv.Itoa(int(cand.Port)))
 		}
-		r.InviteV1Chars = v1Length(c)
+		r.InviteV2Chars = v2Length(c)
 	}
 	if c, err := invite.Decode(reply); err == nil {
-		r.ReplyV1Chars = v1Length(c)
+		r.ReplyV2Chars = v2Length(c)
 	}
 }
 
@@ -196,9 +196,9 @@ func (r *CodeRun) atHome() {
 	r.fill(home[0], home[1], nil)
 }
 
-// v1Length is the length of c written in format version 1.
-func v1Length(c *invite.Code) int {
-	c.Version = 1
+// v2Length is the length of c written in format version 2.
+func v2Length(c *invite.Code) int {
+	c.Version = 2
 	s, err := invite.Encode(c)
 	if err != nil {
 		return 0
@@ -387,15 +387,16 @@ func readCodes(path string) ([]CodeRun, error) {
 	return runs, err
 }
 
-// codesTarget: the longer of the invite and the reply made on this
-// machine, when it has an IPv4 and an IPv6 address (the machine of issue
-// 14, whose codes were 92 and 97 characters).
+// codesTarget: the longest invite or reply made on a machine with IPv4
+// and IPv6 addresses and no NAT: this machine when it has both (the
+// machine of issue 14, whose codes were 92 and 97 characters), and the
+// typical machines built so.
 func codesTarget(runs []CodeRun) Target {
-	t := Target{What: "code from this machine's IPv4 and IPv6 addresses, the longer of invite and reply",
+	t := Target{What: "code from a machine with IPv4 and IPv6 addresses, the longest invite or reply",
 		Goal: "≤ " + strconv.Itoa(codeTargetChars) + " characters", Limit: codeTargetChars, Measured: "not measured"}
 	worst, where := 0, ""
 	for _, r := range runs {
-		if r.Machine != "this machine" || !r.IPv4IPv6 || r.Error != "" {
+		if !r.IPv4IPv6 || r.Error != "" {
 			continue
 		}
 		if n := max(r.InviteChars, r.ReplyChars); n > worst {
@@ -407,7 +408,7 @@ func codesTarget(runs []CodeRun) Target {
 	}
 	met := worst <= codeTargetChars
 	t.Met, t.Value = &met, float64(worst)
-	t.Measured = fmt.Sprintf("%d characters", worst)
+	t.Measured = fmt.Sprintf("%d characters (%s)", worst, where)
 	return t
 }
 
@@ -418,14 +419,14 @@ func codesMarkdown(runs []CodeRun) string {
 	b.WriteString("`peercall bench codes`: the app's own invite and reply (format version ")
 	b.WriteString(strconv.Itoa(invite.CurrentVersion))
 	b.WriteString(", docs/CODES.md), made\nby `peercall invite` and `peercall join` gathering on this machine and, as root, on typical\n")
-	b.WriteString("machines built as network namespaces. Characters include `PC`; \"format 1\" is the same\n")
-	b.WriteString("candidates written in the format Peercall wrote before format 2. The fixed part\n")
-	b.WriteString("of a code (header, fingerprint, checksum; the invite's session id in a reply) takes 55\n")
-	b.WriteString("characters of an invite and 60 of a reply.\n\n")
+	b.WriteString("machines built as network namespaces. Characters include `PC`; \"format 2\" is the same\n")
+	b.WriteString("candidates written in the format Peercall wrote before. The fixed part of a code (header,\n")
+	b.WriteString("fingerprint, checksum; the session tag in a reply) takes 51 characters of an invite and\n")
+	b.WriteString("52 of a reply.\n\n")
 	fmt.Fprintf(&b, "In the namespaces a typical machine's own IPv4 address is %s (a range for testing);\n", homeAddress[0])
 	fmt.Fprintf(&b, "its codes are given with the %s a home router gives written in, and re-encoded\n", homeAddress[1])
 	b.WriteString("(as made, in parentheses: two or three characters more for a 198.18/15 address).\n\n")
-	b.WriteString("| machine | its interfaces | invite | reply | format 1 | the invite's candidates |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| machine | its interfaces | invite | reply | format 2 | the invite's candidates |\n|---|---|---|---|---|---|\n")
 	for _, r := range runs {
 		if r.Error != "" {
 			fmt.Fprintf(&b, "| %s | %s | – | – | – | %s |\n", r.Machine, r.Interfaces, r.Error)
@@ -437,7 +438,7 @@ func codesMarkdown(runs []CodeRun) string {
 			rep += fmt.Sprintf(" (%d)", r.ReplyMadeChars)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d / %d | %s |\n", r.Machine, r.Interfaces, inv, rep,
-			r.InviteV1Chars, r.ReplyV1Chars, strings.Join(r.Candidates, "; "))
+			r.InviteV2Chars, r.ReplyV2Chars, strings.Join(r.Candidates, "; "))
 	}
 	return b.String()
 }

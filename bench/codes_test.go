@@ -16,13 +16,13 @@ func TestBenchReportCodes(t *testing.T) {
 		name   string
 		chars  int
 		result string
-	}{{"met", 75, "| 75 characters | met |"}, {"not met", 97, "| 97 characters | **not met** |"}} {
+	}{{"met", 75, "| 75 characters (this machine) | met |"}, {"not met", 97, "| 97 characters (this machine) | **not met** |"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			runs := []CodeRun{
 				{Machine: "this machine", Interfaces: "eth0 192.0.2.2/24, fd00::2/64", IPv4IPv6: true, InviteChars: 70, ReplyChars: tc.chars,
-					InviteV1Chars: 92, ReplyV1Chars: 97, Candidates: []string{"host 192.0.2.2 5000", "host fd00::2 5000"}},
-				{Machine: "IPv4 + IPv6 behind a NAT, with STUN", IPv4IPv6: true, InviteChars: 95, ReplyChars: 100},
+					InviteV2Chars: 92, ReplyV2Chars: 97, Candidates: []string{"host 192.0.2.2 5000", "host fd00::2 5000"}},
+				{Machine: "IPv4 + IPv6 behind a NAT, with STUN", InviteChars: 95, ReplyChars: 100},
 				{Machine: "IPv4 only", Error: "not measured: needs root for the network namespaces"},
 			}
 			data, _ := json.Marshal(runs)
@@ -36,7 +36,7 @@ func TestBenchReportCodes(t *testing.T) {
 			out, _ := os.ReadFile(md)
 			text := string(out)
 			for _, want := range []string{
-				"| code from this machine's IPv4 and IPv6 addresses, the longer of invite and reply | ≤ 80 characters " + tc.result,
+				"| code from a machine with IPv4 and IPv6 addresses, the longest invite or reply | ≤ 80 characters " + tc.result,
 				"## Code lengths",
 				"| this machine | eth0 192.0.2.2/24, fd00::2/64 | 70 | " + itoaTest(tc.chars) + " | 92 / 97 | host 192.0.2.2 5000; host fd00::2 5000 |",
 				"| IPv4 only |  | – | – | – | not measured: needs root for the network namespaces |",

@@ -2,9 +2,6 @@ package rtc
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,15 +108,7 @@ type Session struct {
 // New makes a session and its DTLS certificate. It does no networking.
 func New(cfg Config) (*Session, error) {
 	cfg.fillDefaults()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := webrtc.GenerateCertificate(key)
-	if err != nil {
-		return nil, err
-	}
-	fp, err := invite.FingerprintOf(*cert)
+	cert, fp, err := newCertificate()
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +119,8 @@ func New(cfg Config) (*Session, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Session{
 		speaker: speaker,
-		cfg:     cfg, log: cfg.Logger, cert: *cert, fp: fp,
+		cfg:     cfg, log: cfg.Logger, cert: cert, fp: fp,
+		hosts:   sockets{preferred: int(invite.HostPort(fp))},
 		ctx: ctx, cancel: cancel,
 		connected: make(chan struct{}), done: make(chan struct{}), bye: make(chan struct{}),
 		changed: make(chan struct{}, 1),

@@ -33,6 +33,10 @@ type sockets struct {
 	// keeps the port (as most do) then shows the same public address, the
 	// one the invite named.
 	srflxPort int
+	// preferred is the port the host sockets take when it is free: the
+	// one the session's fingerprint stands for (invite.HostPort), which a
+	// code then need not write.
+	preferred int
 }
 
 // noteSrflx records the local port of the server-reflexive candidates in
@@ -94,7 +98,8 @@ func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.Lo
 	}
 	m := &hostMux{net: k.net, logs: logs, interfaces: interfaces}
 	// Every host socket on one port where the system allows it: a code
-	// then writes the port once for all host candidates.
+	// then writes the port once for all host candidates, and not at all
+	// when it is the preferred one.
 	port := 0
 	for _, a := range want {
 		if a.Port != 0 {
@@ -102,12 +107,18 @@ func (k *sockets) mux(cfgNet transport.Net, interfaces []string, logs logging.Lo
 			break
 		}
 	}
+	if port == 0 {
+		port = k.preferred
+	}
 	for _, a := range want {
 		if a.Port == 0 && port != 0 {
 			same := *a
 			same.Port = port
 			if m.bind(&same) {
 				continue
+			}
+			if port == k.preferred && len(m.bound()) == 0 {
+				port = 0 // taken: all on the port the system picks for the first
 			}
 		}
 		if m.bind(a) && port == 0 {

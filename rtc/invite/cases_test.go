@@ -78,14 +78,14 @@ var (
 var (
 	// A machine with an IPv4 and an IPv6 address, behind a NAT, with STUN:
 	// host candidates on one port and the IPv4 NAT's address.
-	invite2 = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
+	invite2 = &Code{Version: 2, Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
 		{CandidateHost, "192.168.1.23", 50001},
 		{CandidateHost, "2001:db8:41:7::23", 50001},
 		{CandidateSrflx, "203.0.113.45", 61234},
 	}}
 	// Its reply from a machine with a SLAAC IPv6 address, behind a NAT
 	// that keeps ports, with a TURN relay.
-	reply2 = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB, Candidates: []Candidate{
+	reply2 = &Code{Version: 2, Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB, Candidates: []Candidate{
 		{CandidateHost, "10.8.0.9", 40001},
 		{CandidateHost, "2001:db8:77:1:2c3:4dff:fe5e:6f70", 40001},
 		{CandidateSrflx, "198.51.100.7", 40001},
@@ -93,7 +93,7 @@ var (
 	}}
 	// A browser's reply: random credentials, mDNS host candidate, srflx
 	// on the same port, DTLS passive.
-	replyBrowser2 = &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpC,
+	replyBrowser2 = &Code{Version: 2, Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpC,
 		Ufrag: "Xk3o", Pwd: "zwe9+Lq3nT4D7r2kP0sQ1vYb", SetupPassive: true,
 		Candidates: []Candidate{
 			{CandidateHost, "0c4ec2b7-3dd8-4ab5-a8b3-5f1b4b2b3c4d.local", 54321},
@@ -102,7 +102,7 @@ var (
 	// Every other address form: literal credentials, an IPv4-mapped IPv6
 	// address, a hostname, an IPv4 address outside the private ranges,
 	// prflx and relay.
-	inviteMixed2 = &Code{Kind: KindInvite, Fingerprint: fpC, Ufrag: "9f3a0c1e", Pwd: "4c2d9e0b7a1f5e3d6c8b0a2f4e6d8c0b",
+	inviteMixed2 = &Code{Version: 2, Kind: KindInvite, Fingerprint: fpC, Ufrag: "9f3a0c1e", Pwd: "4c2d9e0b7a1f5e3d6c8b0a2f4e6d8c0b",
 		Candidates: []Candidate{
 			{CandidateHost, "::ffff:192.0.2.1", 60000},
 			{CandidateHost, "turn-less.example.org", 3478},
@@ -111,7 +111,42 @@ var (
 			{CandidateRelay, "2001:db8:ffff::a", 65535},
 			{CandidateRelay, "198.51.100.99", 65535},
 		}}
-	inviteBare2 = &Code{Kind: KindInvite, Fingerprint: fpB}
+	inviteBare2 = &Code{Version: 2, Kind: KindInvite, Fingerprint: fpB}
+)
+
+// The codes of format version 3, the one Peercall writes (vectors H to K
+// of docs/CODES.md). Version 0 means the current version. fpH and fpI
+// start with a zero byte, as the fingerprints Peercall picks for itself do.
+var (
+	fpH = fingerprint("peercall test 32")
+	fpI = fingerprint("peercall test 395")
+
+	// A typical machine: a home network's IPv4 address and a SLAAC IPv6
+	// address, host candidates on the port its fingerprint stands for.
+	invite3 = &Code{Kind: KindInvite, Fingerprint: fpH, Candidates: []Candidate{
+		{CandidateHost, "192.168.1.23", HostPort(fpH)},
+		{CandidateHost, "2001:db8:41:7:a4c1:3bff:fe8e:5d21", HostPort(fpH)},
+	}}
+	// Its reply from another such machine.
+	reply3 = &Code{Kind: KindReply, SessionID: SessionIDFor(fpH), Fingerprint: fpI, Candidates: []Candidate{
+		{CandidateHost, "192.168.178.31", HostPort(fpI)},
+		{CandidateHost, "2001:db8:9c40:1a00:8d3e:21ff:fe07:b4c2", HostPort(fpI)},
+	}}
+	// A fingerprint that does not start with a zero byte, a port the
+	// system picked, and a NAT's address from STUN.
+	invite3NAT = &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
+		{CandidateHost, "10.8.0.9", 40001},
+		{CandidateHost, "2001:db8:77:1:2c3:4dff:fe5e:6f70", 40001},
+		{CandidateSrflx, "203.0.113.45", 61234},
+	}}
+	// A browser's reply to invite3: random credentials, an mDNS host
+	// candidate, srflx on the same port, DTLS passive.
+	replyBrowser3 = &Code{Kind: KindReply, SessionID: SessionIDFor(fpH), Fingerprint: fpC,
+		Ufrag: "Xk3o", Pwd: "zwe9+Lq3nT4D7r2kP0sQ1vYb", SetupPassive: true,
+		Candidates: []Candidate{
+			{CandidateHost, "0c4ec2b7-3dd8-4ab5-a8b3-5f1b4b2b3c4d.local", 54321},
+			{CandidateSrflx, "203.0.113.7", 54321},
+		}}
 )
 
 // bigInvite fills the payload to exactly MaxPayload bytes.
@@ -128,13 +163,25 @@ func bigInvite() *Code {
 
 // bigInvite2 fills a version-2 payload to exactly MaxPayload bytes.
 func bigInvite2() *Code {
-	c := &Code{Kind: KindInvite, Fingerprint: fpB}
+	c := &Code{Version: 2, Kind: KindInvite, Fingerprint: fpB}
 	// 38 bytes of frame; 35 candidates in 10.0.0.0/8 of 1+3+2 = 6 bytes =
 	// 210; 7 bytes left: one hostname candidate of 1+1+3+2 = 7.
 	for i := range 35 {
 		c.Candidates = append(c.Candidates, Candidate{CandidateHost, "10.0.0." + itoa(i+1), uint16(40000 + i)})
 	}
 	c.Candidates = append(c.Candidates, Candidate{CandidateRelay, "abc", 9})
+	return c
+}
+
+// bigInvite3 fills a version-3 payload to exactly MaxPayload bytes: 36
+// bytes of frame, 35 candidates of 6 bytes, one hostname candidate of
+// 1+1+5+2.
+func bigInvite3() *Code {
+	c := &Code{Kind: KindInvite, Fingerprint: fpB}
+	for i := range 35 {
+		c.Candidates = append(c.Candidates, Candidate{CandidateHost, "10.0.0." + itoa(i+1), uint16(40000 + i)})
+	}
+	c.Candidates = append(c.Candidates, Candidate{CandidateRelay, "abcde", 9})
 	return c
 }
 
@@ -156,6 +203,9 @@ func complete(c *Code) *Code {
 	}
 	if d.Kind == KindInvite {
 		d.SessionID = SessionIDFor(d.Fingerprint)
+	}
+	if d.Kind == KindReply && d.Version >= 3 {
+		d.SessionID = [4]byte{d.SessionID[0]} // a version-3 reply carries the first byte
 	}
 	if d.Ufrag == "" && d.Pwd == "" {
 		d.Ufrag, d.Pwd = DeriveCredentials(d.Fingerprint)
@@ -210,6 +260,12 @@ func rewrite(text string, fix bool, f func([]byte) []byte) string {
 	return Prefix + string(appendBlocks(nil, b))
 }
 
+// rewrite3 changes the payload of a version-3 code with f and writes it
+// again with its checksum as f left it.
+func rewrite3(text string, f func([]byte) []byte) string {
+	return Prefix + string(appendBlocks(nil, f(rawPayload(text))))
+}
+
 // insertCandidateBytes puts raw candidate bytes just before the checksum.
 func insertCandidateBytes(extra ...byte) func([]byte) []byte {
 	return func(b []byte) []byte {
@@ -226,6 +282,9 @@ func buildCases() []testCase {
 	inv := mustEncode(inviteTypical)
 	rep := mustEncode(replyTypical)
 	inv2, rep2, bare2 := mustEncode(invite2), mustEncode(reply2), mustEncode(inviteBare2)
+	inv3, rep3 := mustEncode(invite3), mustEncode(reply3)
+	// other3 is an invite whose session id shares nothing with invite3's.
+	other3 := &Code{Kind: KindInvite, Fingerprint: fpA}
 	cs := []testCase{
 		// Valid codes. The golden texts pin the format: change them only
 		// with a new version number.
@@ -248,8 +307,14 @@ func buildCases() []testCase {
 		{name: "v2 invite mixed", enc: true, code: inviteMixed2},
 		{name: "v2 invite no candidates", enc: true, code: inviteBare2},
 		{name: "v2 invite max size", enc: true, code: bigInvite2()},
-		{name: "v2 invite loopback", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{{CandidateHost, "127.0.0.1", 5000}}}},
-		{name: "v2 IPv6 forms", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
+		{name: "v3 invite", enc: true, code: invite3},
+		{name: "v3 reply", enc: true, code: reply3},
+		{name: "v3 invite behind a NAT", enc: true, code: invite3NAT},
+		{name: "v3 reply browser", enc: true, code: replyBrowser3},
+		{name: "v3 invite no candidates", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpH}},
+		{name: "v3 invite max size", enc: true, code: bigInvite3()},
+		{name: "v3 invite loopback", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{{CandidateHost, "127.0.0.1", 5000}}}},
+		{name: "v3 IPv6 forms", enc: true, code: &Code{Kind: KindInvite, Fingerprint: fpA, Candidates: []Candidate{
 			{CandidateRelay, "::2:3:4:5", 1},            // zeros, no head
 			{CandidateRelay, "fd00::", 1},               // zeros, no tail
 			{CandidateRelay, "fd00::", 2},               // the same address again
@@ -299,9 +364,9 @@ func buildCases() []testCase {
 		{name: "non-ascii character", text: inv[:50] + "é" + inv[51:], err: ErrDamaged},
 		{name: "prefix only", text: "PC", err: ErrTruncated},
 		{name: "shorter than a block", text: inv[:12], err: ErrTruncated},
-		{name: "newer version", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 3<<4 | b[0]&15; return b }), err: ErrNewerVersion},
+		{name: "newer version", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 4<<4 | b[0]&15; return b }), err: ErrNewerVersion},
 		{name: "newer version, cut short", text: rewrite(inv, true, func(b []byte) []byte { b[0] = 15 << 4; return b })[:30], err: ErrNewerVersion},
-		{name: "newer version, other layout", text: rewrite(inv, false, func(b []byte) []byte { b[0] = 3<<4 | 9; b[1] = 200; return b }), err: ErrNewerVersion},
+		{name: "newer version, other layout", text: rewrite(inv, false, func(b []byte) []byte { b[0] = 4<<4 | 9; b[1] = 200; return b }), err: ErrNewerVersion},
 		{name: "cut at block boundary", text: inv[:2+44], err: ErrTruncated},
 		{name: "cut inside block", text: inv[:len(inv)-1], err: ErrTruncated},
 		{name: "cut one block", text: inv[:len(inv)-3], err: ErrTruncated},
@@ -335,7 +400,7 @@ func buildCases() []testCase {
 		{name: "v2 and v1 codes in a chat", text: "old " + inv + " new " + inv2, err: ErrSeveralCodes},
 		{name: "v2 cut short in a chat line", text: "Alice: " + inv2[:40] + "…", err: ErrTruncated},
 		{name: "v2 damaged", text: inv2[:40] + flip(inv2[40]) + inv2[41:], err: ErrDamaged},
-		{name: "v2 length too small", text: rewrite(inv2, false, func(b []byte) []byte { b[1] = minPayload - 1; return b }), err: ErrDamaged},
+		{name: "v2 length too small", text: rewrite(inv2, false, func(b []byte) []byte { b[1] = minPayloadV2 - 1; return b }), err: ErrDamaged},
 		{name: "v2 reserved bit", text: rewrite(inv2, true, func(b []byte) []byte { b[0] |= 0x08; return b }), err: ErrInvalid},
 		{name: "v2 invite with setup", text: rewrite(inv2, true, func(b []byte) []byte { b[0] |= v2SetupPassive; return b }), err: ErrInvalid},
 		{name: "v2 reply too short", text: rewrite(bare2, true, func(b []byte) []byte { b[0] |= v2Reply; return append(b[:35], b[len(b)-4:]...) }), err: ErrInvalid},
@@ -358,7 +423,23 @@ func buildCases() []testCase {
 		{name: "v2 parse reply ok", text: rep2, want: KindReply, ours: invite2, code: reply2},
 		{name: "v2 reply to another invite", text: rep2, want: KindReply, ours: inviteMixed2, err: ErrOtherInvite},
 		{name: "v2 own invite pasted back", text: inv2, want: KindReply, ours: invite2, err: ErrOwnCode},
-		{name: "v2 reply to a v1 invite", text: mustEncode(&Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB}), want: KindReply, ours: inviteTypical,
+		{name: "v2 reply to a v1 invite", text: mustEncode(&Code{Version: 2, Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB}), want: KindReply, ours: inviteTypical,
+			code: &Code{Version: 2, Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB}},
+
+		// Version 3: read like version 2; a reply is told from a reply to
+		// another invite by the first byte of the session id.
+		{name: "v3 chat line", text: "[10:42] Alice: here is the code " + inv3 + " (edited)", code: invite3},
+		{name: "v3 broken lines", text: rep3[:30] + "\n" + rep3[30:], code: reply3},
+		{name: "v3 and v2 codes in a chat", text: "old " + inv2 + " new " + inv3, err: ErrSeveralCodes},
+		{name: "v3 cut short", text: inv3[:len(inv3)-1], err: ErrTruncated},
+		{name: "v3 cut short in a chat line", text: "Alice: " + inv3[:40] + "…", err: ErrTruncated},
+		{name: "v3 damaged", text: inv3[:40] + flip(inv3[40]) + inv3[41:], err: ErrDamaged},
+		{name: "v3 checksum", text: rewrite3(inv3, func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), err: ErrDamaged},
+		{name: "v3 length too small", text: rewrite3(inv3, func(b []byte) []byte { b[1] = minPayloadV3 - 1; return b }), err: ErrDamaged},
+		{name: "v3 parse reply ok", text: rep3, want: KindReply, ours: invite3, code: reply3},
+		{name: "v3 reply to another invite", text: rep3, want: KindReply, ours: other3, err: ErrOtherInvite},
+		{name: "v3 own invite pasted back", text: inv3, want: KindReply, ours: invite3, err: ErrOwnCode},
+		{name: "v3 reply to a v2 invite", text: mustEncode(&Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB}), want: KindReply, ours: invite2,
 			code: &Code{Kind: KindReply, SessionID: SessionIDFor(fpA), Fingerprint: fpB}},
 
 		// Parse: kind, own code, other invite.

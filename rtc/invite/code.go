@@ -27,9 +27,10 @@ const Prefix = "PC"
 
 // CurrentVersion is the payload format version this package writes. It
 // reads every version from 1 up to CurrentVersion: version 2 writes the
-// header and the addresses more compactly than version 1 (docs/CODES.md,
-// section 2).
-const CurrentVersion = 2
+// header and the addresses more compactly than version 1, version 3 the
+// reply's session id, the checksum, the host port and a fingerprint that
+// starts with a zero byte (docs/CODES.md, section 2).
+const CurrentVersion = 3
 
 // MaxPayload is the largest payload in bytes (the length byte is one byte);
 // MaxCodeLength is the length in characters of a code with that payload.
@@ -40,11 +41,13 @@ const (
 
 // Payload layout constants (see docs/CODES.md).
 const (
-	headerLen  = 3 // version 1: version|kind, length, flags
-	crcLen     = 4
-	minPayload = 2 + 32 + crcLen // the smallest payload of any version (version 2)
+	headerLen = 3 // version 1: version|kind, length, flags
+	crcLen    = 4 // versions 1 and 2
+	crcLenV3  = 2
 
 	minPayloadV1 = headerLen + 32 + crcLen
+	minPayloadV2 = 2 + 32 + crcLen
+	minPayloadV3 = 2 + 31 + crcLenV3 // the smallest payload of any version
 
 	wireInvite = 0
 	wireReply  = 1
@@ -74,6 +77,7 @@ const (
 const (
 	sessionDomain     = "peercall session"
 	credentialsDomain = "peercall ice credentials"
+	portDomain        = "peercall host port"
 )
 
 // Kind tells an invite from a reply.
@@ -193,6 +197,19 @@ func DeriveCredentials(fp [32]byte) (ufrag, pwd string) {
 	return s[0:8], s[8:40]
 }
 
+// HostPort returns the UDP port a Peercall peer with DTLS fingerprint fp
+// binds its host sockets to when it can, so that a version-3 code need not
+// write it: 49152 + (the first 2 bytes of SHA-256("peercall host port" ||
+// fp), big-endian, mod 16384), a port in the dynamic range.
+func HostPort(fp [32]byte) uint16 {
+	h := sha256.New()
+	h.Write([]byte(portDomain))
+	h.Write(fp[:])
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return 49152 + binary.BigEndian.Uint16(sum[:2])%16384
+}
+
 // String returns the code's text, or a description of why it cannot be
 // encoded (never something that looks like a code).
 func (c *Code) String() string {
@@ -263,12 +280,26 @@ func appendPayload(b []byte, c *Code) ([]byte, error) {
 		if literal {
 			head |= v2Credentials
 		}
+		if version >= 3 && c.Fingerprint[0] == 0 {
+			head |= v3ZeroByte
+		}
 		b = append(b, head, 0)
 	}
-	if c.Kind == KindReply {
-		b = append(b, c.SessionID[:]...)
+	fp := c.Fingerprint[:]
+	switch {
+	case version < 3:
+		if c.Kind == KindReply {
+			b = append(b, c.SessionID[:]...)
+		}
+	default:
+		if c.Kind == KindReply {
+			b = append(b, c.SessionID[0])
+		}
+		if fp[0] == 0 {
+			fp = fp[1:]
+		}
 	}
-	b = append(b, c.Fingerprint[:]...)
+	b = append(b, fp...)
 	if literal {
 		b = append(b, byte(len(c.Ufrag)))
 		b = append(b, c.Ufrag...)
@@ -276,8 +307,15 @@ func appendPayload(b []byte, c *Code) ([]byte, error) {
 		b = append(b, c.Pwd...)
 	}
 	var ref6 []byte // version 2: the last IPv6 address written
+	// Version 3: the port before the first record is the host port the
+	// fingerprint stands for.
+	prevPort := uint16(0)
+	if version >= 3 {
+		prevPort = HostPort(c.Fingerprint)
+	}
 	for i, cand := range c.Candidates {
-		samePort := i > 0 && cand.Port == c.Candidates[i-1].Port
+		samePort := cand.Port == prevPort
+		prevPort = cand.Port
 		if version == 1 {
 			b, err = appendCandidate(b, cand, samePort)
 		} else {
@@ -287,12 +325,22 @@ func appendPayload(b []byte, c *Code) ([]byte, error) {
 			return nil, fmt.Errorf("invite: candidate %d: %w", i+1, err)
 		}
 	}
-	n := len(b) - start + crcLen
+	n := len(b) - start + checksumLen(version)
 	if n > MaxPayload {
 		return nil, fmt.Errorf("invite: payload of %d bytes exceeds %d; use fewer candidates", n, MaxPayload)
 	}
 	b[start+1] = byte(n)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:])), nil
+	sum := binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(b[start:]))
+	return append(b, sum[:checksumLen(version)]...), nil
+}
+
+// checksumLen is the length of a version's checksum: the first bytes of
+// the big-endian CRC-32 of the bytes before it.
+func checksumLen(version int) int {
+	if version >= 3 {
+		return crcLenV3
+	}
+	return crcLen
 }
 
 // literalCredentials reports whether c's credentials must be written into the
@@ -519,19 +567,24 @@ func decodeWhole(text string) (*Code, error) {
 			return nil, fmt.Errorf("%w (characters %d to %d do not decode)", ErrDamaged, i+len(Prefix)+1, end+len(Prefix))
 		}
 	}
-	if got, sum := binary.BigEndian.Uint32(payload[n-crcLen:]), crc32.ChecksumIEEE(payload[:n-crcLen]); got != sum {
+	k := checksumLen(version)
+	sum := binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(payload[:n-k]))
+	if string(sum[:k]) != string(payload[n-k:n]) {
 		return nil, fmt.Errorf("%w (checksum mismatch)", ErrDamaged)
 	}
-	return parsePayload(payload[:n-crcLen])
+	return parsePayload(payload[:n-k])
 }
 
 // minPayloadFor is the smallest payload of a version: header,
 // fingerprint and checksum.
 func minPayloadFor(version int) int {
-	if version == 1 {
+	switch version {
+	case 1:
 		return minPayloadV1
+	case 2:
+		return minPayloadV2
 	}
-	return minPayload
+	return minPayloadV3
 }
 
 // invalid returns ErrInvalid with a detail.
@@ -541,8 +594,8 @@ func invalid(format string, args ...any) error {
 
 // parsePayload reads a payload without its checksum.
 func parsePayload(b []byte) (*Code, error) {
-	if b[0]>>4 == 2 {
-		return parsePayloadV2(b)
+	if v := int(b[0] >> 4); v >= 2 {
+		return parsePayloadV2(b, v)
 	}
 	c := &Code{Version: 1}
 	switch b[0] & 0x0f {
@@ -562,7 +615,7 @@ func parsePayload(b []byte) (*Code, error) {
 	}
 	c.SetupPassive = flags&flagSetupPassive != 0
 	p := headerLen
-	p, err := readIdentity(c, b, p, flags&flagCredentials != 0)
+	p, err := readIdentity(c, b, p, flags&flagCredentials != 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -654,26 +707,45 @@ func Parse(text string, want Kind, ours *Code) (*Code, error) {
 		}
 		return nil, ErrUnexpectedReply
 	}
-	if c.Kind == KindReply && ours != nil && ours.Kind == KindInvite && c.SessionID != SessionIDFor(ours.Fingerprint) {
+	if c.Kind == KindReply && ours != nil && ours.Kind == KindInvite && !c.answers(ours) {
 		return nil, ErrOtherInvite
 	}
 	return c, nil
 }
 
-// readIdentity reads what both versions carry after their header, from
-// offset p: the session id of the invite a reply answers, the fingerprint,
-// and the ICE credentials (literal when literal is set, else derived). It
-// returns the offset after them.
-func readIdentity(c *Code, b []byte, p int, literal bool) (int, error) {
+// answers reports whether reply c answers the invite inv: by the whole
+// session id, or by its first byte for a version-3 reply, which carries
+// only that.
+func (c *Code) answers(inv *Code) bool {
+	id := SessionIDFor(inv.Fingerprint)
+	if c.Version >= 3 {
+		return c.SessionID[0] == id[0]
+	}
+	return c.SessionID == id
+}
+
+// readIdentity reads what every version carries after its header, from
+// offset p: the session id of the invite a reply answers (4 bytes, its first
+// byte from version 3 on), the fingerprint (without its first byte when
+// zeroByte is set), and the ICE credentials (literal when literal is set,
+// else derived). It returns the offset after them.
+func readIdentity(c *Code, b []byte, p int, literal, zeroByte bool) (int, error) {
+	idLen, fpLen := 4, 32
+	if c.Version >= 3 {
+		idLen = 1
+	}
+	if zeroByte {
+		fpLen = 31
+	}
 	if c.Kind == KindReply {
-		if len(b) < p+4+32 {
+		if len(b) < p+idLen+fpLen {
 			return 0, invalid("too short for a reply")
 		}
-		c.SessionID = [4]byte(b[p : p+4])
-		p += 4
+		copy(c.SessionID[:], b[p:p+idLen])
+		p += idLen
 	}
-	c.Fingerprint = [32]byte(b[p : p+32])
-	p += 32
+	copy(c.Fingerprint[32-fpLen:], b[p:p+fpLen])
+	p += fpLen
 	if c.Kind == KindInvite {
 		c.SessionID = SessionIDFor(c.Fingerprint)
 	}

@@ -179,6 +179,9 @@ func TestDerivations(t *testing.T) {
 	if hex.EncodeToString(sid[:]) != "6ab77cd9" || ufrag != "4V7EkBEs" || pwd != "tiwT8kVh4xeASwfJTUQvbckuDFgfrDHB" {
 		t.Errorf("derivations changed: %x %s %s", sid, ufrag, pwd)
 	}
+	if port := HostPort(fp); port != 64062 {
+		t.Errorf("host port changed: %d", port)
+	}
 	if !validICEString(ufrag, minUfrag) || !validICEString(pwd, minPwd) {
 		t.Errorf("derived credentials are not valid ICE credentials")
 	}
@@ -192,7 +195,7 @@ func TestEncodeErrors(t *testing.T) {
 	for name, c := range map[string]*Code{
 		"nil":             nil,
 		"unknown kind":    {Fingerprint: fpA},
-		"future version":  {Version: 3, Kind: KindInvite},
+		"future version":  {Version: 4, Kind: KindInvite},
 		"passive invite":  {Kind: KindInvite, SetupPassive: true},
 		"only ufrag":      {Kind: KindInvite, Ufrag: "abcd"},
 		"short pwd":       {Kind: KindInvite, Ufrag: "abcd", Pwd: "short"},

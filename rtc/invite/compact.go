@@ -15,11 +15,20 @@ import (
 // address that shares its first bytes with the IPv6 address before it in
 // the code without them.
 
-// Bits of byte 0 below the version nibble, version 2.
+// Version 3 (section 2.1) is version 2 with four changes that make the
+// codes of a typical machine shorter: a reply carries one byte of the
+// invite's session id instead of four; the checksum is the first two bytes
+// of the CRC-32 instead of four; a fingerprint whose first byte is zero is
+// written without it (Peercall picks its certificate so that it is); and
+// the first candidate record may take the host port the fingerprint
+// stands for (HostPort) without writing it.
+
+// Bits of byte 0 below the version nibble, version 2 and later.
 const (
 	v2Reply        = 0x01 // reply (else invite)
 	v2SetupPassive = 0x02 // reply only: a=setup:passive (else active)
 	v2Credentials  = 0x04 // literal ufrag and pwd follow the fingerprint
+	v3ZeroByte     = 0x08 // version 3: the fingerprint's first byte is 0 and left out
 	v2KindKnown    = v2Reply | v2SetupPassive | v2Credentials
 )
 
@@ -142,11 +151,15 @@ func compactIPv6(a, ref []byte) (form byte, body []byte) {
 	return form, body
 }
 
-// parsePayloadV2 reads a version-2 payload without its checksum.
-func parsePayloadV2(b []byte) (*Code, error) {
-	c := &Code{Version: 2}
+// parsePayloadV2 reads a payload of version 2 or 3 without its checksum.
+func parsePayloadV2(b []byte, version int) (*Code, error) {
+	c := &Code{Version: version}
 	head := b[0] & 0x0f
-	if head&^v2KindKnown != 0 {
+	known := byte(v2KindKnown)
+	if version >= 3 {
+		known |= v3ZeroByte
+	}
+	if head&^known != 0 {
 		return nil, invalid("reserved bit set in byte 0: %#02x", b[0])
 	}
 	c.Kind = KindInvite
@@ -158,11 +171,14 @@ func parsePayloadV2(b []byte) (*Code, error) {
 	}
 	c.SetupPassive = head&v2SetupPassive != 0
 	p := 2
-	p, err := readIdentity(c, b, p, head&v2Credentials != 0)
+	p, err := readIdentity(c, b, p, head&v2Credentials != 0, head&v3ZeroByte != 0)
 	if err != nil {
 		return nil, err
 	}
 	var prevPort uint16
+	if version >= 3 {
+		prevPort = HostPort(c.Fingerprint)
+	}
 	var ref6 []byte
 	for i := 1; p < len(b); i++ {
 		f := b[p]
@@ -215,7 +231,7 @@ func parsePayloadV2(b []byte) (*Code, error) {
 			}
 		}
 		if f&v2SamePort != 0 {
-			if i == 1 {
+			if i == 1 && version < 3 {
 				return nil, invalid("first candidate cannot repeat a port")
 			}
 			cand.Port = prevPort

@@ -13,6 +13,7 @@ import (
 var docVectors = map[string]*Code{
 	"A": inviteTypical, "B": replyTypical, "C": replyBrowser,
 	"D": invite2, "E": reply2, "F": replyBrowser2, "G": inviteMixed2,
+	"H": invite3, "I": reply3, "J": invite3NAT, "K": replyBrowser3,
 }
 
 // docCode matches a code in the text of docs/CODES.md.
@@ -84,7 +85,7 @@ func TestDocVectors(t *testing.T) {
 		t.Errorf("no SDP example found")
 	}
 	// The sizes table: "| D — … | bytes | characters |".
-	rows := regexp.MustCompile(`(?m)^\| ([A-G]) — [^|]* \| (\d+) \| (\d+) \|$`).FindAllStringSubmatch(doc, -1)
+	rows := regexp.MustCompile(`(?m)^\| ([A-K]) — [^|]* \| (\d+) \| (\d+) \|$`).FindAllStringSubmatch(doc, -1)
 	if len(rows) != len(docVectors) {
 		t.Errorf("the sizes table has %d vector rows, want %d", len(rows), len(docVectors))
 	}

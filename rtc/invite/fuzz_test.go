@@ -22,7 +22,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 // FuzzPayload reaches the structure parsers more often than
-// FuzzDecode: it takes payload bytes, sets a valid version (1 or 2),
+// FuzzDecode: it takes payload bytes, sets a valid version (1, 2 or 3),
 // length and checksum, and checks the text of that payload like
 // FuzzDecode.
 func FuzzPayload(f *testing.F) {
@@ -33,19 +33,22 @@ func FuzzPayload(f *testing.F) {
 		}
 		if c, err := Decode(text); err == nil {
 			b := rawPayload(mustEncode(c))
-			f.Add(b[:len(b)-crcLen])
+			f.Add(b[:len(b)-checksumLen(c.Version)])
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) < minPayload-crcLen || len(b) > MaxPayload-crcLen {
+		if len(b) < minPayloadV3-crcLenV3 || len(b) > MaxPayload-crcLen {
 			return
 		}
 		b = append([]byte{}, b...)
-		// Version 1 when the high nibble is odd (the seeds of version 1
-		// start 0x1_), else version 2.
-		b[0] = byte(2-b[0]>>4&1)<<4 | b[0]&15
-		b[1] = byte(len(b) + crcLen)
-		b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+		// The version from the high nibble: 1, 2 or 3 (the seeds of
+		// each version keep theirs).
+		v := 1 + (int(b[0]>>4)+2)%3
+		b[0] = byte(v)<<4 | b[0]&15
+		k := checksumLen(v)
+		b[1] = byte(len(b) + k)
+		sum := binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(b))
+		b = append(b, sum[:k]...)
 		checkDecode(t, Prefix+string(appendBlocks(nil, b)))
 	})
 }
