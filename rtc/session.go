@@ -120,8 +120,8 @@ func New(cfg Config) (*Session, error) {
 	return &Session{
 		speaker: speaker,
 		cfg:     cfg, log: cfg.Logger, cert: cert, fp: fp,
-		hosts:   sockets{preferred: int(invite.HostPort(fp))},
-		ctx: ctx, cancel: cancel,
+		hosts: sockets{preferred: int(invite.HostPort(fp))},
+		ctx:   ctx, cancel: cancel,
 		connected: make(chan struct{}), done: make(chan struct{}), bye: make(chan struct{}),
 		changed: make(chan struct{}, 1),
 		state:   StateNew,
