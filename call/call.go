@@ -221,14 +221,17 @@ func (c *Call) openSound() error {
 }
 
 // cameraRetry is how often a missing camera is looked for again, so that
-// one plugged back in comes back by itself (at the device it had: the
-// camera driver lists cameras once, when the program starts). A camera
-// that opens but fails again at once (a driver that cannot deliver) is
-// looked for less and less often, up to cameraRetryMax.
+// one plugged back in, or plugged in for the first time, comes by itself.
+// A camera that opens but fails again at once (a driver that cannot
+// deliver) is looked for less and less often, up to cameraRetryMax.
 const (
 	cameraRetry    = 2 * time.Second
 	cameraRetryMax = time.Minute
 )
+
+// rescanCameras has the camera driver list the cameras again when one has
+// been plugged in since it last did (media.RescanCameras).
+var rescanCameras = media.RescanCameras
 
 // watch follows the devices until the call is closed: a camera that goes
 // live, missing or silent, a microphone or speaker that goes away, a camera
@@ -264,6 +267,7 @@ func (c *Call) watch(ctx context.Context) {
 			if !c.cameraLost() {
 				continue
 			}
+			rescanCameras() // a camera plugged in for the first time
 			if !c.video.Retry() {
 				continue
 			}

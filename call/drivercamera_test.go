@@ -2,10 +2,11 @@ package call
 
 import (
 	"image"
-
+	"sync/atomic"
 	"testing"
 
 	"github.com/pion/mediadevices"
+	"github.com/pion/mediadevices/pkg/driver"
 	// mediadevices' test camera: colour bars, as a camera driver delivers.
 	_ "github.com/pion/mediadevices/pkg/driver/videotest"
 
@@ -75,6 +76,63 @@ func TestCameraChangedToADriverCamera(t *testing.T) {
 	})
 	if !first.Closed() {
 		t.Error("the first camera is still held")
+	}
+	closeBoth(t, a, b)
+}
+
+// A computer with no camera when the call starts: the other side sees the
+// camera-off picture. A camera plugged in mid-call — one the camera driver
+// did not list when the program started — is found by the next look for
+// the missing camera, and its picture reaches the other side in the same
+// stream.
+func TestCameraPluggedInForTheFirstTimeMidCall(t *testing.T) {
+	m := driver.GetManager()
+	var testCam driver.Driver
+	for _, d := range m.Query(driver.FilterVideoRecorder()) {
+		if d.Info().Label == "VideoTest" {
+			testCam = d
+		}
+	}
+	if testCam == nil {
+		t.Fatal("mediadevices' test camera is not registered")
+	}
+	m.Delete(testCam.ID()) // not plugged in yet
+	var plugged atomic.Bool
+	var listed atomic.Int32
+	oldRescan := rescanCameras
+	rescanCameras = func() bool {
+		// What the camera driver's listing finds once it is plugged in.
+		if !plugged.Load() || listed.Load() > 0 {
+			return false
+		}
+		listed.Add(1)
+		return m.Register(testCam, testCam.Info()) == nil
+	}
+	t.Cleanup(func() {
+		rescanCameras = oldRescan
+		if listed.Load() == 0 {
+			_ = m.Register(testCam, testCam.Info())
+		}
+	})
+
+	o := baseOptions(t, "camera")
+	o.Video, o.Camera = VideoCamera, "" // the first camera found
+	a := open(t, o)
+	if a.Missing().Camera == nil {
+		t.Fatal("with no camera, the camera is not reported missing")
+	}
+	b, got := openPeer(t)
+	connect(t, a, b)
+	eventually(t, "the other side told the camera is off", waitLong, func() bool {
+		return b.Session().PeerMedia().CameraOff
+	})
+	plugged.Store(true)
+	eventually(t, "the plugged-in camera's colour bars on the other side", waitLong, func() bool {
+		_, img := got.snapshot()
+		return img != nil && showsColourBars(img)
+	})
+	if a.Missing().Camera != nil {
+		t.Errorf("the camera is still reported missing: %v", a.Missing().Camera)
 	}
 	closeBoth(t, a, b)
 }

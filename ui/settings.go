@@ -8,6 +8,7 @@ import (
 	"github.com/pion/mediadevices"
 
 	"peercall/call"
+	"peercall/media"
 	"peercall/media/dshow"
 	"peercall/media/sound"
 	"peercall/rtc/probe"
@@ -211,11 +212,13 @@ func cameraChoices(saved string) []deviceChoice {
 	return withSaved(out, saved, shortID(saved))
 }
 
-// cameraDevices lists the cameras the camera driver found.
+// cameraDevices lists the cameras the camera driver found, listed again
+// first if one has been plugged in since (media.RescanCameras).
 // A camera is kept by its driver's label (its device path), which stays
 // the same from one run to the next; the driver's device id is made anew
 // each time the program starts (media.NewCameraSource takes either).
 var cameraDevices = func() []deviceChoice {
+	media.RescanCameras()
 	var cams []deviceChoice
 	for _, d := range mediadevices.EnumerateDevices() {
 		if d.Kind == mediadevices.VideoInput {
