@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"peercall/call"
 	"peercall/media"
 	"peercall/media/pattern"
 	"peercall/rtc"
@@ -73,6 +74,35 @@ func TestGallery(t *testing.T) {
 	connectedWithCode(c, rtc.PeerMedia{Known: true})
 	c.quality.set(qualityGood)
 	shot("call")
+
+	// The other side's volume, and both sides' sound meters.
+	c.safety.setOpen(false)
+	c.sound.showLevels(call.Levels{Local: -20, Remote: -33})
+	test.Tap(c.sound.button)
+	c.sound.slider.SetValue(65)
+	shot("call-volume")
+	c.sound.popup.Hide()
+	c.sound.showLevels(call.Levels{Local: -90, Remote: -90})
+
+	c.toggleChat()
+	at := time.Date(2026, 12, 6, 10, 40, 0, 0, time.UTC)
+	for i, m := range []rtc.ChatMessage{
+		{Text: "Can you see my screen now?"},
+		{Text: "Yes. The link you wanted: https://example.org/notes?id=42 — I did not open it.", Mine: true},
+		{Text: "Perfect, thanks!"},
+	} {
+		m.At = at.Add(time.Duration(i) * 50 * time.Second)
+		c.chat.add(m)
+	}
+	shot("call-chat")
+	c.toggleChat()
+
+	c.files.showOffer("in", "holiday photos.zip", 52_428_800, func(string) error { return nil }, func() {})
+	c.files.showWaiting("out", "notes.txt", 1834, func() {})
+	c.files.showProgress("out", false, "notes.txt", 1024, 1834)
+	shot("call-files")
+	c.files.remove("in")
+	c.files.remove("out")
 
 	c.toggleMute()
 	c.safety.setOpen(false)
