@@ -92,6 +92,11 @@ func (s *Session) applyControl(m controlMessage) {
 		s.mu.Lock()
 		control := s.control
 		s.peerHungUp = true
+		// The other side closes its end once "bye" is sent (or it gives
+		// up waiting): this connection's parts complain as they go.
+		if s.pionLogs != nil {
+			s.pionLogs.closed()
+		}
 		s.mu.Unlock()
 		s.goRun(func() {
 			if control != nil && control.ReadyState() == webrtc.DataChannelStateOpen {

@@ -149,6 +149,54 @@ func TestNormalCallEndLeavesPionQuiet(t *testing.T) {
 	}
 }
 
+// The side that is hung up on reads its statistics all the while, as the
+// command line's statistics line and the window's quality indicator do:
+// the connection pion closes when the other side's ends still logs nothing
+// from pion at Info or above. (Each read is bounded; the loop ends with the
+// call.)
+func TestHungUpOnWhileReadingStatisticsLeavesPionQuiet(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(60 * time.Second).Stop()
+	for round := range 3 {
+		rec := &logRecorder{level: slog.LevelInfo}
+		logger := slog.New(rec)
+		lo := []string{"lo"}
+		inviter, joiner := h.callPair(
+			Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "inviter")},
+			Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "joiner")})
+		eventually(t, 15*time.Second, "video both ways", func() bool {
+			return inviter.Stats().FramesDecoded > 5 && joiner.Stats().FramesDecoded > 5
+		})
+		reading := make(chan struct{})
+		go func() {
+			defer close(reading)
+			for i := 0; i < 100000; i++ {
+				select {
+				case <-joiner.Done():
+					return
+				default:
+					_ = joiner.Stats()
+				}
+			}
+		}()
+		if err := inviter.Close(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-joiner.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("the joiner did not see the hang-up")
+		}
+		<-reading
+		_ = joiner.Close()
+		time.Sleep(300 * time.Millisecond)
+		if lines := rec.pionLines(); len(lines) > 0 {
+			t.Fatalf("round %d: pion logged %d lines at Info or above while the call was hung up:\n%s", round+1, len(lines), strings.Join(lines, "\n"))
+		}
+	}
+}
+
 // pion's errors reach the log as errors while the connection is in use,
 // and drop to Debug once it is being closed; its chatter and warnings are
 // Debug.

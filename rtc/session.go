@@ -407,6 +407,15 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 
 	s.paths.watch(pc)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { s.onConnectionState(gen, st) })
+	// A connection whose other end closes (DTLS close_notify) is closed by
+	// pion itself, one part after the other, before its state says so:
+	// from the DTLS transport's end on, its parts' complaints about one
+	// another (statistics read from a closed ICE agent) are expected.
+	pc.SCTP().Transport().OnStateChange(func(st webrtc.DTLSTransportState) {
+		if st == webrtc.DTLSTransportStateClosed {
+			plog.closed()
+		}
+	})
 	pc.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.onTrack(pc, track) })
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		// Candidates found after the code was made (an ICE restart)
