@@ -37,21 +37,27 @@ func BenchmarkScreenChangeReadable(b *testing.B) {
 		b.ReportMetric(float64(r.width), "received-width")
 		b.ReportMetric(float64(r.targetBps)/1000, "screen-target-kbps")
 		b.ReportMetric(float64(r.estimateBps)/1000, "estimate-kbps")
+		b.ReportMetric(float64(r.startEstimateBps)/1000, "estimate-at-share-kbps")
 		b.ReportMetric(ms(r.encode), "encode-ms")
 		b.ReportMetric(float64(r.sent), "frames-sent")
 		b.ReportMetric(float64(r.keyframes), "keyframes")
+		b.ReportMetric(float64(r.keyframesAsked), "keyframes-asked")
+		b.ReportMetric(float64(r.lost), "packets-lost")
 	}
 }
 
 type screenChangeRun struct {
-	first, quick   time.Duration
-	paged, flicked []time.Duration
-	width          int           // of the last picture received
-	targetBps      int           // the screen encoder's, at the end
-	estimateBps    int           // congestion control's, at the end
-	encode         time.Duration // mean time to encode a frame of the screen
-	sent           uint64        // frames of the screen sent
-	keyframes      uint64
+	first, quick     time.Duration
+	paged, flicked   []time.Duration
+	width            int           // of the last picture received
+	targetBps        int           // the screen encoder's, at the end
+	estimateBps      int           // congestion control's, at the end
+	startEstimateBps int           // and when the share started
+	encode           time.Duration // mean time to encode a frame of the screen
+	sent             uint64        // frames of the screen sent
+	keyframes        uint64
+	keyframesAsked   uint64 // by the joiner, of the screen
+	lost             int64  // video packets the joiner never received
 }
 
 func median(d []time.Duration) time.Duration {
@@ -127,6 +133,7 @@ func screenChanges(b *testing.B) screenChangeRun {
 	if err != nil {
 		b.Fatal(err)
 	}
+	r.startEstimateBps = inviter.lastEstimate()
 	start := time.Now()
 	if err := inviter.ShareScreen(src); err != nil {
 		b.Fatal(err)
@@ -151,8 +158,14 @@ func screenChanges(b *testing.B) screenChangeRun {
 	r.targetBps, r.estimateBps = st.TargetBps, inviter.lastEstimate()
 	r.encode = st.EncodeTotal / time.Duration(max(st.FramesSent, 1))
 	r.sent, r.keyframes = st.FramesSent, st.Keyframes
-	b.Logf("first %v, after the first %v, paged %v, flicked %v; received %d wide; screen target %d kbit/s, estimate %d kbit/s; %d frames sent (%d keyframes), %v each to encode",
-		r.first, r.quick, r.paged, r.flicked, r.width, r.targetBps/1000, r.estimateBps/1000, r.sent, r.keyframes, r.encode)
+	for _, t := range joiner.RemoteTracks() {
+		if t.ID == ScreenTrackID {
+			r.keyframesAsked = t.Video.KeyframesAsked
+		}
+	}
+	r.lost = joiner.Stats().PacketsLost
+	b.Logf("first %v, after the first %v, paged %v, flicked %v; received %d wide; screen target %d kbit/s, estimate %d kbit/s (%d when the share started); %d frames sent (%d keyframes, %d asked for), %v each to encode; %d video packets lost",
+		r.first, r.quick, r.paged, r.flicked, r.width, r.targetBps/1000, r.estimateBps/1000, r.startEstimateBps/1000, r.sent, r.keyframes, r.keyframesAsked, r.encode, r.lost)
 	return r
 }
 
