@@ -74,6 +74,13 @@ bench-windows: deps
 	@PEERCALL_DEPS=windows ./scripts/deps.sh
 	./scripts/bench.sh --windows
 
+# Screen sharing: how soon a changed page of a shared 1920×1080 screen is
+# readable at the other side of a call on loopback (about a minute; needs
+# Xvfb), to BENCHMARKS.md.
+.PHONY: bench-screen
+bench-screen: deps
+	./scripts/bench.sh --screen
+
 # A 30-minute call: memory and goroutines each minute, to BENCHMARKS.md.
 soak: deps
 	./scripts/bench.sh --soak

@@ -62,6 +62,7 @@ type Report struct {
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
 	Profiles   map[string][]ProfileLine `json:"profiles,omitempty"`
 	Windows    *WindowsBuild            `json:"windows_build,omitempty"`
+	Screen     *ScreenRun               `json:"screen_sharing,omitempty"`
 }
 
 // CostSlice is a share of a process's CPU time spent in one part of the
@@ -93,6 +94,7 @@ func report(args []string, stderr io.Writer) error {
 	jsonOut := fset.String("json", "benchmarks.json", "JSON file to write")
 	soak := fset.Bool("soak", false, "write the soak section from soak.json instead of the benchmark section")
 	windows := fset.Bool("windows", false, "write the Windows build's section from windows.json instead of the benchmark section")
+	screen := fset.Bool("screen", false, "write screen sharing's section from screen.txt instead of the benchmark section")
 	if err := fset.Parse(args); err != nil {
 		return usage("%v", err)
 	}
@@ -110,7 +112,14 @@ func report(args []string, stderr io.Writer) error {
 		json.Unmarshal(data, &prev)
 	}
 	var text string
-	if *windows {
+	if *screen {
+		if r.Screen == nil {
+			return fmt.Errorf("bench report: no screen sharing call in %s/screen.txt", *dir)
+		}
+		prev.Screen = r.Screen
+		r = &prev
+		text = replaceSection(string(old), screenBegin, screenEnd, screenMarkdown(r.Screen))
+	} else if *windows {
 		if r.Windows == nil {
 			return fmt.Errorf("bench report: no windows.json in %s", *dir)
 		}
@@ -125,7 +134,7 @@ func report(args []string, stderr io.Writer) error {
 		r = &prev
 		text = replaceSection(string(old), soakBegin, soakEnd, soakMarkdown(r.Soak))
 	} else {
-		r.Soak, r.Windows = prev.Soak, prev.Windows
+		r.Soak, r.Windows, r.Screen = prev.Soak, prev.Windows, prev.Screen
 		text = replaceSection(string(old), sectionBegin, sectionEnd, benchMarkdown(r))
 	}
 	if err := os.WriteFile(*md, []byte(text), 0o644); err != nil {
@@ -187,6 +196,10 @@ func loadReport(dir string) (*Report, error) {
 		r.Windows = &w
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
+	}
+	if s, err := readScreen(dir); err == nil && s != nil {
+		s.Date, s.Machine, s.Cores, s.Go = r.Date, r.Machine, r.Cores, r.Go
+		r.Screen = s
 	}
 	if gb, err := readGoBench(filepath.Join(dir, "go.txt")); err == nil {
 		r.GoBench = gb

@@ -7,12 +7,23 @@ import "peercall/media"
 // media.ErrScreenWayland in a Wayland session and media.ErrNoScreen
 // without a display to read; rtc.ErrAlreadySharing while sharing. Called
 // before the call connects, it waits until it does.
-func (c *Call) ShareScreen() error {
+func (c *Call) ShareScreen() error { return c.ShareScreenNotify(nil) }
+
+// ShareScreenNotify is ShareScreen that also calls failed, on a goroutine
+// of the session's, when the share ends by itself because the screen can
+// no longer be read (its X server went away): the other side then sees
+// the camera again. failed may be nil.
+func (c *Call) ShareScreenNotify(failed func(error)) error {
 	src, err := media.NewScreenSource("", media.ScreenFPS)
 	if err != nil {
 		return err
 	}
-	if err := c.sess.ShareScreen(src); err != nil {
+	if err := c.sess.ShareScreenNotify(src, func(err error) {
+		c.notify()
+		if failed != nil {
+			failed(err)
+		}
+	}); err != nil {
 		return err
 	}
 	c.log.Info("sharing the screen")

@@ -102,13 +102,34 @@ func TestScreenSourceRefusesWayland(t *testing.T) {
 	}
 }
 
-// A shared screen keeps a camera's full-rate bitrate ceiling at its
-// 15 fps: a changed page needs the bits.
+// A shared screen's ceiling at its 15 fps is twice a camera's at full
+// rate: a changed page needs the bits.
 func TestScreenBitrateCeiling(t *testing.T) {
 	_, camera := bitrateRangeFor("camera", 1920, 1080, 15)
 	_, screen := bitrateRangeFor("screen", 1920, 1080, 15)
 	_, full := BitrateRange(1920, 1080, 30)
-	if screen != full || camera >= screen {
-		t.Errorf("ceiling at 15 fps: screen %d, camera %d; want the screen at the 30 fps ceiling %d", screen, camera, full)
+	if screen != 2*full || camera >= screen {
+		t.Errorf("ceiling at 15 fps: screen %d, camera %d; want the screen at twice the 30 fps ceiling %d", screen, camera, full)
+	}
+}
+
+// A shared screen starts at the ladder level its first target allows,
+// where a camera starts at full size and steps down later.
+func TestScreenStartsAtTheLevelItsTargetAllows(t *testing.T) {
+	for _, c := range []struct {
+		bps  int
+		want int
+	}{{5_000_000, 0}, {800_000, 0}, {600_000, 1}, {300_000, 2}, {50_000, len(ladder) - 1}} {
+		var l ladderClimber
+		l.startLevel(c.bps, 1920, 1080, 15)
+		if l.level != c.want {
+			t.Errorf("at %d bit/s: level %d, want %d", c.bps, l.level, c.want)
+		}
+		// The ladder itself does not step down from there a second later.
+		at := time.Now()
+		l.update(c.bps, 1920, 1080, 15, at)
+		if got := l.update(c.bps, 1920, 1080, 15, at.Add(2*time.Second)); got != c.want {
+			t.Errorf("at %d bit/s: the ladder moved from %d to %d", c.bps, c.want, got)
+		}
 	}
 }

@@ -17,4 +17,7 @@ var (
 	// ErrScreenUnsupported means this build of Peercall cannot capture
 	// the screen of the system it runs on (Windows, for now).
 	ErrScreenUnsupported = errors.New("screen sharing is not supported on this system yet")
+	// ErrScreenLost means a screen being shared could no longer be read
+	// (its X server went away, or refused the capture): the share ends.
+	ErrScreenLost = errors.New("the shared screen can no longer be read")
 )

@@ -243,6 +243,9 @@ func (s *VideoSender) Run(ctx context.Context) error {
 		target := int(s.targetBps.Load())
 		level := ladder[0]
 		if target > 0 {
+			if enc == nil && s.src.Name() == screenSourceName {
+				climber.startLevel(target, srcW, srcH, s.fps)
+			}
 			level = ladder[climber.update(target, srcW, srcH, s.fps, captured)]
 		}
 		frameNo++

@@ -116,7 +116,6 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 	if err != nil {
 		return nil, err
 	}
-	reg.Add(resp)
 	reg.Add(gen)
 	if err := webrtc.ConfigureRTCPReportsWithOptions(reg, []report.ReceiverOption{report.WithReceiverLoggerFactory(logs)},
 		report.WithSenderLoggerFactory(logs)); err != nil {
@@ -149,6 +148,18 @@ func newAPI(se webrtc.SettingEngine, onEstimator func(cc.BandwidthEstimator)) (*
 		return nil, err
 	}
 	reg.Add(twccExt)
+	// The NACK responder comes after the estimator, for two reasons. It
+	// reads NACKs after the estimator has read the same RTCP, which hands
+	// it the target bitrate: pion's responder then keeps resends within
+	// that rate. Before, it had none and resent each missing packet every
+	// round trip for as long as NACKs came (every nackInterval), so a
+	// burst larger than a narrow link's queue (a shared screen's page of
+	// text: hundreds of packets) set off a storm: behind a 1.5 Mbit/s cap
+	// with a second of queue, some 35 000 packets a second met the queue,
+	// and the camera froze for good. And its resends go out through the
+	// estimator and the header-extension interceptor: each with a
+	// transport-wide sequence number of its own, counted as sent.
+	reg.Add(resp)
 	twccFeedback, err := twcc.NewSenderInterceptor(twcc.SendInterval(50*time.Millisecond), twcc.WithLoggerFactory(logs))
 	if err != nil {
 		return nil, err

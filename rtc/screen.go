@@ -39,18 +39,28 @@ func sendWeight(v *media.VideoSender) int {
 // session takes ownership of src. Called before
 // the call connects, it waits until it does.
 func (s *Session) ShareScreen(src media.VideoSource) error {
+	return s.ShareScreenNotify(src, nil)
+}
+
+// ShareScreenNotify is ShareScreen that also calls failed, on a goroutine
+// of the session's, when the share ends by itself because src failed
+// (the screen can no longer be read): by then the session has stopped
+// sending the screen and renegotiated, so the other side is told the
+// screen went and sees the camera again. failed may be nil.
+func (s *Session) ShareScreenNotify(src media.VideoSource, failed func(error)) error {
 	if s.screenTrack() != nil {
 		src.Close()
 		return ErrAlreadySharing
 	}
 	var err error
+	var t *localTrack
 	if derr := s.negotiate(func(neg *negotiator) {
 		if s.screenTrack() != nil {
 			src.Close()
 			err = ErrAlreadySharing
 			return
 		}
-		_, err = s.newVideoTrackAs(neg, src, ScreenTrackID, ScreenStreamID, media.ScreenFPS)
+		t, err = s.newVideoTrackAs(neg, src, ScreenTrackID, ScreenStreamID, media.ScreenFPS)
 	}); derr != nil {
 		src.Close()
 		return derr
@@ -59,8 +69,32 @@ func (s *Session) ShareScreen(src media.VideoSource) error {
 		// Its encoder starts with a keyframe; the camera's share of the
 		// estimate shrinks now.
 		s.setBitrateAgain()
+		s.goRun(func() { s.watchScreen(t, failed) })
 	}
 	return err
+}
+
+// watchScreen waits for the send loop of the screen's track t to end;
+// when it ended because its source failed, it stops sending the track as
+// StopScreen would and tells failed why.
+func (s *Session) watchScreen(t *localTrack, failed func(error)) {
+	select {
+	case <-s.ctx.Done():
+		return
+	case <-t.done:
+	}
+	err := t.video.Stats().SourceFailed
+	if err == nil || s.ctx.Err() != nil || s.screenTrack() != t {
+		return // stopped on purpose, or the call ended
+	}
+	s.log.Warn("the shared screen can no longer be read: sharing stops", "err", err)
+	if rerr := s.removeTrack(t); rerr != nil {
+		s.log.Debug("stopping the failed screen", "err", rerr)
+	}
+	s.setBitrateAgain()
+	if failed != nil {
+		failed(err)
+	}
 }
 
 // StopScreen stops sending the shared screen and renegotiates in band.

@@ -2,7 +2,9 @@
 # make bench: measures Peercall on this machine and rewrites the generated
 # section of BENCHMARKS.md and benchmarks.json. With --soak, a 30-minute
 # call instead, written to the soak section; with --windows, the Windows
-# cross-build's times and sizes, written to their own section.
+# cross-build's times and sizes, written to their own section; with
+# --screen, how soon a shared screen's changed page is readable, written
+# to its own section.
 #
 # Not part of make test: these are measurements, not pass/fail checks.
 set -euo pipefail
@@ -19,6 +21,23 @@ if [ "${1:-}" = "--soak" ]; then
 	bin/peercall bench --size 640x480 --seconds $((minutes * 60)) --sample 60 >"$out/soak.json"
 	bin/peercall bench report --dir "$out" --soak
 	echo "soak section of BENCHMARKS.md and benchmarks.json written"
+	exit 0
+fi
+
+if [ "${1:-}" = "--screen" ]; then
+	# Screen sharing: a changed page of text, timed until readable at the
+	# other side of a call on loopback, and its parts alone. Timings swing
+	# with the machine's load: the load average goes with them.
+	echo "screen: a shared 1920x1080 screen of text in a call on loopback (about a minute)"
+	cut -d' ' -f1 /proc/loadavg >"$out/screen-load.txt"
+	{
+		$GO test -run '^$' -bench 'ScreenChangeReadable' -benchtime 1x -count 1 -v -timeout 5m ./rtc
+		$GO test -run '^$' -bench 'ScreenCapture|ScreenPageChange' -count 1 ./media ./media/vp8
+	} >"$out/screen.txt" 2>&1 || { echo "   it failed: see $out/screen.txt"; tail -5 "$out/screen.txt"; exit 1; }
+	cut -d' ' -f1 /proc/loadavg >>"$out/screen-load.txt"
+	grep '^Benchmark' "$out/screen.txt" || true
+	bin/peercall bench report --dir "$out" --screen
+	echo "screen sharing section of BENCHMARKS.md and benchmarks.json written"
 	exit 0
 fi
 

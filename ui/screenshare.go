@@ -100,7 +100,15 @@ func (c *callScreen) toggleShare() {
 	c.showSharing(true)
 	call := c.att.call
 	c.inOrder(func() {
-		err := call.ShareScreen()
+		err := call.ShareScreenNotify(func(error) {
+			onUI(func() {
+				if c.u.call == c && c.sharing {
+					c.showSharing(false)
+					c.shareNote = screenLostNote
+					c.refreshNotice()
+				}
+			})
+		})
 		if err == nil || errors.Is(err, rtc.ErrAlreadySharing) {
 			return
 		}
@@ -129,6 +137,11 @@ func (c *callScreen) showSharing(on bool) {
 		c.refreshNotice()
 	}
 }
+
+// screenLostNote is the notice when a share ends by itself: the screen
+// could no longer be read (its X server went away or refused the
+// capture).
+const screenLostNote = "Your screen is no longer shared: it could not be read any more. Press the share button to share it again."
 
 // showShareProblem says why the screen is not shared, with the notices.
 func (c *callScreen) showShareProblem(err error) {

@@ -23,8 +23,18 @@ import (
 // installed.
 func StartXvfb(t testing.TB, w, h int) string {
 	t.Helper()
+	display, _ := StartXvfbKillable(t, w, h)
+	return display
+}
+
+// StartXvfbKillable is StartXvfb that also returns what kills the server
+// at once (SIGKILL), as a crash would, for tests of what happens to those
+// reading it.
+func StartXvfbKillable(t testing.TB, w, h int) (display string, kill func()) {
+	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Skip("Xvfb is not installed (make deps installs it)")
+		return "", nil
 	}
 	r, wr, err := os.Pipe()
 	if err != nil {
@@ -61,11 +71,11 @@ func StartXvfb(t testing.TB, w, h int) string {
 		if n == "" {
 			t.Fatal("Xvfb stopped before it gave its display number")
 		}
-		return ":" + n
+		return ":" + n, func() { cmd.Process.Kill() }
 	case <-time.After(15 * time.Second):
 		t.Fatal("Xvfb gave no display number within 15 s")
 	}
-	return ""
+	return "", nil
 }
 
 func init() {

@@ -3,6 +3,7 @@ package vp8_test
 import (
 	"image"
 	"testing"
+	"time"
 
 	"peercall/media/mediatest"
 	"peercall/media/quality"
@@ -80,5 +81,58 @@ func TestScreenContentKeepsTextSharp(t *testing.T) {
 	}
 	if got <= camera {
 		t.Errorf("screen-content tuning %.1f dB, camera tuning %.1f dB: want it sharper", got, camera)
+	}
+}
+
+// BenchmarkScreenPageChange is what a shared 1920×1080 screen costs when
+// every line of its text changes: encoding the new page (at a target a
+// loopback call reaches, 3500 kbit/s) and decoding it. The frame's size
+// is reported too.
+func BenchmarkScreenPageChange(b *testing.B) {
+	const w, h = 1920, 1080
+	var pages []*image.YCbCr
+	for n := range 8 {
+		pages = append(pages, textFrame(b, w, h, n))
+	}
+	enc, err := vp8.NewEncoder(vp8.EncoderConfig{Width: w, Height: h, FPS: 15, BitrateKbps: 3500, ScreenContent: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer enc.Close()
+	dec, err := vp8.NewDecoder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dec.Close()
+	var encode, decode time.Duration
+	var bytes, frames int
+	b.ResetTimer()
+	for i := range 2*b.N + 1 {
+		start := time.Now()
+		// A keyframe, then a new page every second frame (the one
+		// between is the same page again, nearly free).
+		frame, _, err := enc.Encode(pages[(i+1)/2%len(pages)], i == 0)
+		took := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(frame) == 0 {
+			continue
+		}
+		start = time.Now()
+		if _, err := dec.Decode(frame); err != nil {
+			b.Fatal(err)
+		}
+		if i%2 == 1 {
+			encode += took
+			decode += time.Since(start)
+			bytes += len(frame)
+			frames++
+		}
+	}
+	if frames > 0 {
+		b.ReportMetric(float64(encode.Microseconds())/1000/float64(frames), "encode-ms")
+		b.ReportMetric(float64(decode.Microseconds())/1000/float64(frames), "decode-ms")
+		b.ReportMetric(float64(bytes)/1000/float64(frames), "frame-kB")
 	}
 }
