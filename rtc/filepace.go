@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"peercall/media"
 )
 
@@ -68,6 +70,73 @@ const (
 	// videoContentShare of the most it uses at its size and rate.
 	videoContentShare = 0.95
 )
+
+// The estimator is told the rate at which the peer acknowledged the
+// file's chunks (bwe.Estimator.SetOtherTraffic): when chunks fill a queue
+// and the estimator cuts for it, it cuts from what the path carried —
+// the media and the file — rather than from the media's share alone,
+// which would take the video far below what it had. The rate is measured
+// over fileDeliveryWindow, as the estimator measures the media's.
+const fileDeliveryWindow = 500 * time.Millisecond
+
+// otherTraffic is what an estimator that can be told of other traffic
+// on its path does (bwe.Estimator).
+type otherTraffic interface {
+	SetOtherTraffic(f func() float64)
+}
+
+// fileDelivery measures the rate at which the peer acknowledges the data
+// given to the file channel: what was given less what the channel still
+// buffers (SCTP releases a message's bytes when the peer acknowledges
+// them).
+type fileDelivery struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	dc      *webrtc.DataChannel
+	given   uint64 // bytes given to dc
+	samples []deliverySample
+}
+
+type deliverySample struct {
+	at    time.Time
+	acked uint64
+}
+
+// gave counts n bytes given to dc; a new channel starts the count anew.
+func (d *fileDelivery) gave(dc *webrtc.DataChannel, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dc != d.dc {
+		d.dc, d.given, d.samples = dc, 0, d.samples[:0]
+	}
+	d.given += uint64(n)
+}
+
+// rate takes a sample and returns the rate acknowledged over the last
+// fileDeliveryWindow, bit/s; 0 until the samples span a fifth of it.
+func (d *fileDelivery) rate() float64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dc == nil {
+		return 0
+	}
+	now := d.now()
+	acked := d.given - min(d.dc.BufferedAmount(), d.given)
+	// Keep the newest sample at or before the window's start, and the
+	// ones after it.
+	drop := 0
+	for drop+1 < len(d.samples) && now.Sub(d.samples[drop+1].at) >= fileDeliveryWindow {
+		drop++
+	}
+	d.samples = append(d.samples[:0], d.samples[drop:]...)
+	d.samples = append(d.samples, deliverySample{now, acked})
+	first := d.samples[0]
+	span := now.Sub(first.at)
+	if span < fileDeliveryWindow/5 || acked < first.acked {
+		return 0
+	}
+	return float64(acked-first.acked) * 8 / span.Seconds()
+}
 
 // estimateReading is what the pacer reads of the bandwidth estimator and
 // the media.
@@ -226,6 +295,9 @@ func (s *Session) fileEstimate() estimateReading {
 	s.mu.Unlock()
 	if e == nil {
 		return estimateReading{}
+	}
+	if o, ok := e.(otherTraffic); ok {
+		o.SetOtherTraffic(s.files.delivery.rate)
 	}
 	st := e.GetStats()
 	media, content := s.mediaTargets()
