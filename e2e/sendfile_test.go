@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,11 +185,31 @@ func TestFileOfferDeclinedWithoutAcceptFiles(t *testing.T) {
 // fileCapKbps is the rate cap of TestFileOverACappedLink, each way.
 const fileCapKbps = 2000
 
+// fileCapKeep is the share of the video's target that the file on the
+// capped link must leave it: the target never falls below this share of
+// the highest it had reached in the transfer. A cut that the file causes
+// takes the estimate to 0.85 of what the path carried, and the video's
+// target to about 0.85 of that less the sound's share: some 70 to 80 %
+// of a target at the link's rate. The margin below is for a loaded
+// machine; before the estimator counted the file, a cut took the target
+// to a fifth.
+const fileCapKeep = 0.6
+
 // A file sent over a 2 Mbit/s link with a half-second queue, narrower
 // than what the video and the file would take together: the file arrives
 // whole, and the video goes on through the transfer, at its frame rate,
 // without its latency standing at the queue's length (as it would behind
-// chunks sent as fast as the connection takes them).
+// chunks sent as fast as the connection takes them), and without its
+// target — its picture's quality — falling far below what it had when the
+// file, once the video had all it wanted, probed for more and filled the
+// link's queue (it fell to a fifth when a cut counted the video's share of
+// the path alone). The file is large enough for that probe to reach the
+// link's rate.
+//
+// A cut while the link was not full is not the file's doing: on a busy
+// machine a peer that stalls for a tenth of a second delays the packets
+// it reads as a queue would, and congestion control cuts for it, file or
+// no file. Such cuts are logged, not counted.
 func TestFileOverACappedLink(t *testing.T) {
 	link := func(seed uint64) linkemu.Config {
 		return linkemu.Config{RateBps: fileCapKbps * 1000, QueueBytes: fileCapKbps * 1000 / 8 / 2, Delay: 20 * time.Millisecond, Seed: seed}
@@ -196,13 +217,43 @@ func TestFileOverACappedLink(t *testing.T) {
 	n := impNetwork(t, "filecap", link(7001), link(7002))
 	dir, into := t.TempDir(), t.TempDir()
 	src := filepath.Join(dir, "slides.pdf")
-	sum := writeRandomFile(t, src, 600_000)
+	sum := writeRandomFile(t, src, 2_500_000)
+	// What left the link toward the joiner, every linkSample.
+	const linkSample = 250 * time.Millisecond
+	type linkPoint struct {
+		at    time.Time
+		bytes uint64
+	}
+	var (
+		points []linkPoint
+		mu     sync.Mutex
+	)
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(linkSample)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				c := n.link.AB()
+				mu.Lock()
+				points = append(points, linkPoint{now, c.OutBytes})
+				mu.Unlock()
+			}
+		}
+	}()
 	inviter, joiner := startCall(t, callOptions{seconds: 150,
 		flags:         []string{"--source", "pattern", "--size", "640x480", "--fps", "30", "--stun", "none", "--interface", "imp0"},
 		inviterPrefix: nsExec(n.nsA), joinerPrefix: nsExec(n.nsB),
 		inviterFlags: []string{"--send-file", src, "--verbose"}, joinerFlags: []string{"--accept-files", into}})
 	_, from := joiner.waitLog(30*time.Second, "file receiving", "name=slides.pdf")
 	line, to := joiner.waitLog(120*time.Second, "file received", "name=slides.pdf")
+	close(stop)
+	<-sampled
 	t.Logf("%s (%.1f s after it began)", line, to.Sub(from).Seconds())
 	if got := sha256Of(t, filepath.Join(into, "slides.pdf")); got != sum {
 		t.Errorf("the saved file's SHA-256 is %s, want %s", got, sum)
@@ -210,6 +261,12 @@ func TestFileOverACappedLink(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	impTimeline(t, "inviter (sends the file; its target)", inviter.statsLines())
 	impTimeline(t, "joiner (receives the file and the inviter's video)", joiner.statsLines())
+	// The inviter's congestion control's cuts (--verbose), for the record.
+	for _, l := range strings.Split(inviter.stderr.String(), "\n") {
+		if strings.Contains(l, "delay over-use") || strings.Contains(l, "loss: cut") {
+			t.Log("inviter:", l)
+		}
+	}
 	fps, fewest, _ := framesDuring(t, joiner, from, to)
 	var worstP50 float64
 	for _, l := range joiner.statsLines() {
@@ -223,5 +280,54 @@ func TestFileOverACappedLink(t *testing.T) {
 	}
 	if worstP50 >= 250 {
 		t.Errorf("the video's latency p50 reached %.0f ms during the transfer: the link's queue stood half full", worstP50)
+	}
+
+	// fullBefore: the link carried fileCapFull of its rate in a sample
+	// within two seconds before at.
+	const fileCapFull = 0.8
+	var busiest float64 // kbit/s, the most in a sample during the transfer
+	fullBefore := func(at time.Time) bool {
+		for i := 1; i < len(points); i++ {
+			a, b := points[i-1], points[i]
+			kbps := float64(b.bytes-a.bytes) * 8 / b.at.Sub(a.at).Seconds() / 1000
+			if !b.at.After(at.Add(-2*time.Second)) || b.at.After(at) {
+				continue
+			}
+			if kbps >= fileCapFull*fileCapKbps {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 1; i < len(points); i++ {
+		if a, b := points[i-1], points[i]; a.at.After(from) && b.at.Before(to) {
+			busiest = max(busiest, float64(b.bytes-a.bytes)*8/b.at.Sub(a.at).Seconds()/1000)
+		}
+	}
+	var highest, lowestShare float64 = 0, 1
+	excused := 0
+	for _, l := range inviter.statsLines() {
+		if !l.At.After(from) || l.At.After(to) {
+			continue
+		}
+		if highest > 0 && l.TargetKbps < fileCapKeep*highest {
+			if fullBefore(l.At) {
+				lowestShare = min(lowestShare, l.TargetKbps/highest)
+				t.Errorf("at %s the video's target was %.0f kbit/s, %.0f %% of the %.0f it had reached, with the link full: want %.0f %% at least",
+					l.At.Format("15:04:05"), l.TargetKbps, 100*l.TargetKbps/highest, highest, 100*fileCapKeep)
+			} else {
+				excused++
+				t.Logf("at %s the video's target was %.0f kbit/s, %.0f %% of the %.0f it had reached, while the link was not full: not the file's doing",
+					l.At.Format("15:04:05"), l.TargetKbps, 100*l.TargetKbps/highest, highest)
+			}
+		} else if highest > 0 && fullBefore(l.At) {
+			lowestShare = min(lowestShare, l.TargetKbps/highest)
+		}
+		highest = max(highest, l.TargetKbps)
+	}
+	t.Logf("during the transfer the link toward the joiner carried up to %.0f kbit/s in a quarter second; with the link full the video kept %.0f %% of its target at least (%d lines of a link not full below %.0f %%)",
+		busiest, 100*lowestShare, excused, 100*fileCapKeep)
+	if busiest < fileCapFull*fileCapKbps {
+		t.Errorf("the link carried at most %.0f kbit/s in a quarter second during the transfer: the file never filled it, and the test shows nothing of how it gives way", busiest)
 	}
 }

@@ -40,6 +40,13 @@ import (
 //     over the lowest seen lately: a queue building — at most once per
 //     fileProbeHold, during which it does not grow; nor does it while the
 //     trend is past fileTrendHold of the threshold.
+//   - A cut by the estimator while chunks flowed says what the path
+//     carries: what the media and the file got through then. For
+//     fileRTTMemory after it, the probe grows quickly only up to what
+//     fileFillShare of that leaves after the media's acknowledged rate,
+//     and by fileProbeNear a step beyond: on a narrow link the file then
+//     stays under the rate that filled the queue, instead of filling it
+//     again, and each fill costs the video a cut.
 const (
 	filePaceEvery   = 100 * time.Millisecond
 	fileSpareShare  = 0.95
@@ -47,12 +54,14 @@ const (
 	fileProbeMax    = 800_000_000 // bit/s
 	fileProbeGrowth = 1.05        // per filePaceEvery: about 1.6× a second
 	fileProbeSlow   = 1.02        // per filePaceEvery: about 22 % a second
+	fileProbeNear   = 1.005       // per filePaceEvery: about 5 % a second
+	fileFillShare   = 0.9
 	fileProbeHold   = time.Second
 	fileQueueDelay  = 30 * time.Millisecond
 	// The estimator's delay trend, as a share of its over-use threshold,
 	// above which the probe stops growing, and backs off.
-	fileTrendHold    = 0.4
-	fileTrendBackOff = 0.7
+	fileTrendHold    = 0.3
+	fileTrendBackOff = 0.5
 	// The lowest round trip is forgotten after fileRTTMemory, so a path
 	// that got longer is not taken for a queue for ever.
 	fileRTTMemory = 30 * time.Second
@@ -145,6 +154,8 @@ type estimateReading struct {
 	targetBps   float64       // the estimate
 	mediaBps    float64       // what the media's encoders aim at
 	rtt         time.Duration // the media's round trip, queues included
+	ackedBps    float64       // the media's rate the peer acknowledged
+	fileBps     float64       // the file's rate the peer acknowledged
 	overusing   bool          // the media's delay grows now
 	trendShare  float64       // the delay trend over the over-use threshold (1: over-use)
 	congestions int           // cuts made so far, for delay or loss
@@ -175,6 +186,8 @@ type filePacer struct {
 	holdUntil  time.Time
 	minRTT     time.Duration
 	minRTTAt   time.Time
+	pathBps    float64 // what the path carried at the last cut, media and file
+	pathAt     time.Time
 }
 
 func newFilePacer(read func() estimateReading) *filePacer {
@@ -211,6 +224,9 @@ func (p *filePacer) update(now time.Time) {
 		r.congestions > p.lastCuts || r.targetBps < p.lastTarget*0.97)
 	// A delay trend on its way to an over-use: no growth.
 	rising := r.trendShare > fileTrendHold
+	if r.known && r.congestions > p.lastCuts && r.fileBps > 0 && r.ackedBps > 0 {
+		p.pathBps, p.pathAt = r.ackedBps+r.fileBps, now
+	}
 	p.lastCuts, p.lastTarget = r.congestions, r.targetBps
 	if congested {
 		p.congested = true
@@ -238,7 +254,13 @@ func (p *filePacer) update(now time.Time) {
 			if p.congested {
 				growth = fileProbeSlow
 			}
-			p.probe = min(p.probe*growth, fileProbeMax)
+			next := min(p.probe*growth, fileProbeMax)
+			if p.pathBps > 0 && now.Sub(p.pathAt) <= fileRTTMemory {
+				if ceiling := fileFillShare*p.pathBps - r.ackedBps; next > ceiling {
+					next = min(max(min(next, ceiling), p.probe*fileProbeNear), fileProbeMax)
+				}
+			}
+			p.probe = next
 		}
 		p.rateBps = p.probe
 	}
@@ -246,7 +268,7 @@ func (p *filePacer) update(now time.Time) {
 		p.loggedAt = now
 		p.logf("file pace", "kbps", int(p.rateBps/1000), "spare_kbps", int(spare/1000), "probe_kbps", int(p.probe/1000),
 			"estimate_kbps", int(r.targetBps/1000), "media_kbps", int(r.mediaBps/1000), "rtt_ms", r.rtt.Milliseconds(), "trend", fmt.Sprintf("%.2f", r.trendShare),
-			"video_content", r.videoContent, "congested", congested)
+			"video_content", r.videoContent, "congested", congested, "path_kbps", int(p.pathBps/1000))
 	}
 }
 
@@ -306,6 +328,8 @@ func (s *Session) fileEstimate() estimateReading {
 		targetBps:    number(st["target"]),
 		mediaBps:     media,
 		rtt:          time.Duration(number(st["rttMs"]) * float64(time.Millisecond)),
+		ackedBps:     number(st["acknowledged"]),
+		fileBps:      s.files.delivery.rate(),
 		trendShare:   trendShare(number(st["trend"]), number(st["threshold"])),
 		overusing:    st["usage"] == "over",
 		congestions:  int(number(st["delayDecreases"]) + number(st["lossCuts"])),

@@ -169,3 +169,39 @@ func TestFilePacerWaits(t *testing.T) {
 		t.Errorf("a megabyte at the floor, transfer stopped: %v", err)
 	}
 }
+
+// A cut by the estimator while the file's chunks flowed tells the pacer
+// what the path carries; for fileRTTMemory the probe then grows quickly
+// only to fileFillShare of it less the media's acknowledged rate, and
+// slowly beyond, instead of filling the queue again at 1.6× a second.
+func TestFilePacerStaysUnderThePathAfterACut(t *testing.T) {
+	sp := newStepPacer()
+	sp.r = estimateReading{known: true, targetBps: 4_000_000, mediaBps: 1_700_000, rtt: 40 * time.Millisecond,
+		videoContent: true, ackedBps: 500_000, fileBps: 1_300_000}
+	for range 10 {
+		sp.step()
+	}
+	// The cut: the path carried 1.8 Mbit/s, the media 500 kbit/s of it.
+	sp.r.congestions = 1
+	halved := sp.step()
+	ceiling := fileFillShare*1_800_000 - 500_000
+	// Back to probing after the hold, the media's share unchanged.
+	sp.now = sp.now.Add(fileProbeHold)
+	for range 100 {
+		sp.step()
+	}
+	got := sp.p.Rate()
+	// 100 steps at fileProbeSlow would be 7× the halved pace: 1.02^100.
+	if most := max(ceiling, halved) * math.Pow(fileProbeNear, 100); got > most+1 {
+		t.Errorf("ten seconds after the cut: pace %.0f, want at most %.0f (%.0f the path leaves, then ×%.3f a step)", got, most, ceiling, fileProbeNear)
+	}
+	if got < ceiling {
+		t.Errorf("ten seconds after the cut: pace %.0f, want the %.0f the path leaves at least", got, ceiling)
+	}
+	// Forgotten after fileRTTMemory: quick growth again.
+	sp.now = sp.now.Add(fileRTTMemory)
+	before := sp.p.Rate()
+	if got := sp.step(); !near(got, before*fileProbeSlow) {
+		t.Errorf("after fileRTTMemory: pace %.0f, want %.0f", got, before*fileProbeSlow)
+	}
+}
