@@ -4,14 +4,16 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"peercall/bench"
 	"peercall/e2e/linkemu"
 )
 
@@ -211,23 +213,54 @@ const fileCapKeep = 0.6
 // it reads as a queue would, and congestion control cuts for it, file or
 // no file. Such cuts are logged, not counted.
 func TestFileOverACappedLink(t *testing.T) {
+	fileOverACappedLink(t)
+}
+
+// fileCapOut is where BenchmarkFileOverACappedLink writes its figures
+// (make bench passes it; nothing is written without it).
+var fileCapOut = flag.String("filecap-out", "", "BenchmarkFileOverACappedLink: write the transfer's figures, as JSON, to this file")
+
+// BenchmarkFileOverACappedLink is TestFileOverACappedLink's call, its
+// figures written to -filecap-out for `peercall bench report`. Run it with
+// -benchtime 1x.
+func BenchmarkFileOverACappedLink(b *testing.B) {
+	for range b.N {
+		r := fileOverACappedLink(b)
+		if *fileCapOut == "" {
+			continue
+		}
+		data, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(*fileCapOut, append(data, '\n'), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// fileOverACappedLink runs TestFileOverACappedLink's call, checks it and
+// returns its figures.
+func fileOverACappedLink(t testing.TB) bench.FileCapRun {
+	t.Helper()
+	const (
+		delay     = 20 * time.Millisecond
+		fileBytes = 2_500_000
+	)
 	link := func(seed uint64) linkemu.Config {
-		return linkemu.Config{RateBps: fileCapKbps * 1000, QueueBytes: fileCapKbps * 1000 / 8 / 2, Delay: 20 * time.Millisecond, Seed: seed}
+		return linkemu.Config{RateBps: fileCapKbps * 1000, QueueBytes: fileCapKbps * 1000 / 8 / 2, Delay: delay, Seed: seed}
 	}
 	n := impNetwork(t, "filecap", link(7001), link(7002))
 	dir, into := t.TempDir(), t.TempDir()
 	src := filepath.Join(dir, "slides.pdf")
-	sum := writeRandomFile(t, src, 2_500_000)
+	sum := writeRandomFile(t, src, fileBytes)
 	// What left the link toward the joiner, every linkSample.
 	const linkSample = 250 * time.Millisecond
 	type linkPoint struct {
 		at    time.Time
 		bytes uint64
 	}
-	var (
-		points []linkPoint
-		mu     sync.Mutex
-	)
+	var points []linkPoint
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -239,10 +272,7 @@ func TestFileOverACappedLink(t *testing.T) {
 			case <-stop:
 				return
 			case now := <-tick.C:
-				c := n.link.AB()
-				mu.Lock()
-				points = append(points, linkPoint{now, c.OutBytes})
-				mu.Unlock()
+				points = append(points, linkPoint{now, n.link.AB().OutBytes})
 			}
 		}
 	}()
@@ -255,8 +285,11 @@ func TestFileOverACappedLink(t *testing.T) {
 	close(stop)
 	<-sampled
 	t.Logf("%s (%.1f s after it began)", line, to.Sub(from).Seconds())
-	if got := sha256Of(t, filepath.Join(into, "slides.pdf")); got != sum {
-		t.Errorf("the saved file's SHA-256 is %s, want %s", got, sum)
+	res := bench.FileCapRun{CapKbps: fileCapKbps, QueueMs: 500, DelayMs: float64(delay.Milliseconds()), FileBytes: fileBytes,
+		Seconds: to.Sub(from).Seconds(), Command: "go test ./e2e -bench FileOverACappedLink -benchtime 1x"}
+	res.SHA256OK = sha256Of(t, filepath.Join(into, "slides.pdf")) == sum
+	if !res.SHA256OK {
+		t.Errorf("the saved file's SHA-256 is not the one sent, %s", sum)
 	}
 	time.Sleep(1100 * time.Millisecond)
 	impTimeline(t, "inviter (sends the file; its target)", inviter.statsLines())
@@ -265,6 +298,9 @@ func TestFileOverACappedLink(t *testing.T) {
 	for _, l := range strings.Split(inviter.stderr.String(), "\n") {
 		if strings.Contains(l, "delay over-use") || strings.Contains(l, "loss: cut") {
 			t.Log("inviter:", l)
+			if at, err := time.Parse(time.RFC3339Nano, strings.TrimPrefix(strings.Fields(l)[0], "time=")); err == nil && at.After(from) && at.Before(to) {
+				res.Cuts++
+			}
 		}
 	}
 	fps, fewest, _ := framesDuring(t, joiner, from, to)
@@ -274,6 +310,7 @@ func TestFileOverACappedLink(t *testing.T) {
 			worstP50 = max(worstP50, l.LatencyP50Ms)
 		}
 	}
+	res.JoinerFPS, res.JoinerFewest, res.LatencyP50MaxMs = fps, fewest, worstP50
 	t.Logf("the joiner during the transfer: %.1f fps, at least %d frames a second, latency p50 up to %.0f ms", fps, fewest, worstP50)
 	if fps < 20 || fewest < 5 {
 		t.Errorf("the video went on at %.1f fps (at least %d frames a second) during the transfer, want 20 and 5", fps, fewest)
@@ -285,23 +322,21 @@ func TestFileOverACappedLink(t *testing.T) {
 	// fullBefore: the link carried fileCapFull of its rate in a sample
 	// within two seconds before at.
 	const fileCapFull = 0.8
-	var busiest float64 // kbit/s, the most in a sample during the transfer
+	rate := func(i int) float64 {
+		a, b := points[i-1], points[i]
+		return float64(b.bytes-a.bytes) * 8 / b.at.Sub(a.at).Seconds() / 1000
+	}
 	fullBefore := func(at time.Time) bool {
 		for i := 1; i < len(points); i++ {
-			a, b := points[i-1], points[i]
-			kbps := float64(b.bytes-a.bytes) * 8 / b.at.Sub(a.at).Seconds() / 1000
-			if !b.at.After(at.Add(-2*time.Second)) || b.at.After(at) {
-				continue
-			}
-			if kbps >= fileCapFull*fileCapKbps {
+			if b := points[i].at; b.After(at.Add(-2*time.Second)) && !b.After(at) && rate(i) >= fileCapFull*fileCapKbps {
 				return true
 			}
 		}
 		return false
 	}
 	for i := 1; i < len(points); i++ {
-		if a, b := points[i-1], points[i]; a.at.After(from) && b.at.Before(to) {
-			busiest = max(busiest, float64(b.bytes-a.bytes)*8/b.at.Sub(a.at).Seconds()/1000)
+		if points[i-1].at.After(from) && points[i].at.Before(to) {
+			res.LinkPeakKbps = max(res.LinkPeakKbps, rate(i))
 		}
 	}
 	var highest, lowestShare float64 = 0, 1
@@ -310,24 +345,25 @@ func TestFileOverACappedLink(t *testing.T) {
 		if !l.At.After(from) || l.At.After(to) {
 			continue
 		}
-		if highest > 0 && l.TargetKbps < fileCapKeep*highest {
-			if fullBefore(l.At) {
-				lowestShare = min(lowestShare, l.TargetKbps/highest)
+		switch full := fullBefore(l.At); {
+		case highest > 0 && full:
+			lowestShare = min(lowestShare, l.TargetKbps/highest)
+			if l.TargetKbps < fileCapKeep*highest {
 				t.Errorf("at %s the video's target was %.0f kbit/s, %.0f %% of the %.0f it had reached, with the link full: want %.0f %% at least",
 					l.At.Format("15:04:05"), l.TargetKbps, 100*l.TargetKbps/highest, highest, 100*fileCapKeep)
-			} else {
-				excused++
-				t.Logf("at %s the video's target was %.0f kbit/s, %.0f %% of the %.0f it had reached, while the link was not full: not the file's doing",
-					l.At.Format("15:04:05"), l.TargetKbps, 100*l.TargetKbps/highest, highest)
 			}
-		} else if highest > 0 && fullBefore(l.At) {
-			lowestShare = min(lowestShare, l.TargetKbps/highest)
+		case highest > 0 && l.TargetKbps < fileCapKeep*highest:
+			excused++
+			t.Logf("at %s the video's target was %.0f kbit/s, %.0f %% of the %.0f it had reached, while the link was not full: not the file's doing",
+				l.At.Format("15:04:05"), l.TargetKbps, 100*l.TargetKbps/highest, highest)
 		}
 		highest = max(highest, l.TargetKbps)
 	}
+	res.TargetHighestKbps, res.TargetKeptPct = highest, 100*lowestShare
 	t.Logf("during the transfer the link toward the joiner carried up to %.0f kbit/s in a quarter second; with the link full the video kept %.0f %% of its target at least (%d lines of a link not full below %.0f %%)",
-		busiest, 100*lowestShare, excused, 100*fileCapKeep)
-	if busiest < fileCapFull*fileCapKbps {
-		t.Errorf("the link carried at most %.0f kbit/s in a quarter second during the transfer: the file never filled it, and the test shows nothing of how it gives way", busiest)
+		res.LinkPeakKbps, res.TargetKeptPct, excused, 100*fileCapKeep)
+	if res.LinkPeakKbps < fileCapFull*fileCapKbps {
+		t.Errorf("the link carried at most %.0f kbit/s in a quarter second during the transfer: the file never filled it, and the test shows nothing of how it gives way", res.LinkPeakKbps)
 	}
+	return res
 }
