@@ -40,8 +40,10 @@ import (
 //     over the lowest seen lately: a queue building — at most once per
 //     fileProbeHold, during which it does not grow; nor does it while the
 //     trend is past fileTrendHold of the threshold.
-//   - A cut by the estimator while chunks flowed says what the path
-//     carries: what the media and the file got through then. For
+//   - A cut by the estimator while the file got through at least as much
+//     as the media says what the path carries: what the two got through
+//     then (a cut with less of the file in it, as a peer stalling on a
+//     busy machine causes, says little of the path). For
 //     fileRTTMemory after it, the probe grows quickly only up to what
 //     fileFillShare of that leaves after the media's acknowledged rate,
 //     and by fileProbeNear a step beyond: on a narrow link the file then
@@ -224,7 +226,7 @@ func (p *filePacer) update(now time.Time) {
 		r.congestions > p.lastCuts || r.targetBps < p.lastTarget*0.97)
 	// A delay trend on its way to an over-use: no growth.
 	rising := r.trendShare > fileTrendHold
-	if r.known && r.congestions > p.lastCuts && r.fileBps > 0 && r.ackedBps > 0 {
+	if r.known && r.congestions > p.lastCuts && r.ackedBps > 0 && r.fileBps >= r.ackedBps {
 		p.pathBps, p.pathAt = r.ackedBps+r.fileBps, now
 	}
 	p.lastCuts, p.lastTarget = r.congestions, r.targetBps

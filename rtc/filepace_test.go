@@ -181,8 +181,21 @@ func TestFilePacerStaysUnderThePathAfterACut(t *testing.T) {
 	for range 10 {
 		sp.step()
 	}
+	// A cut with the file's share smaller than the media's teaches
+	// nothing: after the hold the probe grows as after any congestion.
+	sp.r.fileBps, sp.r.congestions = 400_000, 1
+	sp.step()
+	if sp.p.pathBps != 0 {
+		t.Fatalf("a cut with the file at 400 kbit/s beside the media's 500 taken for the path's rate")
+	}
+	sp.now = sp.now.Add(fileProbeHold)
+	sp.step()
+	before := sp.p.Rate()
+	if got := sp.step(); !near(got, before*fileProbeSlow) {
+		t.Errorf("after a cut that taught nothing: pace %.0f, want %.0f", got, before*fileProbeSlow)
+	}
 	// The cut: the path carried 1.8 Mbit/s, the media 500 kbit/s of it.
-	sp.r.congestions = 1
+	sp.r.fileBps, sp.r.congestions = 1_300_000, 2
 	halved := sp.step()
 	ceiling := fileFillShare*1_800_000 - 500_000
 	// Back to probing after the hold, the media's share unchanged.
@@ -200,7 +213,7 @@ func TestFilePacerStaysUnderThePathAfterACut(t *testing.T) {
 	}
 	// Forgotten after fileRTTMemory: quick growth again.
 	sp.now = sp.now.Add(fileRTTMemory)
-	before := sp.p.Rate()
+	before = sp.p.Rate()
 	if got := sp.step(); !near(got, before*fileProbeSlow) {
 		t.Errorf("after fileRTTMemory: pace %.0f, want %.0f", got, before*fileProbeSlow)
 	}
