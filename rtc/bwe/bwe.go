@@ -68,8 +68,12 @@ type Estimator struct {
 	maxBps   int
 	onChange func(int)
 	other    func() float64 // SetOtherTraffic
-	results  []result       // scratch, reused from one feedback to the next
-	arrived  []result       // scratch: the received ones, by arrival
+	// otherCutAt and otherCutTo: the last cut the other traffic caused
+	// (it carried as much as the media), and the estimate it left.
+	otherCutAt time.Time
+	otherCutTo float64
+	results    []result // scratch, reused from one feedback to the next
+	arrived    []result // scratch: the received ones, by arrival
 }
 
 // New makes an estimator.
@@ -185,6 +189,19 @@ func (e *Estimator) feedback(fb *rtcp.TransportLayerCC) bool {
 	before := e.rate.estimate
 	// What the path carried: the media acknowledged and the rest.
 	e.rate.update(e.delay.hypothesis, overuse, acked+other, ackedOK, e.rtt, now)
+	if e.rate.estimate < before && other >= acked && other > 0 {
+		if now.Sub(e.otherCutAt) < otherGrace {
+			// The other traffic is making room for the cut it caused:
+			// its queue takes a moment to drain, and is no reason to
+			// cut deeper.
+			e.rate.estimate = max(e.rate.estimate, min(before, e.otherCutTo))
+			if e.rate.estimate >= min(before, e.otherCutTo) {
+				e.rate.decreases--
+			}
+		} else {
+			e.otherCutAt, e.otherCutTo = now, e.rate.estimate
+		}
+	}
 	if e.rate.estimate < before && e.log != nil {
 		e.log.Debugf("delay over-use: %.0f → %.0f kbit/s (acknowledged %.0f, other traffic %.0f, trend %.2f, threshold %.2f)",
 			before/1000, e.rate.estimate/1000, acked/1000, other/1000, e.delay.prevTrend, e.delay.threshold)
@@ -231,6 +248,12 @@ func (e *Estimator) updateRTT(now time.Time) {
 		e.rtt = best
 	}
 }
+
+// otherGrace is how long after a cut that other traffic caused further
+// over-uses, while it still carries as much as the media, cut no deeper:
+// the other traffic backs off at the same signals (rtc's file pacer halves
+// its pace), and the queue it left takes a few round trips to drain.
+const otherGrace = 500 * time.Millisecond
 
 // SetOtherTraffic gives the estimator a function that says the rate,
 // bit/s, at which the connection's other traffic — data sent outside RTP,
