@@ -195,9 +195,7 @@ func (e *Estimator) feedback(fb *rtcp.TransportLayerCC) bool {
 			// its queue takes a moment to drain, and is no reason to
 			// cut deeper.
 			e.rate.estimate = max(e.rate.estimate, min(before, e.otherCutTo))
-			if e.rate.estimate >= min(before, e.otherCutTo) {
-				e.rate.decreases--
-			}
+			e.rate.decreases-- // not a cut of its own
 		} else {
 			e.otherCutAt, e.otherCutTo = now, e.rate.estimate
 		}
