@@ -56,7 +56,7 @@ const (
 	fileProbeMax    = 800_000_000 // bit/s
 	fileProbeGrowth = 1.05        // per filePaceEvery: about 1.6× a second
 	fileProbeSlow   = 1.02        // per filePaceEvery: about 22 % a second
-	fileProbeNear   = 1.005       // per filePaceEvery: about 5 % a second
+	fileProbeNear   = 1.001       // per filePaceEvery: about 1 % a second
 	fileFillShare   = 0.9
 	fileProbeHold   = time.Second
 	fileQueueDelay  = 30 * time.Millisecond
