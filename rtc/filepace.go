@@ -57,7 +57,7 @@ const (
 	fileProbeGrowth = 1.05        // per filePaceEvery: about 1.6× a second
 	fileProbeSlow   = 1.02        // per filePaceEvery: about 22 % a second
 	fileProbeNear   = 1.001       // per filePaceEvery: about 1 % a second
-	fileFillShare   = 0.9
+	fileFillShare   = 0.8
 	fileProbeHold   = time.Second
 	fileQueueDelay  = 30 * time.Millisecond
 	// The estimator's delay trend, as a share of its over-use threshold,
@@ -87,8 +87,12 @@ const (
 // and the estimator cuts for it, it cuts from what the path carried —
 // the media and the file — rather than from the media's share alone,
 // which would take the video far below what it had. The rate is measured
-// over fileDeliveryWindow, as the estimator measures the media's.
-const fileDeliveryWindow = 500 * time.Millisecond
+// over fileDeliveryWindow, as the estimator measures the media's, and the
+// highest of the last fileDeliveryRecent is told.
+const (
+	fileDeliveryWindow = 500 * time.Millisecond
+	fileDeliveryRecent = time.Second
+)
 
 // otherTraffic is what an estimator that can be told of other traffic
 // on its path does (bwe.Estimator).
@@ -106,6 +110,7 @@ type fileDelivery struct {
 	dc      *webrtc.DataChannel
 	given   uint64 // bytes given to dc
 	samples []deliverySample
+	recent  []deliveryRate // windowRate's results over fileDeliveryRecent
 }
 
 type deliverySample struct {
@@ -113,19 +118,46 @@ type deliverySample struct {
 	acked uint64
 }
 
+type deliveryRate struct {
+	at  time.Time
+	bps float64
+}
+
 // gave counts n bytes given to dc; a new channel starts the count anew.
 func (d *fileDelivery) gave(dc *webrtc.DataChannel, n int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if dc != d.dc {
-		d.dc, d.given, d.samples = dc, 0, d.samples[:0]
+		d.dc, d.given, d.samples, d.recent = dc, 0, d.samples[:0], d.recent[:0]
 	}
 	d.given += uint64(n)
 }
 
-// rate takes a sample and returns the rate acknowledged over the last
-// fileDeliveryWindow, bit/s; 0 until the samples span a fifth of it.
+// rate takes a sample and returns the highest rate acknowledged over a
+// fileDeliveryWindow that ended within the last fileDeliveryRecent,
+// bit/s: what the file got through while a queue built, as the pacer
+// backs off at the first signs of one, before the estimator cuts. 0 until
+// the samples span a fifth of the window.
 func (d *fileDelivery) rate() float64 {
+	bps := d.windowRate()
+	now := d.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	drop := 0
+	for drop < len(d.recent) && now.Sub(d.recent[drop].at) > fileDeliveryRecent {
+		drop++
+	}
+	d.recent = append(d.recent[:0], d.recent[drop:]...)
+	d.recent = append(d.recent, deliveryRate{now, bps})
+	for _, r := range d.recent {
+		bps = max(bps, r.bps)
+	}
+	return bps
+}
+
+// windowRate takes a sample and returns the rate acknowledged over the
+// last fileDeliveryWindow, bit/s; 0 until the samples span a fifth of it.
+func (d *fileDelivery) windowRate() float64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.dc == nil {
