@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/pion/transport/v5/test"
 )
 
 // stepPacer drives a pacer on a simulated clock: each step moves the clock
@@ -217,4 +219,61 @@ func TestFilePacerStaysUnderThePathAfterACut(t *testing.T) {
 	if got := sp.step(); !near(got, before*fileProbeSlow) {
 		t.Errorf("after fileRTTMemory: pace %.0f, want %.0f", got, before*fileProbeSlow)
 	}
+}
+
+// The rate a transfer's chunks are acknowledged at, as the estimator is
+// told it, on a real connection: while a file crosses it the meter sees
+// it flow, and at the end every byte given to the channel is acknowledged.
+func TestFileDeliveryMeasuresTheAcknowledgedChunks(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(90 * time.Second).Stop()
+	ca, cb := h.vnetConfigs()
+	inviter, joiner := h.callPair(ca, cb)
+	src, dst := t.TempDir(), t.TempDir()
+	path, _ := randomFile(t, src, "meter.bin", 700_000)
+	eventually(t, 10*time.Second, "the file channel opens", func() bool {
+		return inviter.fileState().channel() != nil && joiner.fileState().channel() != nil
+	})
+	out, err := inviter.SendFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nextOffer(t, joiner).AcceptInto(dst); err != nil {
+		t.Fatal(err)
+	}
+	var most float64
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(60 * time.Second)
+wait:
+	for {
+		select {
+		case <-out.Done():
+			break wait
+		case <-tick.C:
+			most = max(most, inviter.files.delivery.rate())
+		case <-deadline:
+			t.Fatalf("the transfer did not finish within a minute (%d of 700000 bytes)", out.Progress())
+		}
+	}
+	if err := out.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if most <= 0 {
+		t.Errorf("the meter saw no chunk acknowledged while 700 kB crossed")
+	}
+	d := &inviter.files.delivery
+	counts := func() (given, buffered uint64) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.given, d.dc.BufferedAmount()
+	}
+	// All acknowledged soon after the receiver said it saved the file.
+	eventually(t, 5*time.Second, "the channel's buffer empties", func() bool { _, b := counts(); return b == 0 })
+	// The data and a 12-byte header a chunk.
+	if given, _ := counts(); given < 700_000 || (given-700_000)%fileChunkHeader != 0 {
+		t.Errorf("the meter counts %d bytes given, want 700000 and 12 a chunk", given)
+	}
+	t.Logf("acknowledged at up to %.0f kbit/s over half a second", most/1000)
 }
