@@ -48,7 +48,10 @@ import (
 //     fileFillShare of that leaves after the media's acknowledged rate,
 //     and by fileProbeNear a step beyond: on a narrow link the file then
 //     stays under the rate that filled the queue, instead of filling it
-//     again, and each fill costs the video a cut.
+//     again, and each fill costs the video a cut. Only where a cut costs
+//     the video — fileCutLeaves of the path under the media's targets: on
+//     a wider path (loopback) a cut leaves the video all it wants, and
+//     holding the file under it would only slow the file.
 const (
 	filePaceEvery   = 100 * time.Millisecond
 	fileSpareShare  = 0.95
@@ -58,8 +61,12 @@ const (
 	fileProbeSlow   = 1.02        // per filePaceEvery: about 22 % a second
 	fileProbeNear   = 1.001       // per filePaceEvery: about 1 % a second
 	fileFillShare   = 0.8
-	fileProbeHold   = time.Second
-	fileQueueDelay  = 30 * time.Millisecond
+	// fileCutLeaves is the share of the path a cut leaves the video: the
+	// estimator cuts to 0.85 of what the path carried, and the video gets
+	// 0.85 of the estimate (less the sound's share).
+	fileCutLeaves  = 0.85 * 0.85
+	fileProbeHold  = time.Second
+	fileQueueDelay = 30 * time.Millisecond
 	// The estimator's delay trend, as a share of its over-use threshold,
 	// above which the probe stops growing, and backs off.
 	fileTrendHold    = 0.3
@@ -289,7 +296,7 @@ func (p *filePacer) update(now time.Time) {
 				growth = fileProbeSlow
 			}
 			next := min(p.probe*growth, fileProbeMax)
-			if p.pathBps > 0 && now.Sub(p.pathAt) <= fileRTTMemory {
+			if p.pathBps > 0 && now.Sub(p.pathAt) <= fileRTTMemory && p.pathBps*fileCutLeaves < r.mediaBps {
 				if ceiling := fileFillShare*p.pathBps - r.ackedBps; next > ceiling {
 					next = min(max(min(next, ceiling), p.probe*fileProbeNear), fileProbeMax)
 				}

@@ -221,6 +221,30 @@ func TestFilePacerStaysUnderThePathAfterACut(t *testing.T) {
 	}
 }
 
+// On a path that a cut leaves wide enough for the video (here 5 Mbit/s,
+// of which a cut leaves the video 3.6; loopback's are wider still), the
+// pace after a cut grows as after any congestion, past 80 % of the path
+// less the media: holding it under that would only slow the file.
+func TestFilePacerGrowsOnAfterACutOnAWidePath(t *testing.T) {
+	sp := newStepPacer()
+	sp.r = estimateReading{known: true, targetBps: 6_000_000, mediaBps: 1_740_000, rtt: 2 * time.Millisecond,
+		videoContent: true, ackedBps: 1_700_000, fileBps: 3_300_000}
+	for range 10 {
+		sp.step()
+	}
+	sp.r.congestions = 1
+	sp.step()
+	sp.now = sp.now.Add(fileProbeHold)
+	sp.step()
+	before := sp.p.Rate()
+	for range 10 {
+		sp.step()
+	}
+	if got, want := sp.p.Rate(), before*math.Pow(fileProbeSlow, 10); !near(got, want) {
+		t.Errorf("a second after a cut on a 5 Mbit/s path: pace %.0f, want %.0f (×%.2f a step)", got, want, fileProbeSlow)
+	}
+}
+
 // The rate a transfer's chunks are acknowledged at, as the estimator is
 // told it, on a real connection: while a file crosses it the meter sees
 // it flow, and at the end every byte given to the channel is acknowledged.
