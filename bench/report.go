@@ -59,6 +59,7 @@ type Report struct {
 	Recovery   []RecoveryCase           `json:"network_changes,omitempty"`
 	Codes      []CodeRun                `json:"codes,omitempty"`
 	File       *FileRun                 `json:"file,omitempty"`
+	FileCap    *FileCapRun              `json:"file_capped_link,omitempty"`
 	Breakdowns map[string][]CostSlice   `json:"cpu_breakdowns,omitempty"`
 	Profiles   map[string][]ProfileLine `json:"profiles,omitempty"`
 	Windows    *WindowsBuild            `json:"windows_build,omitempty"`
@@ -232,6 +233,12 @@ func loadReport(dir string) (*Report, error) {
 	var fr FileRun
 	if err := readJSON(filepath.Join(dir, "file.json"), &fr); err == nil {
 		r.File = &fr
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var fc FileCapRun
+	if err := readJSON(filepath.Join(dir, "filecap.json"), &fc); err == nil {
+		r.FileCap = &fc
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -626,6 +633,9 @@ func benchMarkdown(r *Report) string {
 
 	if r.File != nil {
 		b.WriteString(fileMarkdown(r.File))
+	}
+	if r.FileCap != nil {
+		b.WriteString(fileCapMarkdown(r.FileCap))
 	}
 
 	if d := r.Drift; d != nil {

@@ -401,3 +401,31 @@ func TestBenchReportFile(t *testing.T) {
 		t.Error("the report leaves the file section out")
 	}
 }
+
+func TestBenchReportFileOverACappedLink(t *testing.T) {
+	run := FileCapRun{CapKbps: 2000, QueueMs: 500, DelayMs: 20, FileBytes: 2_500_000, Seconds: 44.4, SHA256OK: true,
+		JoinerFPS: 29.9, JoinerFewest: 18, LatencyP50MaxMs: 33, LinkPeakKbps: 1996, TargetHighestKbps: 1686, TargetKeptPct: 73.2,
+		Cuts: 1, Command: "go test ./e2e -bench FileOverACappedLink -benchtime 1x"}
+	text := fileCapMarkdown(&run)
+	for _, want := range []string{"## Sending a file over a narrow link", "a link of 2000 kbit/s each way with a 500 ms queue",
+		"| transfer | 44.4 s (450 kbit/s on average) |", "| SHA-256 of the saved file | matches |",
+		"| the link toward the joiner, busiest quarter second | 1996 kbit/s |", "| 29.9 fps (at least 18 frames a second) |",
+		"| sender's video target, highest during the transfer | 1686 kbit/s |", "| lowest share of it kept with the link full | 73 % |",
+		"| congestion control's cuts during the transfer | 1 |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the section lacks %q:\n%s", want, text)
+		}
+	}
+	dir := t.TempDir()
+	data, _ := json.Marshal(run)
+	if err := os.WriteFile(filepath.Join(dir, "filecap.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := loadReport(dir)
+	if err != nil || r.FileCap == nil || r.FileCap.TargetKeptPct != 73.2 {
+		t.Fatalf("loadReport: %v, %+v", err, r.FileCap)
+	}
+	if !strings.Contains(benchMarkdown(r), "## Sending a file over a narrow link") {
+		t.Error("the report leaves the narrow-link file section out")
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"peercall/media"
 )
 
@@ -38,6 +40,18 @@ import (
 //     over the lowest seen lately: a queue building — at most once per
 //     fileProbeHold, during which it does not grow; nor does it while the
 //     trend is past fileTrendHold of the threshold.
+//   - A cut by the estimator while the file got through at least as much
+//     as the media says what the path carries: what the two got through
+//     then (a cut with less of the file in it, as a peer stalling on a
+//     busy machine causes, says little of the path). For
+//     fileRTTMemory after it, the probe grows quickly only up to what
+//     fileFillShare of that leaves after the media's acknowledged rate,
+//     and by fileProbeNear a step beyond: on a narrow link the file then
+//     stays under the rate that filled the queue, instead of filling it
+//     again, and each fill costs the video a cut. Only where a cut costs
+//     the video — fileCutLeaves of the path under the media's targets: on
+//     a wider path (loopback) a cut leaves the video all it wants, and
+//     holding the file under it would only slow the file.
 const (
 	filePaceEvery   = 100 * time.Millisecond
 	fileSpareShare  = 0.95
@@ -45,12 +59,18 @@ const (
 	fileProbeMax    = 800_000_000 // bit/s
 	fileProbeGrowth = 1.05        // per filePaceEvery: about 1.6× a second
 	fileProbeSlow   = 1.02        // per filePaceEvery: about 22 % a second
-	fileProbeHold   = time.Second
-	fileQueueDelay  = 30 * time.Millisecond
+	fileProbeNear   = 1.001       // per filePaceEvery: about 1 % a second
+	fileFillShare   = 0.8
+	// fileCutLeaves is the share of the path a cut leaves the video: the
+	// estimator cuts to 0.85 of what the path carried, and the video gets
+	// 0.85 of the estimate (less the sound's share).
+	fileCutLeaves  = 0.85 * 0.85
+	fileProbeHold  = time.Second
+	fileQueueDelay = 30 * time.Millisecond
 	// The estimator's delay trend, as a share of its over-use threshold,
 	// above which the probe stops growing, and backs off.
-	fileTrendHold    = 0.4
-	fileTrendBackOff = 0.7
+	fileTrendHold    = 0.3
+	fileTrendBackOff = 0.5
 	// The lowest round trip is forgotten after fileRTTMemory, so a path
 	// that got longer is not taken for a queue for ever.
 	fileRTTMemory = 30 * time.Second
@@ -69,6 +89,105 @@ const (
 	videoContentShare = 0.95
 )
 
+// The estimator is told the rate at which the peer acknowledged the
+// file's chunks (bwe.Estimator.SetOtherTraffic): when chunks fill a queue
+// and the estimator cuts for it, it cuts from what the path carried —
+// the media and the file — rather than from the media's share alone,
+// which would take the video far below what it had. The rate is measured
+// over fileDeliveryWindow, as the estimator measures the media's, and the
+// highest of the last fileDeliveryRecent is told.
+const (
+	fileDeliveryWindow = 500 * time.Millisecond
+	fileDeliveryRecent = time.Second
+)
+
+// otherTraffic is what an estimator that can be told of other traffic
+// on its path does (bwe.Estimator).
+type otherTraffic interface {
+	SetOtherTraffic(f func() float64)
+}
+
+// fileDelivery measures the rate at which the peer acknowledges the data
+// given to the file channel: what was given less what the channel still
+// buffers (SCTP releases a message's bytes when the peer acknowledges
+// them).
+type fileDelivery struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	dc      *webrtc.DataChannel
+	given   uint64 // bytes given to dc
+	samples []deliverySample
+	recent  []deliveryRate // windowRate's results over fileDeliveryRecent
+}
+
+type deliverySample struct {
+	at    time.Time
+	acked uint64
+}
+
+type deliveryRate struct {
+	at  time.Time
+	bps float64
+}
+
+// gave counts n bytes given to dc; a new channel starts the count anew.
+func (d *fileDelivery) gave(dc *webrtc.DataChannel, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dc != d.dc {
+		d.dc, d.given, d.samples, d.recent = dc, 0, d.samples[:0], d.recent[:0]
+	}
+	d.given += uint64(n)
+}
+
+// rate takes a sample and returns the highest rate acknowledged over a
+// fileDeliveryWindow that ended within the last fileDeliveryRecent,
+// bit/s: what the file got through while a queue built, as the pacer
+// backs off at the first signs of one, before the estimator cuts. 0 until
+// the samples span a fifth of the window.
+func (d *fileDelivery) rate() float64 {
+	bps := d.windowRate()
+	now := d.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	drop := 0
+	for drop < len(d.recent) && now.Sub(d.recent[drop].at) > fileDeliveryRecent {
+		drop++
+	}
+	d.recent = append(d.recent[:0], d.recent[drop:]...)
+	d.recent = append(d.recent, deliveryRate{now, bps})
+	for _, r := range d.recent {
+		bps = max(bps, r.bps)
+	}
+	return bps
+}
+
+// windowRate takes a sample and returns the rate acknowledged over the
+// last fileDeliveryWindow, bit/s; 0 until the samples span a fifth of it.
+func (d *fileDelivery) windowRate() float64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dc == nil {
+		return 0
+	}
+	now := d.now()
+	acked := d.given - min(d.dc.BufferedAmount(), d.given)
+	// Keep the newest sample at or before the window's start, and the
+	// ones after it.
+	drop := 0
+	for drop+1 < len(d.samples) && now.Sub(d.samples[drop+1].at) >= fileDeliveryWindow {
+		drop++
+	}
+	d.samples = append(d.samples[:0], d.samples[drop:]...)
+	d.samples = append(d.samples, deliverySample{now, acked})
+	first := d.samples[0]
+	span := now.Sub(first.at)
+	if span < fileDeliveryWindow/5 || acked < first.acked {
+		return 0
+	}
+	return float64(acked-first.acked) * 8 / span.Seconds()
+}
+
 // estimateReading is what the pacer reads of the bandwidth estimator and
 // the media.
 type estimateReading struct {
@@ -76,6 +195,8 @@ type estimateReading struct {
 	targetBps   float64       // the estimate
 	mediaBps    float64       // what the media's encoders aim at
 	rtt         time.Duration // the media's round trip, queues included
+	ackedBps    float64       // the media's rate the peer acknowledged
+	fileBps     float64       // the file's rate the peer acknowledged
 	overusing   bool          // the media's delay grows now
 	trendShare  float64       // the delay trend over the over-use threshold (1: over-use)
 	congestions int           // cuts made so far, for delay or loss
@@ -106,6 +227,8 @@ type filePacer struct {
 	holdUntil  time.Time
 	minRTT     time.Duration
 	minRTTAt   time.Time
+	pathBps    float64 // what the path carried at the last cut, media and file
+	pathAt     time.Time
 }
 
 func newFilePacer(read func() estimateReading) *filePacer {
@@ -142,6 +265,9 @@ func (p *filePacer) update(now time.Time) {
 		r.congestions > p.lastCuts || r.targetBps < p.lastTarget*0.97)
 	// A delay trend on its way to an over-use: no growth.
 	rising := r.trendShare > fileTrendHold
+	if r.known && r.congestions > p.lastCuts && r.ackedBps > 0 && r.fileBps >= r.ackedBps {
+		p.pathBps, p.pathAt = r.ackedBps+r.fileBps, now
+	}
 	p.lastCuts, p.lastTarget = r.congestions, r.targetBps
 	if congested {
 		p.congested = true
@@ -169,7 +295,13 @@ func (p *filePacer) update(now time.Time) {
 			if p.congested {
 				growth = fileProbeSlow
 			}
-			p.probe = min(p.probe*growth, fileProbeMax)
+			next := min(p.probe*growth, fileProbeMax)
+			if p.pathBps > 0 && now.Sub(p.pathAt) <= fileRTTMemory && p.pathBps*fileCutLeaves < r.mediaBps {
+				if ceiling := fileFillShare*p.pathBps - r.ackedBps; next > ceiling {
+					next = min(max(min(next, ceiling), p.probe*fileProbeNear), fileProbeMax)
+				}
+			}
+			p.probe = next
 		}
 		p.rateBps = p.probe
 	}
@@ -177,7 +309,7 @@ func (p *filePacer) update(now time.Time) {
 		p.loggedAt = now
 		p.logf("file pace", "kbps", int(p.rateBps/1000), "spare_kbps", int(spare/1000), "probe_kbps", int(p.probe/1000),
 			"estimate_kbps", int(r.targetBps/1000), "media_kbps", int(r.mediaBps/1000), "rtt_ms", r.rtt.Milliseconds(), "trend", fmt.Sprintf("%.2f", r.trendShare),
-			"video_content", r.videoContent, "congested", congested)
+			"video_content", r.videoContent, "congested", congested, "path_kbps", int(p.pathBps/1000))
 	}
 }
 
@@ -227,6 +359,9 @@ func (s *Session) fileEstimate() estimateReading {
 	if e == nil {
 		return estimateReading{}
 	}
+	if o, ok := e.(otherTraffic); ok {
+		o.SetOtherTraffic(s.files.delivery.rate)
+	}
 	st := e.GetStats()
 	media, content := s.mediaTargets()
 	return estimateReading{
@@ -234,6 +369,8 @@ func (s *Session) fileEstimate() estimateReading {
 		targetBps:    number(st["target"]),
 		mediaBps:     media,
 		rtt:          time.Duration(number(st["rttMs"]) * float64(time.Millisecond)),
+		ackedBps:     number(st["acknowledged"]),
+		fileBps:      s.files.delivery.rate(),
 		trendShare:   trendShare(number(st["trend"]), number(st["threshold"])),
 		overusing:    st["usage"] == "over",
 		congestions:  int(number(st["delayDecreases"]) + number(st["lossCuts"])),

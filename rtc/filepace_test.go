@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/pion/transport/v5/test"
 )
 
 // stepPacer drives a pacer on a simulated clock: each step moves the clock
@@ -168,4 +170,134 @@ func TestFilePacerWaits(t *testing.T) {
 	if err := p.wait(stopped, 1<<20); !errors.Is(err, context.Canceled) {
 		t.Errorf("a megabyte at the floor, transfer stopped: %v", err)
 	}
+}
+
+// A cut by the estimator while the file's chunks flowed tells the pacer
+// what the path carries; for fileRTTMemory the probe then grows quickly
+// only to fileFillShare of it less the media's acknowledged rate, and
+// slowly beyond, instead of filling the queue again at 1.6× a second.
+func TestFilePacerStaysUnderThePathAfterACut(t *testing.T) {
+	sp := newStepPacer()
+	sp.r = estimateReading{known: true, targetBps: 4_000_000, mediaBps: 1_700_000, rtt: 40 * time.Millisecond,
+		videoContent: true, ackedBps: 500_000, fileBps: 1_300_000}
+	for range 10 {
+		sp.step()
+	}
+	// A cut with the file's share smaller than the media's teaches
+	// nothing: after the hold the probe grows as after any congestion.
+	sp.r.fileBps, sp.r.congestions = 400_000, 1
+	sp.step()
+	if sp.p.pathBps != 0 {
+		t.Fatalf("a cut with the file at 400 kbit/s beside the media's 500 taken for the path's rate")
+	}
+	sp.now = sp.now.Add(fileProbeHold)
+	sp.step()
+	before := sp.p.Rate()
+	if got := sp.step(); !near(got, before*fileProbeSlow) {
+		t.Errorf("after a cut that taught nothing: pace %.0f, want %.0f", got, before*fileProbeSlow)
+	}
+	// The cut: the path carried 1.8 Mbit/s, the media 500 kbit/s of it.
+	sp.r.fileBps, sp.r.congestions = 1_300_000, 2
+	halved := sp.step()
+	ceiling := fileFillShare*1_800_000 - 500_000
+	// Back to probing after the hold, the media's share unchanged.
+	sp.now = sp.now.Add(fileProbeHold)
+	for range 100 {
+		sp.step()
+	}
+	got := sp.p.Rate()
+	// 100 steps at fileProbeSlow would be 7× the halved pace: 1.02^100.
+	if most := max(ceiling, halved) * math.Pow(fileProbeNear, 100); got > most+1 {
+		t.Errorf("ten seconds after the cut: pace %.0f, want at most %.0f (%.0f the path leaves, then ×%.3f a step)", got, most, ceiling, fileProbeNear)
+	}
+	if got < ceiling {
+		t.Errorf("ten seconds after the cut: pace %.0f, want the %.0f the path leaves at least", got, ceiling)
+	}
+	// Forgotten after fileRTTMemory: quick growth again.
+	sp.now = sp.now.Add(fileRTTMemory)
+	before = sp.p.Rate()
+	if got := sp.step(); !near(got, before*fileProbeSlow) {
+		t.Errorf("after fileRTTMemory: pace %.0f, want %.0f", got, before*fileProbeSlow)
+	}
+}
+
+// On a path that a cut leaves wide enough for the video (here 5 Mbit/s,
+// of which a cut leaves the video 3.6; loopback's are wider still), the
+// pace after a cut grows as after any congestion, past 80 % of the path
+// less the media: holding it under that would only slow the file.
+func TestFilePacerGrowsOnAfterACutOnAWidePath(t *testing.T) {
+	sp := newStepPacer()
+	sp.r = estimateReading{known: true, targetBps: 6_000_000, mediaBps: 1_740_000, rtt: 2 * time.Millisecond,
+		videoContent: true, ackedBps: 1_700_000, fileBps: 3_300_000}
+	for range 10 {
+		sp.step()
+	}
+	sp.r.congestions = 1
+	sp.step()
+	sp.now = sp.now.Add(fileProbeHold)
+	sp.step()
+	before := sp.p.Rate()
+	for range 10 {
+		sp.step()
+	}
+	if got, want := sp.p.Rate(), before*math.Pow(fileProbeSlow, 10); !near(got, want) {
+		t.Errorf("a second after a cut on a 5 Mbit/s path: pace %.0f, want %.0f (×%.2f a step)", got, want, fileProbeSlow)
+	}
+}
+
+// The rate a transfer's chunks are acknowledged at, as the estimator is
+// told it, on a real connection: while a file crosses it the meter sees
+// it flow, and at the end every byte given to the channel is acknowledged.
+func TestFileDeliveryMeasuresTheAcknowledgedChunks(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(90 * time.Second).Stop()
+	ca, cb := h.vnetConfigs()
+	inviter, joiner := h.callPair(ca, cb)
+	src, dst := t.TempDir(), t.TempDir()
+	path, _ := randomFile(t, src, "meter.bin", 700_000)
+	eventually(t, 10*time.Second, "the file channel opens", func() bool {
+		return inviter.fileState().channel() != nil && joiner.fileState().channel() != nil
+	})
+	out, err := inviter.SendFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nextOffer(t, joiner).AcceptInto(dst); err != nil {
+		t.Fatal(err)
+	}
+	var most float64
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(60 * time.Second)
+wait:
+	for {
+		select {
+		case <-out.Done():
+			break wait
+		case <-tick.C:
+			most = max(most, inviter.files.delivery.rate())
+		case <-deadline:
+			t.Fatalf("the transfer did not finish within a minute (%d of 700000 bytes)", out.Progress())
+		}
+	}
+	if err := out.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if most <= 0 {
+		t.Errorf("the meter saw no chunk acknowledged while 700 kB crossed")
+	}
+	d := &inviter.files.delivery
+	counts := func() (given, buffered uint64) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.given, d.dc.BufferedAmount()
+	}
+	// All acknowledged soon after the receiver said it saved the file.
+	eventually(t, 5*time.Second, "the channel's buffer empties", func() bool { _, b := counts(); return b == 0 })
+	// The data and a 12-byte header a chunk.
+	if given, _ := counts(); given < 700_000 || (given-700_000)%fileChunkHeader != 0 {
+		t.Errorf("the meter counts %d bytes given, want 700000 and 12 a chunk", given)
+	}
+	t.Logf("acknowledged at up to %.0f kbit/s over half a second", most/1000)
 }

@@ -325,8 +325,9 @@ func (t *Transfer) succeed() {
 
 // fileState is a session's file transfers and its file channel.
 type fileState struct {
-	s     *Session
-	pacer *filePacer
+	s        *Session
+	pacer    *filePacer
+	delivery fileDelivery // what the peer acknowledged of the chunks sent
 
 	mu       sync.Mutex
 	dc       *webrtc.DataChannel
@@ -349,6 +350,7 @@ func (f *fileState) init(s *Session) {
 		f.in = make(map[uint32]*Transfer)
 		f.offers = make(chan *Transfer, maxIncomingFiles)
 		f.low = make(chan struct{}, 1)
+		f.delivery.now = time.Now
 		f.pacer = newFilePacer(s.fileEstimate)
 		f.pacer.logf = s.log.Debug
 	})
@@ -584,6 +586,7 @@ func (f *fileState) send(t *Transfer, file *os.File) {
 			t.fail(ErrFileCallEnded, "")
 			return
 		}
+		f.delivery.gave(dc, fileChunkHeader+n)
 		off += int64(n)
 		t.bytes.Store(off)
 	}

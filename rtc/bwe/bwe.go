@@ -67,8 +67,13 @@ type Estimator struct {
 	minBps   int
 	maxBps   int
 	onChange func(int)
-	results  []result // scratch, reused from one feedback to the next
-	arrived  []result // scratch: the received ones, by arrival
+	other    func() float64 // SetOtherTraffic
+	// otherCutAt and otherCutTo: the last cut the other traffic caused
+	// (it carried as much as the media), and the estimate it left.
+	otherCutAt time.Time
+	otherCutTo float64
+	results    []result // scratch, reused from one feedback to the next
+	arrived    []result // scratch: the received ones, by arrival
 }
 
 // New makes an estimator.
@@ -180,13 +185,26 @@ func (e *Estimator) feedback(fb *rtcp.TransportLayerCC) bool {
 	}
 	e.loss.add(e.results, now)
 	acked, ackedOK := e.acked.rate()
+	other := e.otherRate()
 	before := e.rate.estimate
-	e.rate.update(e.delay.hypothesis, overuse, acked, ackedOK, e.rtt, now)
-	if e.rate.estimate < before && e.log != nil {
-		e.log.Debugf("delay over-use: %.0f → %.0f kbit/s (acknowledged %.0f, trend %.2f, threshold %.2f)",
-			before/1000, e.rate.estimate/1000, acked/1000, e.delay.prevTrend, e.delay.threshold)
+	// What the path carried: the media acknowledged and the rest.
+	e.rate.update(e.delay.hypothesis, overuse, acked+other, ackedOK, e.rtt, now)
+	if e.rate.estimate < before && other >= acked && other > 0 {
+		if now.Sub(e.otherCutAt) < otherGrace {
+			// The other traffic is making room for the cut it caused:
+			// its queue takes a moment to drain, and is no reason to
+			// cut deeper.
+			e.rate.estimate = max(e.rate.estimate, min(before, e.otherCutTo))
+			e.rate.decreases-- // not a cut of its own
+		} else {
+			e.otherCutAt, e.otherCutTo = now, e.rate.estimate
+		}
 	}
-	if ev := e.loss.update(e.rate.estimate, e.rtt, now); ev != "" && e.log != nil {
+	if e.rate.estimate < before && e.log != nil {
+		e.log.Debugf("delay over-use: %.0f → %.0f kbit/s (acknowledged %.0f, other traffic %.0f, trend %.2f, threshold %.2f)",
+			before/1000, e.rate.estimate/1000, acked/1000, other/1000, e.delay.prevTrend, e.delay.threshold)
+	}
+	if ev := e.loss.update(e.rate.estimate, other, e.rtt, now); ev != "" && e.log != nil {
 		e.log.Debugf("%s: loss %.1f %%, random %.1f %%, bound %.0f kbit/s, delay-based %.0f",
 			ev, e.loss.lastLoss*100, e.loss.random*100, e.loss.bound/1000, e.rate.estimate/1000)
 	}
@@ -227,6 +245,37 @@ func (e *Estimator) updateRTT(now time.Time) {
 	if best > 0 {
 		e.rtt = best
 	}
+}
+
+// otherGrace is how long after a cut that other traffic caused further
+// over-uses, while it still carries as much as the media, cut no deeper:
+// the other traffic backs off at the same signals (rtc's file pacer halves
+// its pace), and the queue it left takes a few round trips to drain.
+const otherGrace = 500 * time.Millisecond
+
+// SetOtherTraffic gives the estimator a function that says the rate,
+// bit/s, at which the connection's other traffic — data sent outside RTP,
+// such as a file on a data channel, that shares the path but carries no
+// transport-wide sequence numbers — reached the peer over about the last
+// half second. The acknowledged rate of the media alone understates what
+// the path carried while such traffic filled a queue: a cut, for delay or
+// for loss, starts from the sum, so that the media keep their rate and the
+// other traffic, which is expected to back off on its own, makes the room.
+// f is called on the goroutine reading feedback, with the estimator's
+// lock held: it must be quick and must not call the estimator; nil
+// forgets it.
+func (e *Estimator) SetOtherTraffic(f func() float64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.other = f
+}
+
+// otherRate is the other traffic's rate now, bit/s. Called with mu held.
+func (e *Estimator) otherRate() float64 {
+	if e.other == nil {
+		return 0
+	}
+	return max(e.other(), 0)
 }
 
 // GetTargetBitrate is the current estimate, bit/s.

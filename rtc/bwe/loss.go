@@ -196,9 +196,10 @@ func share(lost, total int) float64 {
 	return float64(lost) / float64(total)
 }
 
-// update runs after each feedback, with the delay-based estimate. It
+// update runs after each feedback, with the delay-based estimate and the
+// rate of the other traffic on the path (Estimator.SetOtherTraffic). It
 // returns what it decided, if anything worth a log line.
-func (l *lossControl) update(delayBased float64, rtt time.Duration, now time.Time) (event string) {
+func (l *lossControl) update(delayBased, other float64, rtt time.Duration, now time.Time) (event string) {
 	dt := time.Duration(0)
 	if !l.lastUpdate.IsZero() {
 		dt = min(now.Sub(l.lastUpdate), time.Second)
@@ -268,7 +269,9 @@ func (l *lossControl) update(delayBased float64, rtt time.Duration, now time.Tim
 		l.startLoss = share(l.since(l.overSince, now))
 		headroom = lossFirstHeadroom
 	}
-	l.bound = min(delayBased, l.bound, headroom*sent) * (1 - (loss-l.random)/2)
+	// Other traffic on the path (SetOtherTraffic) counts in what is sent:
+	// the media need not make room for it.
+	l.bound = min(delayBased, l.bound, headroom*(sent+other)) * (1 - (loss-l.random)/2)
 	l.lastCut = now
 	l.cuts++
 	if event == "" {

@@ -33,7 +33,7 @@ func lossLoop(seconds int, seed uint64, needBps float64, lossAt func(rateBps flo
 			rs[i] = result{size: 1000, lost: rng.Float64() < p}
 		}
 		l.add(rs, now)
-		l.update(delayBased, 80*time.Millisecond, now)
+		l.update(delayBased, 0, 80*time.Millisecond, now)
 		second += rate * 0.05
 		if step%20 == 0 {
 			perSecond = append(perSecond, second)

@@ -62,6 +62,20 @@ type simConfig struct {
 	media   simLink // sender → receiver
 	back    simLink // feedback
 	content simContent
+	cross   *simCross
+}
+
+// simCross is other traffic on the media's link, outside RTP, as a file
+// sent on a data channel during the call: from the given time it sends
+// packets of simMTU at a rate that starts at 300 kbit/s, grows by 5 %
+// every 100 ms, and halves at each cut the estimator makes and then holds
+// for a second — as Peercall's file pacer probes once the video has all
+// it wants.
+type simCross struct {
+	from time.Duration
+	// report: the estimator is told the rate at which the traffic
+	// arrived over the last half second (SetOtherTraffic).
+	report bool
 }
 
 // simResult is what the call did, second by second.
@@ -335,6 +349,51 @@ func runSim(t testing.TB, cfg simConfig) simResult {
 	}
 	sim.after(time.Millisecond, frameTick)
 
+	if c := cfg.cross; c != nil {
+		type arrival struct {
+			at    time.Duration
+			bytes int
+		}
+		var arrived []arrival
+		if c.report {
+			est.SetOtherTraffic(func() float64 {
+				total := 0
+				for _, a := range arrived {
+					if a.at > sim.now-500*time.Millisecond && a.at <= sim.now {
+						total += a.bytes
+					}
+				}
+				return float64(total*8) / 0.5
+			})
+		}
+		rate, lastCuts, holdUntil := 300_000.0, 0, time.Duration(0)
+		var control, send func()
+		control = func() {
+			st := est.GetStats()
+			cuts := st["delayDecreases"].(int) + st["lossCuts"].(int)
+			switch {
+			case cuts > lastCuts && sim.now >= holdUntil:
+				rate, holdUntil = max(rate/2, 32_000), sim.now+time.Second
+			case sim.now >= holdUntil:
+				rate *= 1.05
+			}
+			lastCuts = cuts
+			for len(arrived) > 0 && arrived[0].at < sim.now-time.Second {
+				arrived = arrived[1:]
+			}
+			sim.after(100*time.Millisecond, control)
+		}
+		send = func() {
+			size := simMTU + 28
+			if d, ok := media.pass(sim.now, size); ok {
+				sim.after(d, func() { arrived = append(arrived, arrival{sim.now, size}) })
+			}
+			sim.after(time.Duration(float64(size*8)/rate*float64(time.Second)), send)
+		}
+		sim.at(c.from, control)
+		sim.at(c.from, send)
+	}
+
 	for s := 1; s <= cfg.seconds; s++ {
 		sim.run(time.Duration(s) * time.Second)
 		e := float64(est.GetTargetBitrate())
@@ -440,6 +499,7 @@ func TestEstimatorOnSimulatedLinks(t *testing.T) {
 				t.Errorf("a packet queued %.0f ms behind the cap after 10 s, want under 300", q)
 			}
 		}},
+		{"cap2000-file", 5, func(t *testing.T, seed uint64) { crossCase(t, seed, true) }},
 		{"policer1000", 5, func(t *testing.T, seed uint64) {
 			// From 20 s on a policer drops what exceeds 1 Mbit/s: no queue
 			// shows it, only loss.
@@ -462,5 +522,44 @@ func TestEstimatorOnSimulatedLinks(t *testing.T) {
 				t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { c.run(t, seed) })
 			}
 		})
+	}
+}
+
+// crossCase is the call of the cap2000-file case: 2 Mbit/s with a half
+// second's queue, the test pattern's video, and from 20 s on a file
+// (simCross) probing for what the video leaves, reported to the estimator
+// when report is set. Reported, the encoder's target stays within 70 % of
+// the ceiling it had before the file filled the queue: the estimator cuts
+// from what the path carried, the video's and the file's, and the file
+// makes the room. Unreported, a cut starts from the video's 550 kbit/s
+// alone, and cut after cut the target falls below half; the test says so,
+// to show what it tells apart.
+func crossCase(t *testing.T, seed uint64, report bool) (lowest float64) {
+	link := simLink{delay: 20 * time.Millisecond, rateBps: 2_000_000, queueBytes: 125_000}
+	back := simLink{delay: 20 * time.Millisecond}
+	const from = 20
+	r := runSim(t, simConfig{seconds: simSeconds, seed: seed, media: link, back: back, content: patternContent,
+		cross: &simCross{from: from * time.Second, report: report}})
+	before := r.encoder[from-1]
+	lowest = slices.Min(r.encoder[from:])
+	t.Logf("encoder target, kbit/s, every 5 s:%s; before the file %.0f, lowest after %.0f; %v", r.timeline(5), before/1000, lowest/1000, r.stats)
+	if report && before < 0.95*simCeiling {
+		t.Errorf("encoder target %.0f kbit/s before the file, want the ceiling", before/1000)
+	}
+	if n := r.stats["delayDecreases"].(int); report && n == 0 {
+		t.Errorf("no delay cut: the file never filled the queue")
+	}
+	if report && lowest < 0.7*before {
+		t.Errorf("encoder target fell to %.0f kbit/s with the file, %.0f %% of the %.0f before; want 70 %% at least", lowest/1000, 100*lowest/before, before/1000)
+	}
+	return lowest
+}
+
+// Without the file's rate the estimator cuts the video deep: the
+// difference the cap2000-file case rests on.
+func TestEstimatorCutWithoutOtherTraffic(t *testing.T) {
+	low := crossCase(t, 1, false)
+	if low >= 0.5*simCeiling {
+		t.Errorf("unreported, the file took the target only to %.0f kbit/s; the cap2000-file case shows nothing", low/1000)
 	}
 }
