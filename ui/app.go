@@ -160,6 +160,7 @@ func (u *UI) runKey(e *fyne.KeyEvent) bool {
 }
 
 func newUI(a fyne.App, w fyne.Window, opts Options) *UI {
+	keepFilesUntilWritten()
 	return &UI{app: a, win: w, opts: opts}
 }
 

@@ -422,23 +422,35 @@ func (c *callScreen) dropped(_ fyne.Position, uris []fyne.URI) {
 // Downloads folder with the offered name.
 func (p *filesPanel) saveDialog(name string, done func(path string)) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
+		if path, ok := chosenForSaving(w, err); ok {
+			done(path)
 		}
-		path := w.URI().Path()
-		w.Close()
-		// The dialog made the file; it stays empty until the whole file
-		// has arrived and replaces it, and goes if the transfer fails.
-		if info, err := os.Stat(path); err == nil && info.Size() == 0 {
-			os.Remove(path)
-		}
-		done(path)
 	}, p.c.u.win)
 	d.SetFileName(name)
 	if l, err := storage.ListerForURI(storage.NewFileURI(downloadsDir())); err == nil {
 		d.SetLocation(l)
 	}
 	d.Show()
+}
+
+// chosenForSaving is the path the save dialog's writer w stands for, with
+// nothing written there: the received file replaces what is there only
+// once it is whole. Its writer writes nothing until written to
+// (keepUntilWritten); another repository's writer has already made an
+// empty file, which goes, so that a transfer that fails leaves nothing.
+func chosenForSaving(w fyne.URIWriteCloser, err error) (string, bool) {
+	if err != nil || w == nil {
+		return "", false
+	}
+	path := w.URI().Path()
+	_, lazy := w.(*lazyWriter)
+	w.Close()
+	if !lazy {
+		if info, err := os.Stat(path); err == nil && info.Size() == 0 {
+			os.Remove(path)
+		}
+	}
+	return path, true
 }
 
 func homeDir() string {
