@@ -14,21 +14,6 @@ import (
 	"peercall/media/yuv"
 )
 
-// screenPage paints page n of text on display at w×h and returns it as
-// the source should deliver it.
-func screenPage(t *testing.T, display string, w, h, n int) *image.YCbCr {
-	t.Helper()
-	page := mediatest.TextPage(w, h, n)
-	if err := mediatest.PaintRoot(display, page); err != nil {
-		t.Fatal(err)
-	}
-	want := image.NewYCbCr(page.Rect, image.YCbCrSubsampleRatio420)
-	if err := yuv.FromRGB(want, page.Pix, page.Stride, w, h, yuv.RGBX); err != nil {
-		t.Fatal(err)
-	}
-	return want
-}
-
 // A screen whose size changes mid-share (display settings, a monitor
 // plugged in) is captured at its new size from the next pictures on,
 // smaller and then larger again, with what the screen shows.
@@ -46,7 +31,10 @@ func TestScreenSourceFollowsTheScreenSize(t *testing.T) {
 			t.Fatalf("resizing the screen to %v: %v", size, err)
 		}
 		w, h := size.X&^1, size.Y&^1
-		want := screenPage(t, display, w, h, size.X)
+		want, err := mediatest.PaintPage(display, w, h, size.X)
+		if err != nil {
+			t.Fatal(err)
+		}
 		img, _, err := src.ReadFrame(ctx)
 		if err != nil {
 			t.Fatalf("after the screen became %v: %v", size, err)

@@ -106,6 +106,15 @@ func captureStderr(t *testing.T) func() string {
 	}
 }
 
+// loggedCallPair connects two sessions over lo, sending the pattern and a
+// tone, both logging to logger with their side.
+func (h *harness) loggedCallPair(logger *slog.Logger) (inviter, joiner *Session) {
+	lo := []string{"lo"}
+	return h.callPair(
+		Config{Interfaces: lo, Video: patternSource(h.t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "inviter")},
+		Config{Interfaces: lo, Video: patternSource(h.t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "joiner")})
+}
+
 // A call on this machine that connects, carries pictures and sound, and is
 // hung up leaves nothing from pion in the log at the level a person runs
 // Peercall with, and nothing on the terminal: no "agent is closed" or the
@@ -116,11 +125,7 @@ func TestNormalCallEndLeavesPionQuiet(t *testing.T) {
 	defer test.TimeOut(60 * time.Second).Stop()
 	stderr := captureStderr(t)
 	rec := &logRecorder{level: slog.LevelInfo}
-	logger := slog.New(rec)
-	lo := []string{"lo"}
-	inviter, joiner := h.callPair(
-		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "inviter")},
-		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "joiner")})
+	inviter, joiner := h.loggedCallPair(slog.New(rec))
 	eventually(t, 15*time.Second, "video and sound both ways", func() bool {
 		a, b := inviter.Stats(), joiner.Stats()
 		return a.FramesDecoded > 5 && b.FramesDecoded > 5 && a.AudioPacketsReceived > 5 && b.AudioPacketsReceived > 5
@@ -160,11 +165,7 @@ func TestHungUpOnWhileReadingStatisticsLeavesPionQuiet(t *testing.T) {
 	defer test.TimeOut(60 * time.Second).Stop()
 	for round := range 3 {
 		rec := &logRecorder{level: slog.LevelInfo}
-		logger := slog.New(rec)
-		lo := []string{"lo"}
-		inviter, joiner := h.callPair(
-			Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "inviter")},
-			Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: logger.With("side", "joiner")})
+		inviter, joiner := h.loggedCallPair(slog.New(rec))
 		eventually(t, 15*time.Second, "video both ways", func() bool {
 			return inviter.Stats().FramesDecoded > 5 && joiner.Stats().FramesDecoded > 5
 		})

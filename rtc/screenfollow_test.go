@@ -2,7 +2,6 @@ package rtc
 
 import (
 	"errors"
-	"image"
 	"sync"
 	"testing"
 	"time"
@@ -11,23 +10,7 @@ import (
 
 	"peercall/media"
 	"peercall/media/mediatest"
-	"peercall/media/yuv"
 )
-
-// paintPage paints page n of text on display at w×h and returns it as
-// the screen source delivers it.
-func paintPage(t *testing.T, display string, w, h, n int) *image.YCbCr {
-	t.Helper()
-	page := mediatest.TextPage(w, h, n)
-	if err := mediatest.PaintRoot(display, page); err != nil {
-		t.Fatal(err)
-	}
-	want := image.NewYCbCr(page.Rect, image.YCbCrSubsampleRatio420)
-	if err := yuv.FromRGB(want, page.Pix, page.Stride, w, h, yuv.RGBX); err != nil {
-		t.Fatal(err)
-	}
-	return want
-}
 
 // A shared screen that changes size mid-share (16:9 to 16:10) reaches the
 // other side at its new shape, readable; when its X server dies, the
@@ -35,7 +18,10 @@ func paintPage(t *testing.T, display string, w, h, n int) *image.YCbCr {
 // the screen went, and the camera goes on.
 func TestScreenSharingFollowsTheScreenAndEndsWhenItGoes(t *testing.T) {
 	display, kill := mediatest.StartXvfbKillable(t, 1280, 720)
-	want := paintPage(t, display, 1280, 720, 2)
+	want, err := mediatest.PaintPage(display, 1280, 720, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	h, done := newHarness(t)
 	defer done()
@@ -71,7 +57,9 @@ func TestScreenSharingFollowsTheScreenAndEndsWhenItGoes(t *testing.T) {
 	if err := mediatest.ResizeScreen(display, 1024, 640); err != nil {
 		t.Fatalf("resizing the screen: %v", err)
 	}
-	want = paintPage(t, display, 1024, 640, 3)
+	if want, err = mediatest.PaintPage(display, 1024, 640, 3); err != nil {
+		t.Fatal(err)
+	}
 	eventually(t, 30*time.Second, "the resized screen readable at the joiner, at its new shape", func() bool {
 		img := screen.last()
 		if img == nil {

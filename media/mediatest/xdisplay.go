@@ -15,6 +15,8 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"peercall/media/yuv"
 )
 
 // StartXvfb starts an X server of its own, w×h at 24 bits, on a display
@@ -121,4 +123,18 @@ func PaintRoot(display string, img *image.RGBA) error {
 	}
 	xproto.FreeGC(conn, gc)
 	return nil
+}
+
+// PaintPage paints page n of TextPage at w×h on display's root window and
+// returns it in 4:2:0, as a screen source delivers it.
+func PaintPage(display string, w, h, n int) (*image.YCbCr, error) {
+	page := TextPage(w, h, n)
+	if err := PaintRoot(display, page); err != nil {
+		return nil, err
+	}
+	want := image.NewYCbCr(page.Rect, image.YCbCrSubsampleRatio420)
+	if err := yuv.FromRGB(want, page.Pix, page.Stride, w, h, yuv.RGBX); err != nil {
+		return nil, err
+	}
+	return want, nil
 }
