@@ -1,10 +1,6 @@
 package bench
 
 import (
-	"encoding/json"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -14,34 +10,18 @@ import (
 // report afterwards keeps the Windows figures in the JSON and the section
 // in the Markdown.
 func TestBenchReportWindows(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("windows.json", `{"cold_seconds": 612.4, "libraries_seconds": 51.2, "warm_seconds": 3.4, "exe_bytes": 31317504, "zip_bytes": 12250263, "libraries": "libvpx 1.12.0-1+deb12u5"}`)
-	md := filepath.Join(dir, "B.md")
-	jsonPath := filepath.Join(dir, "b.json")
-	write("B.md", "# B\n\n"+sectionBegin+"\nthe run's figures\n"+sectionEnd+"\n")
-	write("b.json", `{"date": "2026-12-01", "calls": [{"size": "640x480"}]}`)
-	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath, "--windows"}, io.Discard, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
-	text, _ := os.ReadFile(md)
+	s := newSectionRun(t, map[string]string{
+		"windows.json": `{"cold_seconds": 612.4, "libraries_seconds": 51.2, "warm_seconds": 3.4, "exe_bytes": 31317504, "zip_bytes": 12250263, "libraries": "libvpx 1.12.0-1+deb12u5"}`,
+	})
+	text, r := s.report("--windows")
 	for _, want := range []string{
 		"the run's figures", windowsBegin, "| cold build | 10 min 12 s |", "| of which the C libraries | 51.2 s |",
 		"| warm build | 3.4 s |", "| Peercall.exe | 31.3 MB |", "| Peercall-windows-amd64.zip | 12.3 MB |",
 		"Libraries: libvpx 1.12.0-1+deb12u5.",
 	} {
-		if !strings.Contains(string(text), want) {
+		if !strings.Contains(text, want) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, text)
 		}
-	}
-	var r Report
-	if data, err := os.ReadFile(jsonPath); err != nil || json.Unmarshal(data, &r) != nil {
-		t.Fatalf("reading the JSON: %v", err)
 	}
 	if r.Windows == nil || r.Windows.ColdSeconds != 612.4 || r.Windows.ExeBytes != 31317504 || r.Windows.Cores == 0 {
 		t.Errorf("the JSON's Windows build: %+v", r.Windows)
@@ -51,17 +31,10 @@ func TestBenchReportWindows(t *testing.T) {
 	}
 
 	// A full report: the run's section is rewritten, the Windows one kept.
-	os.Remove(filepath.Join(dir, "windows.json"))
-	if err := Run([]string{"report", "--dir", dir, "--md", md, "--json", jsonPath}, io.Discard, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
-	text, _ = os.ReadFile(md)
-	if strings.Contains(string(text), "the run's figures") || !strings.Contains(string(text), "| warm build | 3.4 s |") {
+	s.remove("windows.json")
+	text, r = s.report()
+	if strings.Contains(text, "the run's figures") || !strings.Contains(text, "| warm build | 3.4 s |") {
 		t.Errorf("after a full report:\n%s", text)
-	}
-	r = Report{}
-	if data, err := os.ReadFile(jsonPath); err != nil || json.Unmarshal(data, &r) != nil {
-		t.Fatalf("reading the JSON: %v", err)
 	}
 	if r.Windows == nil || r.Windows.WarmSeconds != 3.4 {
 		t.Errorf("a full report dropped the Windows build: %+v", r.Windows)
