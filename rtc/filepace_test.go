@@ -252,13 +252,9 @@ func TestFileDeliveryMeasuresTheAcknowledgedChunks(t *testing.T) {
 	h, done := newHarness(t)
 	defer done()
 	defer test.TimeOut(90 * time.Second).Stop()
-	ca, cb := h.vnetConfigs()
-	inviter, joiner := h.callPair(ca, cb)
+	inviter, joiner := h.fileCallPair()
 	src, dst := t.TempDir(), t.TempDir()
 	path, _ := randomFile(t, src, "meter.bin", 700_000)
-	eventually(t, 10*time.Second, "the file channel opens", func() bool {
-		return inviter.fileState().channel() != nil && joiner.fileState().channel() != nil
-	})
 	out, err := inviter.SendFile(path)
 	if err != nil {
 		t.Fatal(err)

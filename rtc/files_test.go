@@ -99,8 +99,7 @@ func TestFilesCrossTheCallAndAreSaved(t *testing.T) {
 	h, done := newHarness(t)
 	defer done()
 	defer test.TimeOut(90 * time.Second).Stop()
-	ca, cb := h.vnetConfigs()
-	inviter, joiner := h.callPair(ca, cb)
+	inviter, joiner := h.fileCallPair()
 	src, dstA, dstB := t.TempDir(), t.TempDir(), t.TempDir()
 	pathA, dataA := randomFile(t, src, "from-inviter.bin", 700_000)
 	pathB, dataB := randomFile(t, src, "from-joiner.bin", 1)
@@ -108,9 +107,6 @@ func TestFilesCrossTheCallAndAreSaved(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dstB, "from-inviter.bin"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the file channel opens", func() bool {
-		return inviter.fileState().channel() != nil && joiner.fileState().channel() != nil
-	})
 	outA, err := inviter.SendFile(pathA)
 	if err != nil {
 		t.Fatal(err)
@@ -165,13 +161,9 @@ func TestFileOffersDeclinedAndRefused(t *testing.T) {
 	h, done := newHarness(t)
 	defer done()
 	defer test.TimeOut(90 * time.Second).Stop()
-	ca, cb := h.vnetConfigs()
-	inviter, joiner := h.callPair(ca, cb)
+	inviter, joiner := h.fileCallPair()
 	src, dst := t.TempDir(), t.TempDir()
 	path, _ := randomFile(t, src, "no-thanks.txt", 1000)
-	eventually(t, 10*time.Second, "the file channel opens", func() bool {
-		return inviter.fileState().channel() != nil && joiner.fileState().channel() != nil
-	})
 
 	out, err := inviter.SendFile(path)
 	if err != nil {
@@ -278,13 +270,9 @@ func TestHangupMidTransferLeavesNoPartialFile(t *testing.T) {
 	h, done := newHarness(t)
 	defer done()
 	defer test.TimeOut(90 * time.Second).Stop()
-	ca, cb := h.vnetConfigs()
-	inviter, joiner := h.callPair(ca, cb)
+	inviter, joiner := h.fileCallPair()
 	src, dst := t.TempDir(), t.TempDir()
 	path, _ := randomFile(t, src, "long.bin", 30<<20)
-	eventually(t, 10*time.Second, "the file channel opens", func() bool {
-		return inviter.fileState().channel() != nil && joiner.fileState().channel() != nil
-	})
 	out, err := inviter.SendFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -308,4 +296,16 @@ func TestHangupMidTransferLeavesNoPartialFile(t *testing.T) {
 	if names := dirNames(t, dst); len(names) != 0 {
 		t.Errorf("after the hang-up the folder holds %q", names)
 	}
+}
+
+// fileCallPair connects two sessions on a virtual network and waits for
+// both ends of the file channel.
+func (h *harness) fileCallPair() (inviter, joiner *Session) {
+	h.t.Helper()
+	ca, cb := h.vnetConfigs()
+	inviter, joiner = h.callPair(ca, cb)
+	eventually(h.t, 10*time.Second, "the file channel opens", func() bool {
+		return inviter.fileState().channel() != nil && joiner.fileState().channel() != nil
+	})
+	return inviter, joiner
 }
