@@ -66,17 +66,27 @@ func readable(t *testing.T, got, want *image.YCbCr) float64 {
 	return quality.PSNR(got, ref, 0)
 }
 
+// screenCallPair connects two sessions on lo whose joiner hands the
+// inviter's camera to camera and its screen to screen, and waits for the
+// camera's pictures; it returns the inviter.
+func (h *harness) screenCallPair(camera, screen *lastFrame) *Session {
+	h.t.Helper()
+	lo := []string{"lo"}
+	inviter, _ := h.callPair(
+		Config{Interfaces: lo, Video: patternSource(h.t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
+		Config{Interfaces: lo, Video: patternSource(h.t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner"),
+			VideoSink: camera, ScreenSink: screen})
+	eventually(h.t, 15*time.Second, "the camera at the joiner", func() bool { return camera.frames.Load() > 5 })
+	return inviter
+}
+
 // Two sessions on loopback: one shares an Xvfb screen showing a page of
 // text beside its camera; the other gets both pictures apart, the screen
 // readable; sharing stops and starts again mid-call.
 func TestScreenSharingStopsAndStartsMidCall(t *testing.T) {
 	display := mediatest.StartXvfb(t, 1280, 720)
-	page := mediatest.TextPage(1280, 720, 1)
-	if err := mediatest.PaintRoot(display, page); err != nil {
-		t.Fatal(err)
-	}
-	want := image.NewYCbCr(page.Rect, image.YCbCrSubsampleRatio420)
-	if err := yuv.FromRGB(want, page.Pix, page.Stride, 1280, 720, yuv.RGBX); err != nil {
+	want, err := mediatest.PaintPage(display, 1280, 720, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -84,12 +94,7 @@ func TestScreenSharingStopsAndStartsMidCall(t *testing.T) {
 	defer done()
 	defer test.TimeOut(120 * time.Second).Stop()
 	var camera, screen lastFrame
-	lo := []string{"lo"}
-	inviter, _ := h.callPair(
-		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
-		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner"),
-			VideoSink: &camera, ScreenSink: &screen})
-	eventually(t, 15*time.Second, "the camera at the joiner", func() bool { return camera.frames.Load() > 5 })
+	inviter := h.screenCallPair(&camera, &screen)
 
 	for round := range 2 {
 		src, err := media.NewScreenSource(display, media.ScreenFPS)

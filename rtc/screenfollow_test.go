@@ -27,12 +27,7 @@ func TestScreenSharingFollowsTheScreenAndEndsWhenItGoes(t *testing.T) {
 	defer done()
 	defer test.TimeOut(120 * time.Second).Stop()
 	var camera, screen lastFrame
-	lo := []string{"lo"}
-	inviter, _ := h.callPair(
-		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
-		Config{Interfaces: lo, Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner"),
-			VideoSink: &camera, ScreenSink: &screen})
-	eventually(t, 15*time.Second, "the camera at the joiner", func() bool { return camera.frames.Load() > 5 })
+	inviter := h.screenCallPair(&camera, &screen)
 
 	src, err := media.NewScreenSource(display, media.ScreenFPS)
 	if err != nil {
