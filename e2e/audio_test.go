@@ -93,7 +93,12 @@ func TestSoundServerDiesMidCall(t *testing.T) {
 	sound := func(l statsLine) string {
 		return fmt.Sprintf("missing %q, audio sent %d, received %d, level %.1f dBFS", l.Missing, l.AudioPacketsSent, l.AudioPacketsReceived, l.AudioLevelDBFS)
 	}
-	before := joiner.waitStats(20*time.Second, "video flowing", func(l statsLine) bool { return l.FramesDecoded > 30 })
+	// Both devices working: the microphone has delivered sound that was
+	// sent (PulseAudio takes a second or two to start a stream; a device
+	// that never started is given longer to, sound.firstCallbackWithin).
+	before := joiner.waitStats(20*time.Second, "video flowing and the microphone's sound sent", func(l statsLine) bool {
+		return l.FramesDecoded > 30 && l.AudioPacketsSent > 0
+	})
 	for _, l := range joiner.statsLines() {
 		if l.lacks("microphone") || l.lacks("speaker") {
 			t.Fatalf("before the sound server died the joiner lacked what it had: %s", sound(l))
