@@ -6,19 +6,16 @@ import "peercall/media"
 // beside the camera, at media.ScreenFPS. It fails with
 // media.ErrScreenWayland in a Wayland session and media.ErrNoScreen
 // without a display to read; rtc.ErrAlreadySharing while sharing. Called
-// before the call connects, it waits until it does.
-func (c *Call) ShareScreen() error { return c.ShareScreenNotify(nil) }
-
-// ShareScreenNotify is ShareScreen that also calls failed, on a goroutine
-// of the session's, when the share ends by itself because the screen can
-// no longer be read (its X server went away): the other side then sees
-// the camera again. failed may be nil.
-func (c *Call) ShareScreenNotify(failed func(error)) error {
+// before the call connects, it waits until it does. failed (may be nil)
+// is called, on a goroutine of the session's, when the share ends by
+// itself because the screen can no longer be read (its X server went
+// away): the other side then sees the camera again.
+func (c *Call) ShareScreen(failed func(error)) error {
 	src, err := media.NewScreenSource("", media.ScreenFPS)
 	if err != nil {
 		return err
 	}
-	if err := c.sess.ShareScreenNotify(src, func(err error) {
+	if err := c.sess.ShareScreen(src, func(err error) {
 		c.notify()
 		if failed != nil {
 			failed(err)

@@ -15,7 +15,7 @@ func (s *session) startSharing() {
 		return // a resumed call goes on sharing
 	}
 	go func() {
-		if err := s.call.ShareScreenNotify(func(err error) {
+		if err := s.call.ShareScreen(func(err error) {
 			s.log.Warn("the screen is no longer shared: it could not be read any more", "err", err)
 		}); err != nil {
 			s.log.Warn("the screen is not shared: "+screenSharingProblem(err), "err", err)

@@ -36,18 +36,13 @@ func sendWeight(v *media.VideoSender) int {
 
 // ShareScreen sends src, whose pictures come media.ScreenFPS a second, as
 // the shared screen, beside the camera, and renegotiates in band; the
-// session takes ownership of src. Called before
-// the call connects, it waits until it does.
-func (s *Session) ShareScreen(src media.VideoSource) error {
-	return s.ShareScreenNotify(src, nil)
-}
-
-// ShareScreenNotify is ShareScreen that also calls failed, on a goroutine
-// of the session's, when the share ends by itself because src failed
-// (the screen can no longer be read): by then the session has stopped
-// sending the screen and renegotiated, so the other side is told the
-// screen went and sees the camera again. failed may be nil.
-func (s *Session) ShareScreenNotify(src media.VideoSource, failed func(error)) error {
+// session takes ownership of src. Called before the call connects, it
+// waits until it does. failed (may be nil) is called, on a goroutine of
+// the session's, when the share ends by itself because src failed (the
+// screen can no longer be read): by then the session has stopped sending
+// the screen and renegotiated, so the other side is told the screen went
+// and sees the camera again.
+func (s *Session) ShareScreen(src media.VideoSource, failed func(error)) error {
 	if s.screenTrack() != nil {
 		src.Close()
 		return ErrAlreadySharing

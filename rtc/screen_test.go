@@ -101,7 +101,7 @@ func TestScreenSharingStopsAndStartsMidCall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := inviter.ShareScreen(src); err != nil {
+		if err := inviter.ShareScreen(src, nil); err != nil {
 			t.Fatalf("round %d: sharing: %v", round, err)
 		}
 		if !inviter.SharingScreen() {

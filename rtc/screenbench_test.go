@@ -135,7 +135,7 @@ func screenChanges(b *testing.B) screenChangeRun {
 	}
 	r.startEstimateBps = inviter.lastEstimate()
 	start := time.Now()
-	if err := inviter.ShareScreen(src); err != nil {
+	if err := inviter.ShareScreen(src, nil); err != nil {
 		b.Fatal(err)
 	}
 	r.first = readableAfter(start, want)

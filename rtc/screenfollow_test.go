@@ -36,7 +36,7 @@ func TestScreenSharingFollowsTheScreenAndEndsWhenItGoes(t *testing.T) {
 	var mu sync.Mutex
 	var failure error
 	failed := make(chan struct{})
-	if err := inviter.ShareScreenNotify(src, func(err error) {
+	if err := inviter.ShareScreen(src, func(err error) {
 		mu.Lock()
 		failure = err
 		mu.Unlock()

@@ -100,7 +100,7 @@ func (c *callScreen) toggleShare() {
 	c.showSharing(true)
 	call := c.att.call
 	c.inOrder(func() {
-		err := call.ShareScreenNotify(func(error) {
+		err := call.ShareScreen(func(error) {
 			onUI(func() {
 				if c.u.call == c && c.sharing {
 					c.showSharing(false)
