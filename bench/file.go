@@ -383,6 +383,14 @@ func fileTarget(f *FileRun) Target {
 	return t
 }
 
+// checksumWord says whether a saved file's SHA-256 matched the sent one's.
+func checksumWord(ok bool) string {
+	if ok {
+		return "matches"
+	}
+	return "**differs**"
+}
+
 func fileMarkdown(f *FileRun) string {
 	var b strings.Builder
 	b.WriteString("\n## Sending a file during a call\n\n")
@@ -392,10 +400,7 @@ func fileMarkdown(f *FileRun) string {
 	b.WriteString("synced and renamed). The frame rates are each side's decoded video from its\n")
 	b.WriteString("statistics line before the transfer began to the one after it ended.\n\n")
 	b.WriteString("| figure | value |\n|---|---|\n")
-	sum := "matches"
-	if !f.SHA256OK {
-		sum = "**differs**"
-	}
+	sum := checksumWord(f.SHA256OK)
 	fmt.Fprintf(&b, "| throughput | %s Mbit/s (%s s) |\n", f1(f.MbitPerS), strconv.FormatFloat(f.Seconds, 'f', 2, 64))
 	fmt.Fprintf(&b, "| fastest second | %s Mbit/s |\n", f1(f.PeakMbitPerS))
 	fmt.Fprintf(&b, "| time before a second carried a tenth of the fastest | %s s |\n", f1(f.SlowSeconds))

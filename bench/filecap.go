@@ -49,10 +49,7 @@ func fileCapMarkdown(f *FileCapRun) string {
 	b.WriteString("judged where the link was full in the two seconds before, as only then was a\n")
 	b.WriteString("cut the file's doing.\n\n")
 	b.WriteString("| figure | value |\n|---|---|\n")
-	sum := "matches"
-	if !f.SHA256OK {
-		sum = "**differs**"
-	}
+	sum := checksumWord(f.SHA256OK)
 	fmt.Fprintf(&b, "| transfer | %s s (%s kbit/s on average) |\n", strconv.FormatFloat(f.Seconds, 'f', 1, 64), f0(float64(f.FileBytes)*8/f.Seconds/1000))
 	fmt.Fprintf(&b, "| SHA-256 of the saved file | %s |\n", sum)
 	fmt.Fprintf(&b, "| the link toward the joiner, busiest quarter second | %s kbit/s |\n", f0(f.LinkPeakKbps))
