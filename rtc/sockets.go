@@ -146,8 +146,9 @@ type hostMux struct {
 	logs       logging.LoggerFactory
 	interfaces []string
 
-	mu    sync.Mutex
-	muxes []*boundMux
+	mu     sync.Mutex
+	muxes  []*boundMux
+	closed bool // closed with its connection: refresh binds nothing more
 }
 
 // boundMux is one host socket and pion's mux over it.
@@ -170,6 +171,12 @@ func (m *hostMux) bind(a *net.UDPAddr) bool {
 	}
 	um := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Net: m.net, Logger: m.logs.NewLogger("ice")})
 	m.mu.Lock()
+	if m.closed {
+		// A refresh (the network watch) that ran into the close.
+		m.mu.Unlock()
+		_ = um.Close()
+		return false
+	}
 	m.muxes = append(m.muxes, &boundMux{addr: local, mux: um})
 	m.mu.Unlock()
 	return true
@@ -207,6 +214,10 @@ func (m *hostMux) refresh() (change addressChange, err error) {
 		return change, err
 	}
 	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return change, nil
+	}
 	var keep, gone []*boundMux
 	for _, b := range m.muxes {
 		if slices.ContainsFunc(now, func(a *net.UDPAddr) bool { return a.IP.Equal(b.addr.IP) && a.Zone == b.addr.Zone }) {
@@ -343,7 +354,7 @@ func (m *hostMux) GetListenAddresses() []net.Addr {
 func (m *hostMux) Close() error {
 	m.mu.Lock()
 	muxes := m.muxes
-	m.muxes = nil
+	m.muxes, m.closed = nil, true
 	m.mu.Unlock()
 	var errs []error
 	for _, b := range muxes {
