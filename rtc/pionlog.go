@@ -9,18 +9,21 @@ import (
 	"github.com/pion/logging"
 )
 
-// levelTrace is below slog's Debug: pion's packet-by-packet trace, for
-// whoever asks for it by level number.
+// levelTrace is below slog's Debug: pion's packet-by-packet trace and its
+// debug lines, for whoever asks for them by level number. pion's debug
+// lines print its structures whole ("got new track: %+v") from one
+// goroutine while another fills them in: formatted only when asked for
+// this far down, they cannot race with a call logged at Debug.
 const levelTrace = slog.LevelDebug - 4
 
 // pionLogs hands pion's loggers (ICE, DTLS, SCTP, the peer connection, the
 // sockets) for one peer connection, writing into the session's logger
-// instead of straight to the terminal. pion's debug and info lines are
-// detail of what the session reports in its own words, and its warnings
-// are start-up races that settle by themselves in every call (a check sent
-// before the other side's candidates are in, a DTLS packet that arrives
-// before the DTLS endpoint is made; pion's own default hides them too):
-// all of these become Debug. Its errors stay Error while the connection is
+// instead of straight to the terminal. pion's debug lines go below Debug
+// (levelTrace). Its info lines are detail of what the session reports in
+// its own words, and its warnings are start-up races that settle by
+// themselves in every call (a check sent before the other side's
+// candidates are in, a DTLS packet that arrives before the DTLS endpoint
+// is made; pion's own default hides them too): these become Debug. Its errors stay Error while the connection is
 // in use; once the connection is being closed they become Debug too: a
 // closing connection has each of its parts complain that another is
 // already gone ("agent is closed", "conn is closed"), and that says
@@ -70,8 +73,8 @@ func (l *pionLogger) emitf(level slog.Level, format string, args ...any) {
 
 func (l *pionLogger) Trace(msg string)                  { l.emit(levelTrace, msg) }
 func (l *pionLogger) Tracef(format string, args ...any) { l.emitf(levelTrace, format, args...) }
-func (l *pionLogger) Debug(msg string)                  { l.emit(slog.LevelDebug, msg) }
-func (l *pionLogger) Debugf(format string, args ...any) { l.emitf(slog.LevelDebug, format, args...) }
+func (l *pionLogger) Debug(msg string)                  { l.emit(levelTrace, msg) }
+func (l *pionLogger) Debugf(format string, args ...any) { l.emitf(levelTrace, format, args...) }
 func (l *pionLogger) Info(msg string)                   { l.emit(slog.LevelDebug, msg) }
 func (l *pionLogger) Infof(format string, args ...any)  { l.emitf(slog.LevelDebug, format, args...) }
 func (l *pionLogger) Warn(msg string)                   { l.emit(slog.LevelDebug, msg) }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,17 +212,38 @@ func TestPionLogLevels(t *testing.T) {
 	logs.closed()
 	l.Error("agent is closed")
 	l.Tracef("packet %d", 7)
+	l.Debugf("got new track: %v", "video")
 	want := []string{
 		"DEBUG state checking pion=ice",
 		"DEBUG a check timed out pion=ice",
 		"ERROR write: network is unreachable pion=ice",
 		"DEBUG agent is closed pion=ice",
 		"DEBUG-4 packet 7 pion=ice",
+		"DEBUG-4 got new track: video pion=ice",
 	}
 	rec.mu.Lock()
 	got := rec.lines
 	rec.mu.Unlock()
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("logged:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// formatCounter counts how often it is formatted.
+type formatCounter struct{ n *atomic.Int32 }
+
+func (f formatCounter) String() string { f.n.Add(1); return "track" }
+
+// A call logged at Debug (as the tests and --verbose log it) never has
+// pion's debug lines formatted: they print pion's structures whole, read
+// while another goroutine fills them in.
+func TestPionDebugLinesAreNotFormattedAtDebug(t *testing.T) {
+	rec := &logRecorder{level: slog.LevelDebug}
+	l := newPionLogs(slog.New(rec)).NewLogger("pc")
+	var n atomic.Int32
+	l.Debugf("got new track: %+v", formatCounter{&n})
+	l.Infof("state %v", formatCounter{&n})
+	if got := n.Load(); got != 1 {
+		t.Errorf("formatted %d arguments, want 1 (the info line's only)", got)
 	}
 }
