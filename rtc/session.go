@@ -333,6 +333,11 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 		keepCheckingWhileWaiting(&se, s.cfg.ReplyWait)
 	}
 	se.SetICETimeouts(iceDisconnectedAfter, failed, iceKeepalive)
+	// Only this side closes its peer connection, where statistics reads
+	// are held off first: pion closing it by itself when the other end's
+	// DTLS says goodbye clears what GetStats reads without a lock. The
+	// end of the data channels' association stands for that goodbye.
+	se.DisableCloseByDTLS(true)
 	if err := s.paths.configure(&se); err != nil {
 		return nil, err
 	}
@@ -407,14 +412,20 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 
 	s.paths.watch(pc)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { s.onConnectionState(gen, st) })
-	// A connection whose other end closes (DTLS close_notify) is closed by
-	// pion itself, one part after the other, before its state says so:
-	// from the DTLS transport's end on, its parts' complaints about one
-	// another (statistics read from a closed ICE agent) are expected.
+	// A connection is closed one part after the other, before its state
+	// says so: from the DTLS transport's end on, its parts' complaints
+	// about one another (statistics read from a closed ICE agent) are
+	// expected.
 	pc.SCTP().Transport().OnStateChange(func(st webrtc.DTLSTransportState) {
 		if st == webrtc.DTLSTransportStateClosed {
 			plog.closed()
 		}
+	})
+	pc.SCTP().OnClose(func(error) {
+		// The other end closed (or its transport is gone): what pion
+		// would have closed by itself, this side closes.
+		plog.closed()
+		go s.onConnectionState(gen, webrtc.PeerConnectionStateClosed)
 	})
 	pc.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.onTrack(pc, track) })
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
@@ -539,8 +550,8 @@ func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
 		}
 	case webrtc.PeerConnectionStateClosed:
 		s.mu.Lock()
-		// Closed by pion, not by this side: its transport gave up (all
-		// its sockets gone with the network, say).
+		// Closed at the other end, or its transport gave up (all its
+		// sockets gone with the network, say), not by this side.
 		byItself := !s.connectedAt.IsZero() && !s.hangingUp && s.state != StateEnded
 		s.mu.Unlock()
 		if byItself {
