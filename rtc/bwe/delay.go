@@ -29,6 +29,18 @@ const (
 	// one group (a frame's packets leave back to back, there is no pacer),
 	// and the delay is compared between groups, not packets.
 	groupSpan = 5 * time.Millisecond
+	// burstSpan, burstMax: a packet that arrives within burstSpan of its
+	// group's latest, and sooner after it than it was sent after the
+	// group's last packet, was held back with the group and let go with
+	// it: a receiving process off the CPU for a moment reads what came
+	// meanwhile all at once, as a radio sends what it gathered. It joins
+	// the group (for as long as the group's arrivals span under
+	// burstMax), whose delay, read at its last packet, then shows no
+	// queue where there was none. burstSpan is short enough that a
+	// bottleneck as slow as the media it carries (500 kbit/s: 1.6 ms for
+	// an audio packet) never lets two packets through that close.
+	burstSpan = time.Millisecond
+	burstMax  = 100 * time.Millisecond
 	// groupGapReset: after a pause in sending this long the delay trend
 	// starts afresh; what the queue did before says nothing now.
 	groupGapReset = 2 * time.Second
@@ -62,8 +74,9 @@ const (
 
 // group is packets sent together: their delay is compared as one.
 type group struct {
-	first, last time.Time     // send times of its first and last packet
-	arrival     time.Duration // the latest arrival among its packets
+	first, last  time.Time     // send times of its first and last packet
+	firstArrival time.Duration // the arrival of its first packet
+	arrival      time.Duration // the latest arrival among its packets
 }
 
 // delayDetector tells a building queue from a steady one by the trend of
@@ -109,13 +122,13 @@ func (d *delayDetector) add(r result) (overuse bool) {
 		return false
 	}
 	if !d.haveCur {
-		d.cur, d.haveCur = group{first: r.sent, last: r.sent, arrival: r.arrival}, true
+		d.cur, d.haveCur = newGroup(r), true
 		return false
 	}
 	if r.sent.Before(d.cur.first) {
 		return false // overtaken by a later group: its delay is not the queue's
 	}
-	if r.sent.Sub(d.cur.first) <= groupSpan {
+	if r.sent.Sub(d.cur.first) <= groupSpan || d.inBurst(r) {
 		if r.sent.After(d.cur.last) {
 			d.cur.last = r.sent
 		}
@@ -127,8 +140,20 @@ func (d *delayDetector) add(r result) (overuse bool) {
 		overuse = d.compare(d.prev, d.cur)
 	}
 	d.prev, d.havePrev = d.cur, true
-	d.cur = group{first: r.sent, last: r.sent, arrival: r.arrival}
+	d.cur = newGroup(r)
 	return overuse
+}
+
+func newGroup(r result) group {
+	return group{first: r.sent, last: r.sent, firstArrival: r.arrival, arrival: r.arrival}
+}
+
+// inBurst is whether r, sent after the current group, arrived in a burst
+// with it (burstSpan).
+func (d *delayDetector) inBurst(r result) bool {
+	arrivalDelta := r.arrival - d.cur.arrival
+	sendDelta := r.sent.Sub(d.cur.last)
+	return arrivalDelta <= burstSpan && (sendDelta <= 0 || arrivalDelta < sendDelta) && r.arrival-d.cur.firstArrival < burstMax
 }
 
 // compare feeds the delay gained between two consecutive groups to the

@@ -63,6 +63,11 @@ type simConfig struct {
 	back    simLink // feedback
 	content simContent
 	cross   *simCross
+	// stalls: the receiving process is held off the CPU for stallFor at
+	// each of these times (a loaded machine): what arrives meanwhile is
+	// read, and timed, when it runs again, 50 µs apart.
+	stalls   []time.Duration
+	stallFor time.Duration
 }
 
 // simCross is other traffic on the media's link, outside RTP, as a file
@@ -237,6 +242,7 @@ func runSim(t testing.TB, cfg simConfig) simResult {
 	recorder := twcc.NewRecorder(0xabc)
 	secondBytes := 0
 	received := map[uint16]bool{} // transport numbers that arrived
+	var lastStallRead time.Duration
 
 	// The network side of the sender: every packet the chain lets out,
 	// and every resend, crosses the link to the recorder.
@@ -247,7 +253,19 @@ func runSim(t testing.TB, cfg simConfig) simResult {
 		if ok {
 			sim.after(delay, func() {
 				received[seq] = true
-				recorder.Record(simVideoSSRC, seq, sim.now.Microseconds())
+				read := sim.now
+				for _, st := range cfg.stalls {
+					if read >= st && read < st+cfg.stallFor {
+						// Read one after the other, 50 µs apart.
+						read = max(st+cfg.stallFor, lastStallRead+50*time.Microsecond)
+						lastStallRead = read
+					}
+				}
+				if read == sim.now {
+					recorder.Record(simVideoSSRC, seq, read.Microseconds())
+					return
+				}
+				sim.at(read, func() { recorder.Record(simVideoSSRC, seq, read.Microseconds()) })
 			})
 			return
 		}
@@ -500,6 +518,20 @@ func TestEstimatorOnSimulatedLinks(t *testing.T) {
 			}
 		}},
 		{"cap2000-file", 5, func(t *testing.T, seed uint64) { crossCase(t, seed, true) }},
+		{"loss5-receiver-stalls", 5, func(t *testing.T, seed uint64) {
+			// The receiving process is off the CPU for 200 ms three times
+			// (a loaded machine): what arrived meanwhile is read at once
+			// when it runs again. That is a burst, not a queue: before
+			// bursts were grouped the estimate fell to 76–317 kbit/s and
+			// took over 25 s to climb back.
+			link := lossyLink(0.05, 5*time.Millisecond)
+			r := runSim(t, simConfig{seconds: simSeconds, seed: seed, media: link, back: link, content: cameraContent,
+				stalls: []time.Duration{20 * time.Second, 21 * time.Second, 23 * time.Second}, stallFor: 200 * time.Millisecond})
+			t.Logf("encoder target, kbit/s, every 5 s:%s; %v", r.timeline(5), r.stats)
+			if low := lastMin(r.encoder, simSeconds-20); low < 0.9*simCeiling {
+				t.Errorf("encoder target fell to %.0f kbit/s around the stalls, want ≥ 90 %% of the clean link's %d", low/1000, simCeiling/1000)
+			}
+		}},
 		{"policer1000", 5, func(t *testing.T, seed uint64) {
 			// From 20 s on a policer drops what exceeds 1 Mbit/s: no queue
 			// shows it, only loss.
