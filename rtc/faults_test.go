@@ -261,3 +261,33 @@ func TestForgedReplyIsRefused(t *testing.T) {
 		t.Errorf("safety codes %q and %q, want the same", got, meant.SafetyCode())
 	}
 }
+
+// The other side's connection closes without the hang-up message (a
+// browser page's tab closed, a peer that does not say "bye"): its DTLS
+// goodbye and the end of the data channels' association reach this side,
+// which ends the call within a couple of seconds, not after the 15 s a
+// silent peer is waited for.
+func TestPeerClosingWithoutAWordEndsTheCall(t *testing.T) {
+	h, done := newHarness(t)
+	defer done()
+	defer test.TimeOut(60 * time.Second).Stop()
+	inviter, joiner := h.callPair(
+		Config{Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("inviter")},
+		Config{Video: patternSource(t), Audio: media.NewToneInput(), FPS: 15, Logger: testLogger("joiner")})
+	eventually(t, 15*time.Second, "video both ways", func() bool {
+		return inviter.Stats().FramesDecoded > 5 && joiner.Stats().FramesDecoded > 5
+	})
+	inviter.mu.Lock()
+	pc := inviter.pc
+	inviter.mu.Unlock()
+	closed := time.Now()
+	if err := pc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-joiner.Done():
+		t.Logf("the joiner ended the call %v after the other side's connection closed: %v", time.Since(closed).Round(time.Millisecond), joiner.Err())
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the joiner's call did not end within 5 s of the other side's connection closing (state %v)", joiner.State())
+	}
+}
