@@ -11,7 +11,10 @@
 //     the delay between two single groups: on a link that delays every
 //     packet by its own random amount (Wi-Fi, netem's jitter), pion's
 //     estimator took that noise for a queue building and cut the rate
-//     to 0.85 of what the encoder was actually sending.
+//     to 0.85 of what the encoder was actually sending. Packets read all
+//     at once, after the receiving process was off the CPU for a moment
+//     on a loaded machine, count as one burst rather than a queue that
+//     built up and vanished.
 //   - The loss-based part (loss.go) tells random loss from congestion:
 //     loss that does not go when the rate goes is the link's, and is no
 //     reason to slow down. pion's judged each 50 ms feedback on its own
