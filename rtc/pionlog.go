@@ -39,14 +39,23 @@ func newPionLogs(log *slog.Logger) *pionLogs { return &pionLogs{log: log} }
 // are expected.
 func (p *pionLogs) closed() { p.closing.Store(true) }
 
+// ownScopes are the parts of the chain that are Peercall's own, not
+// pion's: their debug lines are the session's detail, written at Debug.
+var ownScopes = map[string]bool{"bwe": true}
+
 // NewLogger returns the logger for one part of pion ("ice", "dtls", ...).
 func (p *pionLogs) NewLogger(scope string) logging.LeveledLogger {
-	return &pionLogger{logs: p, log: p.log.With("pion", scope)}
+	l := &pionLogger{logs: p, log: p.log.With("pion", scope), debug: levelTrace}
+	if ownScopes[scope] {
+		l.debug = slog.LevelDebug
+	}
+	return l
 }
 
 type pionLogger struct {
-	logs *pionLogs
-	log  *slog.Logger
+	logs  *pionLogs
+	log   *slog.Logger
+	debug slog.Level // where its debug lines go
 }
 
 // errorLevel is the level of a pion error: Error while the connection is
@@ -73,8 +82,8 @@ func (l *pionLogger) emitf(level slog.Level, format string, args ...any) {
 
 func (l *pionLogger) Trace(msg string)                  { l.emit(levelTrace, msg) }
 func (l *pionLogger) Tracef(format string, args ...any) { l.emitf(levelTrace, format, args...) }
-func (l *pionLogger) Debug(msg string)                  { l.emit(levelTrace, msg) }
-func (l *pionLogger) Debugf(format string, args ...any) { l.emitf(levelTrace, format, args...) }
+func (l *pionLogger) Debug(msg string)                  { l.emit(l.debug, msg) }
+func (l *pionLogger) Debugf(format string, args ...any) { l.emitf(l.debug, format, args...) }
 func (l *pionLogger) Info(msg string)                   { l.emit(slog.LevelDebug, msg) }
 func (l *pionLogger) Infof(format string, args ...any)  { l.emitf(slog.LevelDebug, format, args...) }
 func (l *pionLogger) Warn(msg string)                   { l.emit(slog.LevelDebug, msg) }

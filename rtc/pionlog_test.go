@@ -247,3 +247,16 @@ func TestPionDebugLinesAreNotFormattedAtDebug(t *testing.T) {
 		t.Errorf("formatted %d arguments, want 1 (the info line's only)", got)
 	}
 }
+
+// The bandwidth estimator is Peercall's own: its decisions stay at Debug,
+// where a call logged at Debug (--verbose) shows them.
+func TestEstimatorDecisionsStayAtDebug(t *testing.T) {
+	rec := &logRecorder{level: slog.LevelDebug}
+	newPionLogs(slog.New(rec)).NewLogger("bwe").Debugf("delay over-use: %d → %d kbit/s", 1700, 1445)
+	rec.mu.Lock()
+	got := strings.Join(rec.lines, "\n")
+	rec.mu.Unlock()
+	if want := "DEBUG delay over-use: 1700 → 1445 kbit/s pion=bwe"; got != want {
+		t.Errorf("logged %q, want %q", got, want)
+	}
+}
