@@ -123,12 +123,20 @@ func (e *Estimator) AddStream(info *interceptor.StreamInfo, writer interceptor.R
 	if id == 0 {
 		return writer
 	}
+	// The stream's newest RTP sequence number so far: a packet that is
+	// not newer is a resend (a NACK answered), under e.mu.
+	var newest uint16
+	started := false
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		var tcc rtp.TransportCCExtension
 		if ext := h.GetExtension(id); ext != nil && tcc.Unmarshal(ext) == nil {
 			size := h.MarshalSize() + len(payload)
 			e.mu.Lock()
-			e.sent.sent(tcc.TransportSequence, e.now(), size)
+			resend := started && int16(h.SequenceNumber-newest) <= 0
+			if !resend {
+				newest, started = h.SequenceNumber, true
+			}
+			e.sent.sent(tcc.TransportSequence, e.now(), size, resend)
 			e.mu.Unlock()
 		}
 		return writer.Write(h, payload, a)

@@ -16,6 +16,7 @@ type sentPacket struct {
 	seq      int64 // transport-wide sequence number, unwrapped
 	at       time.Time
 	size     int // bytes: RTP header and payload
+	resend   bool
 	reported bool
 }
 
@@ -27,6 +28,12 @@ type result struct {
 	lost    bool
 	arrival time.Duration // receiver's clock, from an arbitrary origin
 	noTime  bool          // received, but the feedback gave no arrival time
+	// resend: a packet sent again (a NACK answered) under a transport
+	// number of its own. One that is reported lost may have arrived: a
+	// copy of a packet already received (its NACK crossed the first copy,
+	// or a second NACK went before the resend arrived) is dropped by the
+	// receiver's SRTP replay check before transport-cc sees it.
+	resend bool
 }
 
 // history remembers the packets sent, by transport-wide sequence number,
@@ -49,12 +56,12 @@ func (h *history) unwrap(seq uint16) int64 {
 }
 
 // sent records a packet leaving at at.
-func (h *history) sent(seq16 uint16, at time.Time, size int) {
+func (h *history) sent(seq16 uint16, at time.Time, size int, resend bool) {
 	seq := h.unwrap(seq16)
 	if !h.started || seq > h.highest {
 		h.highest, h.started = seq, true
 	}
-	h.ring[seq&(historySize-1)] = sentPacket{seq: seq, at: at, size: size}
+	h.ring[seq&(historySize-1)] = sentPacket{seq: seq, at: at, size: size, resend: resend}
 }
 
 // feedback appends to out the results of the packets fb reports that were
@@ -101,7 +108,7 @@ func (h *history) feedback(fb *rtcp.TransportLayerCC, out []result) []result {
 			return
 		}
 		p.reported = true
-		r.sent, r.size = p.at, p.size
+		r.sent, r.size, r.resend = p.at, p.size, p.resend
 		out = append(out, r)
 	}
 	for _, chunk := range fb.PacketChunks {

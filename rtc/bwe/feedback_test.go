@@ -49,7 +49,7 @@ func TestHistoryReadsRecorderFeedback(t *testing.T) {
 	for i := range 12 {
 		seq := first + uint16(i)
 		at := start.Add(time.Duration(i) * 5 * time.Millisecond)
-		h.sent(seq, at, 1000+i)
+		h.sent(seq, at, 1000+i, false)
 		sent[seq] = at
 	}
 	lost := map[uint16]bool{first + 2: true, first + 7: true} // 7 is past the wrap
@@ -98,7 +98,7 @@ func TestHistoryReadsRecorderFeedback(t *testing.T) {
 	// A late arrival makes the recorder report the range again: nothing
 	// is read twice.
 	rec.Record(1, first+7, 600_000)
-	h.sent(first+12, start.Add(time.Second), 500)
+	h.sent(first+12, start.Add(time.Second), 500, false)
 	rec.Record(1, first+12, 610_000)
 	again := []result(nil)
 	for _, p := range rec.BuildFeedbackPacket() {

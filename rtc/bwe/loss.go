@@ -38,13 +38,15 @@ const (
 	// While loss sets no bound and stays below the threshold, the random
 	// loss learnt follows what is measured with this time constant.
 	lossRandomTau = 5 * time.Second
-	// The verdict. The loss that led to the first cut is compared with
-	// the loss of the packets reported over lossVerdictSpan once the
-	// sender has slowed to what got through then (its rate then less that
-	// loss) and to lossRateFell of it at least: congestion loss has gone
-	// by then; loss still at lossRandomShare of its level or more is the
-	// link's. A sender that never slows that much (it hovers at a
-	// policer's rate, cut after cut) gets no verdict: its cuts stand.
+	// The verdict. The loss over lossWindow when the first cut came is
+	// compared with the loss of the packets reported over
+	// lossVerdictSpan once the sender has slowed to what got through then
+	// (its rate then less that loss) and to lossRateFell of it at least:
+	// congestion loss has gone by then; loss still at lossRandomShare of
+	// its level or more is the link's. A sender that grows past where the
+	// cuts began is judged from there. One that never slows that much (it
+	// hovers at a policer's rate, cut after cut) gets no verdict: its
+	// cuts stand.
 	lossVerdictSpan = time.Second
 	lossRateFell    = 0.8
 	lossRandomShare = 0.5
@@ -110,7 +112,11 @@ func newLossControl(now time.Time) lossControl {
 
 func (l *lossControl) bucket(now time.Time) int64 { return int64(now.Sub(l.epoch) / lossBucket) }
 
-// add counts the results of one feedback, which came in at now.
+// add counts the results of one feedback, which came in at now. Resends
+// count in the rate sent but not in the loss: one reported lost may well
+// have arrived (result.resend), and counted, the resends a lossy link
+// calls for read as more loss than the link has, several times as much on
+// a loaded machine whose NACKs run late.
 func (l *lossControl) add(rs []result, now time.Time) {
 	b := l.bucket(now)
 	if !l.started {
@@ -120,18 +126,22 @@ func (l *lossControl) add(rs []result, now time.Time) {
 	if c.index != b {
 		*c = lossBucketCount{index: b}
 	}
-	lost := 0
+	lost, total := 0, 0
 	for _, r := range rs {
 		c.bytes += r.size
+		if r.resend {
+			continue
+		}
+		total++
 		if r.lost {
 			lost++
 		}
 	}
 	c.lost += lost
-	c.total += len(rs)
+	c.total += total
 	if l.phase == phaseSlow {
 		l.slow.lost += lost
-		l.slow.total += len(rs)
+		l.slow.total += total
 	}
 }
 
@@ -171,22 +181,13 @@ func (l *lossControl) sentRate(now time.Time) float64 {
 	return float64(bytes*8) / (time.Duration(newest-from) * lossBucket).Seconds()
 }
 
-// since counts the loss over the buckets from t to now.
-func (l *lossControl) since(t, now time.Time) (lost, total int) {
-	from := max(l.bucket(t), l.bucket(now)-lossRing+1)
-	for b := from; b <= l.bucket(now); b++ {
-		if c := &l.buckets[int(b%lossRing)]; c.index == b {
-			lost += c.lost
-			total += c.total
-		}
-	}
-	return lost, total
-}
-
-// threshold is the loss over n packets above which loss is excess.
+// threshold is the loss over n packets above which loss is excess. The
+// spread of the count is taken for no less than half of lossHigh: before
+// the link's random loss is learnt, 4 lost of 30 (13 %) is one window in
+// sixteen on a link that loses 5 %.
 func (l *lossControl) threshold(n int) float64 {
-	p := l.random
-	return max(lossHigh, p+lossZ*math.Sqrt(p*(1-p)/float64(n)))
+	p, q := l.random, max(l.random, lossHigh/2)
+	return max(lossHigh, p+lossZ*math.Sqrt(q*(1-q)/float64(n)))
 }
 
 func share(lost, total int) float64 {
@@ -262,12 +263,20 @@ func (l *lossControl) update(delayBased, other float64, rtt time.Duration, now t
 		return event
 	}
 	headroom := 1.0
-	if l.phase == phaseNone {
-		// What the verdict will compare with: the loss since it was
-		// first in excess, at the rate sent then.
+	switch {
+	case l.phase == phaseNone:
+		// What the verdict will compare with: the loss over the long
+		// window (a short one is high by chance more often than not
+		// when it is what set the cut off), at the rate sent then.
 		l.phase, l.startSent = phaseHigh, sent
-		l.startLoss = share(l.since(l.overSince, now))
+		l.startLoss, _ = l.loss(now, lossWindow)
 		headroom = lossFirstHeadroom
+	case l.phase == phaseHigh && sent > l.startSent:
+		// The sender has grown past where the cuts began (they began
+		// while it was still climbing): the verdict waits for it to
+		// slow from where it is now.
+		l.startSent = sent
+		l.startLoss, _ = l.loss(now, lossWindow)
 	}
 	// Other traffic on the path (SetOtherTraffic) counts in what is sent:
 	// the media need not make room for it.
