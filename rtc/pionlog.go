@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/logging"
+
+	"peercall/rtc/bwe"
 )
 
 // levelTrace is below slog's Debug: pion's packet-by-packet trace and its
@@ -23,11 +25,11 @@ const levelTrace = slog.LevelDebug - 4
 // its own words, and its warnings are start-up races that settle by
 // themselves in every call (a check sent before the other side's
 // candidates are in, a DTLS packet that arrives before the DTLS endpoint
-// is made; pion's own default hides them too): these become Debug. Its errors stay Error while the connection is
-// in use; once the connection is being closed they become Debug too: a
-// closing connection has each of its parts complain that another is
-// already gone ("agent is closed", "conn is closed"), and that says
-// nothing a person needs to act on.
+// is made; pion's own default hides them too): these become Debug. Its
+// errors stay Error while the connection is in use; once the connection
+// is being closed they become Debug too: a closing connection has each of
+// its parts complain that another is already gone ("agent is closed",
+// "conn is closed"), and that says nothing a person needs to act on.
 type pionLogs struct {
 	log     *slog.Logger
 	closing atomic.Bool
@@ -41,7 +43,7 @@ func (p *pionLogs) closed() { p.closing.Store(true) }
 
 // ownScopes are the parts of the chain that are Peercall's own, not
 // pion's: their debug lines are the session's detail, written at Debug.
-var ownScopes = map[string]bool{"bwe": true}
+var ownScopes = map[string]bool{bwe.LogScope: true}
 
 // NewLogger returns the logger for one part of pion ("ice", "dtls", ...).
 func (p *pionLogs) NewLogger(scope string) logging.LeveledLogger {

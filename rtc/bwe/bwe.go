@@ -40,6 +40,14 @@ import (
 	"github.com/pion/sdp/v3"
 )
 
+// LogScope is the scope the estimator asks its LoggerFactory for.
+const LogScope = "bwe"
+
+// resendWindow: a packet this many RTP numbers or fewer behind the
+// stream's newest is a resend (pion's NACK responder keeps 1024); one
+// further back starts the stream's numbers afresh.
+const resendWindow = 2048
+
 // Config sets up an estimator. Zero fields take the defaults noted.
 type Config struct {
 	InitialBps int // the estimate before any feedback; 800 kbit/s
@@ -103,7 +111,7 @@ func New(cfg Config) *Estimator {
 		maxBps: cfg.MaxBps,
 	}
 	if cfg.LoggerFactory != nil {
-		e.log = cfg.LoggerFactory.NewLogger("bwe")
+		e.log = cfg.LoggerFactory.NewLogger(LogScope)
 	}
 	return e
 }
@@ -132,7 +140,8 @@ func (e *Estimator) AddStream(info *interceptor.StreamInfo, writer interceptor.R
 		if ext := h.GetExtension(id); ext != nil && tcc.Unmarshal(ext) == nil {
 			size := h.MarshalSize() + len(payload)
 			e.mu.Lock()
-			resend := started && int16(h.SequenceNumber-newest) <= 0
+			behind := -int(int16(h.SequenceNumber - newest))
+			resend := started && behind >= 0 && behind < resendWindow
 			if !resend {
 				newest, started = h.SequenceNumber, true
 			}

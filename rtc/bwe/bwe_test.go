@@ -53,3 +53,37 @@ func TestEstimatorCallbackAndClose(t *testing.T) {
 		t.Errorf("feedback after Close: %v, want ErrClosed", err)
 	}
 }
+
+// A packet written again under an RTP number already sent is a resend;
+// one far behind the newest starts the stream's numbers afresh, and so do
+// the packets after it.
+func TestEstimatorTellsResendsApart(t *testing.T) {
+	clock := time.Unix(1_000_000, 0)
+	e := New(Config{Now: func() time.Time { return clock }})
+	w := e.AddStream(&interceptor.StreamInfo{SSRC: 1, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 3}}},
+		interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) { return 0, nil }))
+	var tseq uint16
+	write := func(rtpSeq uint16) {
+		t.Helper()
+		h := &rtp.Header{Version: 2, SSRC: 1, SequenceNumber: rtpSeq}
+		ext, _ := (&rtp.TransportCCExtension{TransportSequence: tseq}).Marshal()
+		if err := h.SetExtension(3, ext); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(h, make([]byte, 100), nil); err != nil {
+			t.Fatal(err)
+		}
+		tseq++
+	}
+	// 65534, 65535, 0 (wrapped), 65535 again, 0 again, 1, then 60000
+	// (5537 behind: a fresh start), 60001.
+	for _, s := range []uint16{65534, 65535, 0, 65535, 0, 1, 60000, 60001} {
+		write(s)
+	}
+	want := []bool{false, false, false, true, true, false, false, false}
+	for i, w := range want {
+		if got := e.sent.ring[i].resend; got != w {
+			t.Errorf("packet %d (transport number %d): resend %v, want %v", i, i, got, w)
+		}
+	}
+}
