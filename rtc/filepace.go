@@ -37,7 +37,8 @@ import (
 //     or loss cut by the estimator, the delay over-using now, the
 //     estimate falling, the estimator's delay trend past fileTrendBackOff
 //     of its over-use threshold, or the media's round trip fileQueueDelay
-//     over the lowest seen lately: a queue building — at most once per
+//     over the lowest seen lately for all of fileQueueWindow: a queue
+//     building — at most once per
 //     fileProbeHold, during which it does not grow; nor does it while the
 //     trend is past fileTrendHold of the threshold.
 //   - A cut by the estimator while the file got through at least as much
@@ -67,6 +68,11 @@ const (
 	fileCutLeaves  = 0.85 * 0.85
 	fileProbeHold  = time.Second
 	fileQueueDelay = 30 * time.Millisecond
+	// A queue stands: the round trip stays over its lowest for this long.
+	// Each reading of it runs over the true round trip by the wait for
+	// the peer's next feedback, which a busy machine stretches by tens of
+	// milliseconds now and then; a queue raises every reading.
+	fileQueueWindow = 500 * time.Millisecond
 	// The estimator's delay trend, as a share of its over-use threshold,
 	// above which the probe stops growing, and backs off.
 	fileTrendHold    = 0.3
@@ -225,14 +231,16 @@ type filePacer struct {
 	lastCuts   int
 	lastTarget float64
 	holdUntil  time.Time
-	minRTT     time.Duration
-	minRTTAt   time.Time
 	pathBps    float64 // what the path carried at the last cut, media and file
 	pathAt     time.Time
+	signals    map[string]int // congestion signals since the last log line
+
+	// The lowest round trip over fileRTTMemory, and over fileQueueWindow.
+	baseRTT, recentRTT windowMin
 }
 
 func newFilePacer(read func() estimateReading) *filePacer {
-	return &filePacer{read: read, now: time.Now, probe: fileFloor, rateBps: fileFloor}
+	return &filePacer{read: read, now: time.Now, probe: fileFloor, rateBps: fileFloor, signals: map[string]int{}}
 }
 
 // Rate is the pace now, bit/s.
@@ -256,13 +264,28 @@ func (p *filePacer) update(now time.Time) {
 	spare := max(r.targetBps*fileSpareShare-r.mediaBps, 0)
 	queued := false
 	if r.rtt > 0 {
-		if p.minRTT == 0 || r.rtt <= p.minRTT || now.Sub(p.minRTTAt) > fileRTTMemory {
-			p.minRTT, p.minRTTAt = r.rtt, now
-		}
-		queued = r.rtt > p.minRTT+fileQueueDelay
+		base := p.baseRTT.add(now, r.rtt, fileRTTMemory)
+		recent := p.recentRTT.add(now, r.rtt, fileQueueWindow)
+		queued = recent > base+fileQueueDelay
 	}
-	congested := r.known && (queued || r.overusing || r.trendShare > fileTrendBackOff ||
-		r.congestions > p.lastCuts || r.targetBps < p.lastTarget*0.97)
+	var why string // the congestion signal seen, for the log
+	switch {
+	case !r.known:
+	case r.congestions > p.lastCuts:
+		why = "cut"
+	case r.overusing:
+		why = "over-use"
+	case r.trendShare > fileTrendBackOff:
+		why = "trend"
+	case queued:
+		why = "queue"
+	case r.targetBps < p.lastTarget*0.97:
+		why = "estimate"
+	}
+	congested := why != ""
+	if congested {
+		p.signals[why]++
+	}
 	// A delay trend on its way to an over-use: no growth.
 	rising := r.trendShare > fileTrendHold
 	if r.known && r.congestions > p.lastCuts && r.ackedBps > 0 && r.fileBps >= r.ackedBps {
@@ -309,7 +332,9 @@ func (p *filePacer) update(now time.Time) {
 		p.loggedAt = now
 		p.logf("file pace", "kbps", int(p.rateBps/1000), "spare_kbps", int(spare/1000), "probe_kbps", int(p.probe/1000),
 			"estimate_kbps", int(r.targetBps/1000), "media_kbps", int(r.mediaBps/1000), "rtt_ms", r.rtt.Milliseconds(), "trend", fmt.Sprintf("%.2f", r.trendShare),
-			"video_content", r.videoContent, "congested", congested, "path_kbps", int(p.pathBps/1000))
+			"video_content", r.videoContent, "congested", congested, "path_kbps", int(p.pathBps/1000), "min_rtt_ms", p.baseRTT.min().Milliseconds(),
+			"signals", fmt.Sprint(p.signals))
+		clear(p.signals)
 	}
 }
 
@@ -420,4 +445,40 @@ func number(v any) float64 {
 		return n
 	}
 	return 0
+}
+
+// windowMin is the lowest of the readings taken over a sliding window.
+type windowMin struct {
+	// Readings, oldest first, each lower than all before it that are
+	// still in the window: the first is the lowest.
+	r []timedRTT
+}
+
+type timedRTT struct {
+	at  time.Time
+	rtt time.Duration
+}
+
+// add takes a reading at now and returns the lowest over the window that
+// ends there.
+func (w *windowMin) add(now time.Time, rtt time.Duration, window time.Duration) time.Duration {
+	n := len(w.r)
+	for n > 0 && w.r[n-1].rtt >= rtt {
+		n--
+	}
+	w.r = append(w.r[:n], timedRTT{now, rtt})
+	drop := 0
+	for now.Sub(w.r[drop].at) > window {
+		drop++
+	}
+	w.r = append(w.r[:0], w.r[drop:]...)
+	return w.r[0].rtt
+}
+
+// min is the lowest reading in the window; 0 before the first.
+func (w *windowMin) min() time.Duration {
+	if len(w.r) == 0 {
+		return 0
+	}
+	return w.r[0].rtt
 }

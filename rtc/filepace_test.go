@@ -101,9 +101,28 @@ func TestFilePacerYieldsToTheVideo(t *testing.T) {
 	if got, want := sp.p.Rate(), grown/2*fileProbeSlow; !near(got, want) {
 		t.Errorf("after the hold: %.0f, want slow growth to %.0f", got, want)
 	}
-	// The round trip 30 ms over its lowest: a queue, halved.
+	// A round trip 30 ms over its lowest now and then is a feedback that
+	// came late, on a busy machine: no congestion.
+	for i := range 20 {
+		sp.r.rtt = 40 * time.Millisecond
+		if i%3 == 0 {
+			sp.r.rtt += fileQueueDelay + 20*time.Millisecond
+		}
+		before := sp.p.Rate()
+		if got := sp.step(); got < before {
+			t.Fatalf("step %d, round trip %v: %.0f, down from %.0f", i, sp.r.rtt, got, before)
+		}
+	}
+	// The round trip 30 ms over its lowest for fileQueueWindow: a queue,
+	// halved.
 	before := sp.p.Rate()
 	sp.r.rtt = 40*time.Millisecond + fileQueueDelay + time.Millisecond
+	for range int(fileQueueWindow / filePaceEvery) {
+		if got := sp.step(); got < before {
+			t.Fatalf("a round trip over its lowest for less than %v: %.0f, down from %.0f", fileQueueWindow, got, before)
+		}
+	}
+	before = sp.p.Rate()
 	if got := sp.step(); !near(got, before/2) {
 		t.Errorf("a queue in the round trip: %.0f, want half of %.0f", got, before)
 	}
