@@ -499,7 +499,14 @@ func benchMarkdown(r *Report) string {
 	fmt.Fprintf(&b, "Machine: %s, %d cores, %s. Reproduce with `make bench` (about 28 minutes;\n", r.Machine, r.Cores, r.Go)
 	b.WriteString("run it as root so that the window, link, Chromium and network-change benchmarks can make\n")
 	b.WriteString("their network namespaces).\n")
-	b.WriteString("Every figure below comes from that one run; `benchmarks.json` holds them all.\n\n")
+	b.WriteString("Every figure below comes from that one run; `benchmarks.json` holds them all.\n")
+	if g, ok := findBench(r, "BenchmarkEncode640x480"); ok {
+		// Hosts of this kind differ in speed by as much as two to one:
+		// a yardstick to read CPU shares and times by.
+		fmt.Fprintf(&b, "The machine's speed: VP8 encodes the 640×480 test pattern in %.2f ms a frame here. CPU\n", g.Metrics["ns/op"]/1e6)
+		b.WriteString("shares and times scale with it: compare them within one run rather than across runs.\n")
+	}
+	b.WriteString("\n")
 	b.WriteString("| target | goal | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.What, t.Goal, t.Measured, mark(t))
