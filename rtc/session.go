@@ -411,7 +411,7 @@ func (s *Session) build() (*webrtc.PeerConnection, error) {
 	}
 
 	s.paths.watch(pc)
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { s.onConnectionState(gen, st) })
+	pc.OnConnectionStateChange(stateNow(pc.ConnectionState, func(st webrtc.PeerConnectionState) { s.onConnectionState(gen, st) }))
 	// A connection is closed one part after the other, before its state
 	// says so: from the DTLS transport's end on, its parts' complaints
 	// about one another (statistics read from a closed ICE agent) are
@@ -486,6 +486,30 @@ func (s *Session) setEstimator(e cc.BandwidthEstimator) {
 	s.estimator = e
 	s.mu.Unlock()
 	e.OnTargetBitrateChange(s.media.setTargetBitrate)
+}
+
+// stateNow turns a peer connection's state callbacks into calls of
+// handle, one at a time, each with the state the connection is in when it
+// runs, and none for a state handled already. pion calls each callback on
+// a goroutine of its own, so two changes close together can arrive in
+// either order: a "connecting" that arrived after the "connected" that
+// followed it had a call that connected taken for lost 10 s later, on a
+// busy machine.
+func stateNow(current func() webrtc.PeerConnectionState, handle func(webrtc.PeerConnectionState)) func(webrtc.PeerConnectionState) {
+	var (
+		order sync.Mutex
+		last  webrtc.PeerConnectionState // PeerConnectionStateUnknown at first
+	)
+	return func(webrtc.PeerConnectionState) {
+		order.Lock()
+		defer order.Unlock()
+		st := current()
+		if st == last {
+			return
+		}
+		last = st
+		handle(st)
+	}
 }
 
 func (s *Session) onConnectionState(gen uint64, st webrtc.PeerConnectionState) {
