@@ -348,13 +348,23 @@ func TestBadPastesKeepTheCallUsable(t *testing.T) {
 	inviter, joiner := h.newSession(ca), h.newSession(cb)
 	reply := joinPair(t, inviter, joiner)
 
-	// A reply made for another invite.
-	other := h.newSession(Config{Net: ca.Net})
+	// A reply made for another invite, one the code alone tells apart:
+	// a reply carries one byte of its invite's session id, and one to an
+	// invite with the same byte (1 in 256) is refused only as it connects.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	otherInvite, err := other.Invite(ctx)
-	if err != nil {
-		t.Fatal(err)
+	var otherInvite string
+	for range 20 {
+		other := h.newSession(Config{Net: ca.Net})
+		text, err := other.Invite(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := invite.Decode(text); err == nil &&
+			invite.SessionIDFor(c.Fingerprint)[0] != invite.SessionIDFor(inviter.own.Fingerprint)[0] {
+			otherInvite = text
+			break
+		}
 	}
 	stranger := h.newSession(Config{Net: cb.Net})
 	strangerReply, err := stranger.Join(ctx, otherInvite)

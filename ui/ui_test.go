@@ -135,8 +135,10 @@ func TestStartScreenValidatesTheReply(t *testing.T) {
 	u.parts.code.label.SetText("PC" + strings.Repeat("x", len(own)-2))
 	test.AssertRendersToMarkup(t, "start.xml", u.win.Canvas())
 	u.parts.code.label.SetText(own)
-	other, _ := rtctest.Invite(t)
-	// A reply to another invite.
+	// A reply to another invite, one the code alone tells apart (see
+	// TestStartScreenAfterARefusedReply for a reply refused as it
+	// connects).
+	other, _ := rtctest.OtherInvite(t, own)
 	strangerReply, _ := rtctest.Join(t, other)
 	for _, tc := range []struct {
 		name, text string

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"peercall/rtc"
+	"peercall/rtc/invite"
 )
 
 // Session makes a session that gathers only on lo and is closed when the
@@ -41,4 +42,29 @@ func Join(t testing.TB, invite string) (string, *rtc.Session) {
 		t.Fatal(err)
 	}
 	return reply, s
+}
+
+// OtherInvite makes an invite from a new session whose reply the session
+// that made own tells apart by the code alone. A reply carries one byte
+// of its invite's session id: a reply to another invite that has the same
+// byte (1 in 256) is taken for a reply to own, and refused only when it
+// connects.
+func OtherInvite(t testing.TB, own string) (string, *rtc.Session) {
+	t.Helper()
+	ours, err := invite.Decode(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		text, s := Invite(t)
+		c, err := invite.Decode(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if invite.SessionIDFor(c.Fingerprint)[0] != invite.SessionIDFor(ours.Fingerprint)[0] {
+			return text, s
+		}
+	}
+	t.Fatal("20 invites in a row with the same first byte of the session id")
+	return "", nil
 }
