@@ -38,9 +38,9 @@ import (
 //     estimate falling, the estimator's delay trend past fileTrendBackOff
 //     of its over-use threshold, or the media's round trip fileQueueDelay
 //     over the lowest seen lately for all of fileQueueWindow: a queue
-//     building — at most once per
-//     fileProbeHold, during which it does not grow; nor does it while the
-//     trend is past fileTrendHold of the threshold.
+//     building — at most once per fileProbeHold, during which it does not
+//     grow; nor does it while the trend is past fileTrendHold of the
+//     threshold.
 //   - A cut by the estimator while the file got through at least as much
 //     as the media says what the path carries: what the two got through
 //     then (a cut with less of the file in it, as a peer stalling on a

@@ -360,11 +360,13 @@ func TestBadPastesKeepTheCallUsable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c, err := invite.Decode(text); err == nil &&
-			invite.SessionIDFor(c.Fingerprint)[0] != invite.SessionIDFor(inviter.own.Fingerprint)[0] {
+		if c, err := invite.Decode(text); err == nil && c.ReplyTag() != inviter.own.ReplyTag() {
 			otherInvite = text
 			break
 		}
+	}
+	if otherInvite == "" {
+		t.Fatal("20 invites in a row with the inviter's reply tag")
 	}
 	stranger := h.newSession(Config{Net: cb.Net})
 	strangerReply, err := stranger.Join(ctx, otherInvite)

@@ -714,15 +714,19 @@ func Parse(text string, want Kind, ours *Code) (*Code, error) {
 }
 
 // answers reports whether reply c answers the invite inv: by the whole
-// session id, or by its first byte for a version-3 reply, which carries
+// session id, or by its ReplyTag for a version-3 reply, which carries
 // only that.
 func (c *Code) answers(inv *Code) bool {
-	id := SessionIDFor(inv.Fingerprint)
 	if c.Version >= 3 {
-		return c.SessionID[0] == id[0]
+		return c.SessionID[0] == inv.ReplyTag()
 	}
-	return c.SessionID == id
+	return c.SessionID == SessionIDFor(inv.Fingerprint)
 }
+
+// ReplyTag is the part of invite c's session id that a version-3 reply
+// carries: its first byte. Replies to two invites with the same tag (1 in
+// 256) are told apart only when they connect.
+func (c *Code) ReplyTag() byte { return SessionIDFor(c.Fingerprint)[0] }
 
 // readIdentity reads what every version carries after its header, from
 // offset p: the session id of the invite a reply answers (4 bytes, its first

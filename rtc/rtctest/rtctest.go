@@ -61,10 +61,10 @@ func OtherInvite(t testing.TB, own string) (string, *rtc.Session) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if invite.SessionIDFor(c.Fingerprint)[0] != invite.SessionIDFor(ours.Fingerprint)[0] {
+		if c.ReplyTag() != ours.ReplyTag() {
 			return text, s
 		}
 	}
-	t.Fatal("20 invites in a row with the same first byte of the session id")
+	t.Fatal("20 invites in a row with the same reply tag")
 	return "", nil
 }
