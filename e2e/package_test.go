@@ -407,7 +407,7 @@ func packagedWindow(t *testing.T, bin string) {
 	ns := newNamespace(t, "pkg")
 	_, inNS := startDisplay(t, ns)
 	xdotool := func(args ...string) string {
-		out, _ := inNS("xdotool", args...).Output()
+		out, _ := toolOutput(inNS("xdotool", args...))
 		return strings.TrimSpace(string(out))
 	}
 

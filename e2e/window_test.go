@@ -79,8 +79,37 @@ func startWindow(t testing.TB, appArgs ...string) *window {
 // run runs a command in the window's namespace and display, returning its
 // output.
 func (w *window) run(name string, args ...string) string {
-	out, _ := w.inNS(name, args...).Output()
+	out, _ := toolOutput(w.inNS(name, args...))
 	return strings.TrimSpace(string(out))
+}
+
+// toolTimeout bounds each run of an X tool. xclip waits for the
+// clipboard's owner to answer, and an owner that never does (Wine's
+// clipboard, now and then) would hold the test until the package's
+// time-out; a tool stopped here fails that try, and its caller tries
+// again.
+const toolTimeout = 15 * time.Second
+
+// toolOutput runs cmd, an X tool, for at most toolTimeout and returns
+// what it printed.
+func toolOutput(cmd *exec.Cmd) ([]byte, error) {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	err := toolRun(cmd)
+	return out.Bytes(), err
+}
+
+// toolRun runs cmd, an X tool, for at most toolTimeout. Its output goes
+// where cmd says: xclip -i leaves a process behind that keeps serving
+// the clipboard, and it must not hold a pipe of the test's.
+func toolRun(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	stop := time.AfterFunc(toolTimeout, func() { cmd.Process.Kill() })
+	defer stop.Stop()
+	cmd.WaitDelay = time.Second
+	return cmd.Wait()
 }
 
 // key presses keys in the window, as a person does.
@@ -91,7 +120,7 @@ func (w *window) setClipboard(text string) {
 	w.t.Helper()
 	cmd := w.inNS("xclip", "-i", "-selection", "clipboard")
 	cmd.Stdin = strings.NewReader(text)
-	if err := cmd.Run(); err != nil {
+	if err := toolRun(cmd); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -168,7 +197,7 @@ func (w *window) geometry() image.Rectangle {
 
 // screenshot is the whole screen now, or nil.
 func (w *window) screenshot() image.Image {
-	data, err := w.inNS("import", "-window", "root", "png:-").Output()
+	data, err := toolOutput(w.inNS("import", "-window", "root", "png:-"))
 	if err != nil {
 		return nil
 	}
@@ -447,7 +476,7 @@ func startDisplay(t testing.TB, ns string) (env []string, inNS func(name string,
 			<-done
 		}
 	})
-	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return inNS("xdotool", "getdisplaygeometry").Run() == nil })
+	waitUntil(t, "Xvfb", 10*time.Second, func() bool { return toolRun(inNS("xdotool", "getdisplaygeometry")) == nil })
 	return env, inNS
 }
 
