@@ -15,8 +15,8 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xproto"
-	"golang.org/x/sys/unix"
 
+	"peercall/media/xshm"
 	"peercall/media/yuv"
 )
 
@@ -75,9 +75,8 @@ type ScreenSource struct {
 	stride int // bytes a row of the captured picture
 	// With MIT-SHM: the segment for the current size, attached on both
 	// sides.
-	seg    shm.Seg
-	shmBuf []byte
-	img    *image.YCbCr
+	shm *xshm.Segment
+	img *image.YCbCr
 }
 
 // NewScreenSource connects to display ("" for $DISPLAY) and prepares to
@@ -162,38 +161,17 @@ func (s *ScreenSource) setSize(w, h int) error {
 }
 
 // attachShm sets up the shared-memory segment for rows rows, or leaves
-// shmBuf nil when the server cannot share memory with this process.
+// shm nil when the server cannot share memory with this process.
 func (s *ScreenSource) attachShm(rows int) {
-	size := s.stride * rows
-	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, size, unix.IPC_CREAT|0o600)
-	if err != nil {
-		return
-	}
-	// Removed now, freed once both sides have detached.
-	defer unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-	buf, err := unix.SysvShmAttach(id, 0, 0)
-	if err != nil {
-		return
-	}
-	seg, err := shm.NewSegId(s.conn)
-	if err == nil {
-		err = shm.AttachChecked(s.conn, seg, uint32(id), false).Check()
-	}
-	if err != nil {
-		unix.SysvShmDetach(buf)
-		return
-	}
-	s.seg, s.shmBuf = seg, buf
+	s.shm, _ = xshm.Attach(s.conn, s.stride*rows)
 }
 
 // detachShm lets go of the shared-memory segment, if there is one.
 func (s *ScreenSource) detachShm() {
-	if s.shmBuf == nil {
-		return
+	if s.shm != nil {
+		s.shm.Detach(s.conn)
+		s.shm = nil
 	}
-	shm.Detach(s.conn, s.seg)
-	unix.SysvShmDetach(s.shmBuf)
-	s.shmBuf = nil
 }
 
 // Size is the size of the pictures the source delivers now; it changes
@@ -273,10 +251,10 @@ func (s *ScreenSource) followSize() error {
 }
 
 func (s *ScreenSource) captureOnce() ([]byte, error) {
-	if s.shmBuf != nil {
+	if s.shm != nil {
 		_, err := shm.GetImage(s.conn, xproto.Drawable(s.root), 0, 0, uint16(s.scrW), uint16(s.scrH),
-			0xffffffff, xproto.ImageFormatZPixmap, s.seg, 0).Reply()
-		return s.shmBuf, err
+			0xffffffff, xproto.ImageFormatZPixmap, s.shm.Seg, 0).Reply()
+		return s.shm.Buf, err
 	}
 	r, err := xproto.GetImage(s.conn, xproto.ImageFormatZPixmap, xproto.Drawable(s.root), 0, 0,
 		uint16(s.scrW), uint16(s.h), 0xffffffff).Reply()

@@ -32,7 +32,7 @@ func TestScreenSourceCapturesTheScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	t.Logf("shared memory: %v", src.shmBuf != nil)
+	t.Logf("shared memory: %v", src.shm != nil)
 	if src.Name() != "screen" {
 		t.Errorf("name %q, want screen", src.Name())
 	}

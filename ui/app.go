@@ -18,6 +18,7 @@ import (
 	"peercall/call"
 	"peercall/call/profile"
 	_ "peercall/ui/locale" // before the toolkit reads the locale: see the package
+	"peercall/ui/xdirect"
 )
 
 // AppID identifies Peercall to the desktop and keys its preferences.
@@ -30,6 +31,9 @@ type Options struct {
 	Source string
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
+	// ToolkitDrawing keeps the pictures in the toolkit's drawing: they
+	// never go straight to the X server (direct.go).
+	ToolkitDrawing bool
 	// Width and Height, when set, are the picture size sent (the camera
 	// is asked for it), whatever the settings say.
 	Width, Height int
@@ -46,12 +50,13 @@ func Main(args []string, stderr io.Writer) int {
 	source := fs.String("source", "", "video source: camera (from the settings) or pattern")
 	verbose := fs.Bool("verbose", false, "log the call engine's work to stderr")
 	size := fs.String("size", "", "picture size to send, WxH (default: as in the settings)")
+	toolkit := fs.Bool("toolkit-drawing", false, "draw the pictures through the toolkit only, never straight to the X server")
 	var prof profile.Flags
 	prof.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	opts := Options{Source: *source}
+	opts := Options{Source: *source, ToolkitDrawing: *toolkit}
 	if *size != "" {
 		var err error
 		if opts.Width, opts.Height, err = call.ParseSize(*size); err != nil {
@@ -132,6 +137,9 @@ type UI struct {
 	// The parts of the start or join screen, for the bridge and tests.
 	parts screenParts
 	call  *callScreen
+	// Where pictures go straight to the screen: opened once (direct.go).
+	xDisp  *xdirect.Display
+	xTried bool
 }
 
 // screenParts are the widgets of the start and join screens that change.

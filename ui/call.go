@@ -92,6 +92,8 @@ type callScreen struct {
 
 	sound *callSound // the volume, the meters and the muted hint
 
+	direct directDrawing // the pictures' surfaces (direct.go)
+
 	state       rtc.State
 	connectedAt time.Time // the first connection; zero before
 	deadline    time.Time // when reconnecting stops trying by itself
@@ -128,6 +130,7 @@ func (u *UI) showCall(att *attempt) {
 	go c.followOffers(ctx, att.sess)
 	go watchLevels(ctx, att.call, c.sound)
 	go watchChat(ctx, att.sess, c)
+	go c.followDirect(ctx)
 	go settle(ctx)
 }
 
@@ -235,6 +238,11 @@ func (u *UI) showCallFor(att *attempt) *callScreen {
 		}
 	})
 	u.call = c
+	c.layout.laidOut = func() {
+		if u.call == c {
+			c.syncDirect()
+		}
+	}
 	u.win.SetOnDropped(c.dropped)
 	c.refreshNotice()
 	c.arrange()
@@ -359,6 +367,7 @@ func (c *callScreen) after(d time.Duration, f func()) {
 }
 
 func (c *callScreen) stopTimers() {
+	c.closeDirect()
 	for _, t := range c.timers {
 		t.Stop()
 	}

@@ -98,6 +98,8 @@ type callLayout struct {
 	sound *callSound
 	// The control buttons' row, tight in a narrow window.
 	row *controlsRow
+	// laidOut is told after each layout (the pictures' surfaces follow).
+	laidOut func()
 }
 
 // callMargin is the space between overlays and the window's edges.
@@ -132,6 +134,9 @@ func (l *callLayout) selfSize(size fyne.Size, room float32) fyne.Size {
 }
 
 func (l *callLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if l.laidOut != nil {
+		defer l.laidOut()
+	}
 	remote, activity, self, muted, peer := objs[slotRemote], objs[slotActivity], objs[slotSelf], objs[slotMuted], objs[slotPeer]
 	top, stats, controls, panel := objs[slotTop], objs[slotStats], objs[slotControls], objs[slotPanel]
 	m := float32(callMargin)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"peercall/media/yuv"
+	"peercall/ui/xdirect"
 )
 
 // VideoView draws a video stream: each frame is converted and scaled once,
@@ -48,6 +49,14 @@ type VideoView struct {
 	dropped   atomic.Uint64
 	converted atomic.Uint64
 
+	// While the call screen is still, pictures go straight to the X
+	// server through direct (direct.go). The toolkit's picture is hidden
+	// (imageHidden, UI goroutine) once the surface shows one (directDrawn).
+	direct       atomic.Pointer[xdirect.Surface]
+	directDrawn  atomic.Bool
+	directFailed atomic.Bool
+	imageHidden  bool
+
 	mu     sync.Mutex // held by WriteFrame: one producer at a time
 	conv   yuv.Converter
 	bufs   [2]*image.RGBA
@@ -77,6 +86,9 @@ func (v *VideoView) Dropped() uint64 { return v.dropped.Load() }
 
 // WriteFrame implements media.VideoSink. It runs on the media goroutine.
 func (v *VideoView) WriteFrame(img *image.YCbCr) {
+	if s := v.direct.Load(); s != nil && s.On() && v.writeDirect(s, img) {
+		return
+	}
 	if v.pending.Load() {
 		// The screen has not taken the last picture yet: this one is
 		// dropped (it is on its way, so no call to the UI is needed).
@@ -106,6 +118,60 @@ func (v *VideoView) WriteFrame(img *image.YCbCr) {
 	v.ready = buf
 	v.pending.Store(true)
 	v.presenter.submit(v)
+}
+
+// writeDirect puts img on the screen through s, and reports whether it
+// did. It runs on the media goroutine.
+func (v *VideoView) writeDirect(s *xdirect.Surface, img *image.YCbCr) bool {
+	bw, bh := s.Box()
+	sw, sh := img.Rect.Dx(), img.Rect.Dy()
+	w, h := yuv.Fit(sw, sh, bw, bh)
+	if w < 2 || h < 2 {
+		return false
+	}
+	v.mu.Lock()
+	ok, err := s.Put(w, h, func(pix []byte, stride int) error {
+		return v.conv.ConvertPixels(pix, stride, w, h, yuv.BGRX, img, v.mirror)
+	})
+	v.mu.Unlock()
+	if err != nil {
+		// The toolkit draws this view's pictures from now on.
+		v.directFailed.Store(true)
+		v.direct.Store(nil)
+		s.Place(false, image.Rectangle{}, nil)
+		onUI(v.showOwnPicture)
+		return false
+	}
+	if !ok {
+		return false
+	}
+	v.converted.Add(1)
+	v.frames.Add(1)
+	v.aspect.Store(uint64(sw)<<32 | uint64(sh))
+	if !v.directDrawn.Swap(true) {
+		// The surface shows the picture: the toolkit's, under it, goes,
+		// so that its holes show nothing stale.
+		onUI(func() {
+			if v.direct.Load() == s && s.On() && !v.imageHidden {
+				v.imageHidden = true
+				v.Refresh()
+			}
+		})
+	}
+	return true
+}
+
+// hasPicture says whether the toolkit has shown a picture in the view.
+func (v *VideoView) hasPicture() bool { return v.image.Image != nil }
+
+// showOwnPicture has the toolkit draw the view's pictures again; it runs
+// on the UI goroutine once the surface is off.
+func (v *VideoView) showOwnPicture() {
+	v.directDrawn.Store(false)
+	if v.imageHidden {
+		v.imageHidden = false
+		v.Refresh()
+	}
 }
 
 // show hands the picture WriteFrame made ready to the screen; it runs on
@@ -214,9 +280,15 @@ func (r *videoRenderer) Layout(size fyne.Size) {
 	// The bars reach one pixel under the picture, so that no seam of the
 	// window's background shows between them.
 	over := 1 / scale
+	if v.imageHidden {
+		v.image.Hide()
+	} else {
+		v.image.Show()
+	}
 	switch {
-	case v.image.Image == nil:
-		// No picture yet: the whole box is black.
+	case v.image.Image == nil || v.imageHidden:
+		// No picture yet, or it goes straight to the screen: the whole box
+		// is black.
 		v.bars[0].Move(fyne.NewPos(0, 0))
 		v.bars[0].Resize(size)
 		v.bars[1].Resize(fyne.NewSize(0, 0))

@@ -27,21 +27,28 @@ func status(op string, rc C.int) error {
 	return nil
 }
 
-// toRGBA converts p (limited-range BT.601) to R,G,B,A bytes at dst.
-// libyuv's "ABGR" is named after a little-endian 32-bit word, so it stores
-// R,G,B,A in memory order: exactly image.RGBA's layout.
-func toRGBA(p planar, dst *byte, dstStride int) error {
+// toPixels converts p (limited-range BT.601) to 32-bit pixels at dst, in
+// order with an opaque fourth byte. libyuv names its formats after a
+// little-endian 32-bit word: its "ABGR" stores R,G,B,A in memory (exactly
+// image.RGBA's layout) and its "ARGB" stores B,G,R,A.
+func toPixels(p planar, dst *byte, dstStride int, order PixelOrder) error {
+	y, u, v := u8(p.y), u8(p.u), u8(p.v)
+	ys, cs := C.int(p.ys), C.int(p.cs)
+	d, ds, w, h := u8(dst), C.int(dstStride), C.int(p.w), C.int(p.h)
 	var rc C.int
-	switch p.sub {
-	case sub420:
-		rc = C.I420ToABGR(u8(p.y), C.int(p.ys), u8(p.u), C.int(p.cs), u8(p.v), C.int(p.cs),
-			u8(dst), C.int(dstStride), C.int(p.w), C.int(p.h))
-	case sub422:
-		rc = C.I422ToABGR(u8(p.y), C.int(p.ys), u8(p.u), C.int(p.cs), u8(p.v), C.int(p.cs),
-			u8(dst), C.int(dstStride), C.int(p.w), C.int(p.h))
+	switch {
+	case p.sub == sub420 && order == RGBX:
+		rc = C.I420ToABGR(y, ys, u, cs, v, cs, d, ds, w, h)
+	case p.sub == sub420:
+		rc = C.I420ToARGB(y, ys, u, cs, v, cs, d, ds, w, h)
+	case p.sub == sub422 && order == RGBX:
+		rc = C.I422ToABGR(y, ys, u, cs, v, cs, d, ds, w, h)
+	case p.sub == sub422:
+		rc = C.I422ToARGB(y, ys, u, cs, v, cs, d, ds, w, h)
+	case order == RGBX:
+		rc = C.I444ToABGR(y, ys, u, cs, v, cs, d, ds, w, h)
 	default:
-		rc = C.I444ToABGR(u8(p.y), C.int(p.ys), u8(p.u), C.int(p.cs), u8(p.v), C.int(p.cs),
-			u8(dst), C.int(dstStride), C.int(p.w), C.int(p.h))
+		rc = C.I444ToARGB(y, ys, u, cs, v, cs, d, ds, w, h)
 	}
 	return status("convert", rc)
 }

@@ -153,7 +153,24 @@ func (c *Converter) ConvertInto(dst *image.RGBA, src *image.YCbCr, mirror bool) 
 	if err != nil {
 		return err
 	}
-	return c.run(s, &dst.Pix[0], dst.Stride, dw, dh, mirror)
+	return c.run(s, &dst.Pix[0], dst.Stride, dw, dh, mirror, RGBX)
+}
+
+// ConvertPixels is ConvertInto for a picture of w×h 32-bit pixels in
+// order, stride bytes a row, at the start of dst: memory shared with a
+// window system, say. The fourth byte of each pixel is opaque alpha.
+func (c *Converter) ConvertPixels(dst []byte, stride, w, h int, order PixelOrder, src *image.YCbCr, mirror bool) error {
+	if w <= 0 || h <= 0 || w > MaxSize || h > MaxSize {
+		return fmt.Errorf("%w: destination is %dx%d", ErrInvalid, w, h)
+	}
+	if stride < 4*w || len(dst) < (h-1)*stride+4*w {
+		return fmt.Errorf("%w: destination pixels do not cover %dx%d at stride %d", ErrInvalid, w, h, stride)
+	}
+	s, err := c.source(src)
+	if err != nil {
+		return err
+	}
+	return c.run(s, &dst[0], stride, w, h, mirror, order)
 }
 
 // Stage at which the picture is mirrored.
@@ -165,8 +182,8 @@ const (
 )
 
 // run takes the source picture s through scaling, mirroring and conversion
-// into the dw×dh RGBA pixels at dst.
-func (c *Converter) run(s planar, dst *byte, dstStride, dw, dh int, mirrorLR bool) error {
+// into the dw×dh pixels (in order) at dst.
+func (c *Converter) run(s planar, dst *byte, dstStride, dw, dh int, mirrorLR bool, order PixelOrder) error {
 	at := atNone
 	if mirrorLR {
 		// Mirror the smaller of the two pictures. Horizontally subsampled
@@ -221,11 +238,11 @@ func (c *Converter) run(s planar, dst *byte, dstStride, dw, dh int, mirrorLR boo
 		s = m
 	}
 	if at != atRGBA {
-		return toRGBA(s, dst, dstStride)
+		return toPixels(s, dst, dstStride, order)
 	}
 	rs := stride(4 * dw)
 	c.rgba = grow(c.rgba, rs*dh)
-	if err := toRGBA(s, &c.rgba[0], rs); err != nil {
+	if err := toPixels(s, &c.rgba[0], rs, order); err != nil {
 		return err
 	}
 	return mirrorRGBA(&c.rgba[0], rs, dst, dstStride, dw, dh)

@@ -357,6 +357,51 @@ func TestConvertInto(t *testing.T) {
 	}
 }
 
+// ConvertPixels in BGRX order gives ConvertInto's pixels with red and blue
+// swapped, mirrored or not, scaled or not, at odd widths too; it writes
+// nothing past each row's pixels and refuses a short buffer.
+func TestConvertPixelsBGRX(t *testing.T) {
+	src := image.NewYCbCr(image.Rect(0, 0, 64, 48), image.YCbCrSubsampleRatio420)
+	for i := range src.Y {
+		src.Y[i] = byte(16 + i*7%220)
+	}
+	for i := range src.Cb {
+		src.Cb[i], src.Cr[i] = byte(40+i*3%180), byte(200-i*5%150)
+	}
+	var c, ref Converter
+	for _, tc := range []struct {
+		w, h   int
+		mirror bool
+	}{{64, 48, false}, {64, 48, true}, {97, 61, true}, {31, 23, false}} {
+		want := ref.Convert(src, tc.w, tc.h, tc.mirror)
+		stride := 4*tc.w + 12
+		buf := make([]byte, stride*tc.h)
+		for i := range buf {
+			buf[i] = 0x5a
+		}
+		if err := c.ConvertPixels(buf, stride, tc.w, tc.h, BGRX, src, tc.mirror); err != nil {
+			t.Fatal(err)
+		}
+		for y := range tc.h {
+			for x := range tc.w {
+				p := buf[y*stride+4*x:]
+				q := want.Pix[y*want.Stride+4*x:]
+				if p[0] != q[2] || p[1] != q[1] || p[2] != q[0] || p[3] != 255 {
+					t.Fatalf("%dx%d mirror=%v: pixel %d,%d is % x, want the B,G,R,A of % x", tc.w, tc.h, tc.mirror, x, y, p[:4], q[:4])
+				}
+			}
+			for _, b := range buf[y*stride+4*tc.w : (y+1)*stride] {
+				if b != 0x5a {
+					t.Fatalf("%dx%d: row %d written past its pixels", tc.w, tc.h, y)
+				}
+			}
+		}
+	}
+	if err := c.ConvertPixels(make([]byte, 4*8*8-1), 32, 8, 8, BGRX, src, false); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a short buffer: got %v, want ErrInvalid", err)
+	}
+}
+
 func TestFit(t *testing.T) {
 	cases := []struct{ sw, sh, bw, bh, w, h int }{
 		{1280, 720, 1920, 1080, 1920, 1080}, // same aspect, larger

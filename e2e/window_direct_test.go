@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"log"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+)
+
+// surfaces counts the child windows of the app's window that are on the
+// screen: where the pictures go straight to the X server.
+func (w *window) surfaces() int {
+	w.t.Helper()
+	display := ""
+	for _, e := range w.env {
+		if v, ok := strings.CutPrefix(e, "DISPLAY="); ok {
+			display = v
+		}
+	}
+	xgb.Logger = log.New(io.Discard, "", 0) // no authority file: Xvfb needs none
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		w.t.Fatalf("the display: %v", err)
+	}
+	defer conn.Close()
+	id, err := strconv.ParseUint(w.win, 10, 32)
+	if err != nil {
+		w.t.Fatalf("window id %q: %v", w.win, err)
+	}
+	tree, err := xproto.QueryTree(conn, xproto.Window(id)).Reply()
+	if err != nil {
+		w.t.Fatalf("the window's children: %v", err)
+	}
+	n := 0
+	for _, c := range tree.Children {
+		if a, err := xproto.GetWindowAttributes(conn, c).Reply(); err == nil && a.MapState == xproto.MapStateViewable {
+			n++
+		}
+	}
+	return n
+}
+
+// moving says whether the picture in r changes within a second: a
+// picture that goes on reaching the screen, not one left behind.
+func (w *window) moving(r image.Rectangle) bool {
+	first := w.screenshot()
+	for range 10 {
+		time.Sleep(100 * time.Millisecond)
+		if next := w.screenshot(); first != nil && next != nil && differs(first, next, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func differs(a, b image.Image, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			ar, ag, ab, _ := a.At(x, y).RGBA()
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			if ar != br || ag != bg || ab != bb {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// A still call screen puts the pictures straight on the screen: once the
+// controls have faded (after the safety code's first 20 s), both pictures
+// go to windows of their own over the app's, and they are the right
+// pictures, the self-view mirrored, still moving. The pointer moving
+// brings the controls back and the toolkit draws the pictures again; with
+// --toolkit-drawing it always does.
+func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
+	pat := referencePattern(640, 480)
+	both := onScreen{remote: pat, self: pat, notSelf: pat, notMirrored: true}
+	t.Run("straight", func(t *testing.T) {
+		w := startWindow(t, "--source", "pattern")
+		p, _ := w.startCall("--seconds", "90")
+		w.showsPictures(both)
+		if n := w.surfaces(); n != 0 {
+			t.Errorf("%d pictures straight on the screen while the controls show", n)
+		}
+		waitUntil(t, "both pictures straight on the screen", 45*time.Second, func() bool { return w.surfaces() == 2 })
+		w.showsPictures(both)
+		g := w.geometry()
+		if mid := image.Rect(g.Min.X+g.Dx()/4, g.Min.Y+g.Dy()/4, g.Min.X+g.Dx()/2, g.Min.Y+g.Dy()/2); !w.moving(mid) {
+			t.Error("the other side's picture stands still on the screen")
+		}
+		cx, cy := g.Min.X+g.Dx()/2, g.Min.Y+g.Dy()/2
+		w.run("xdotool", "mousemove", fmt.Sprint(cx), fmt.Sprint(cy))
+		w.run("xdotool", "mousemove", fmt.Sprint(cx+30), fmt.Sprint(cy+20))
+		waitUntil(t, "the toolkit drawing the pictures after the pointer moved", 5*time.Second, func() bool { return w.surfaces() == 0 })
+		w.showsPictures(both)
+		w.hangUp(p)
+	})
+	t.Run("toolkit", func(t *testing.T) {
+		w := startWindow(t, "--source", "pattern", "--toolkit-drawing")
+		p, _ := w.startCall("--seconds", "60")
+		w.showsPictures(both)
+		// The controls fade after the safety code's 20 s and 3 s still.
+		time.Sleep(28 * time.Second)
+		if n := w.surfaces(); n != 0 {
+			t.Errorf("%d pictures straight on the screen with --toolkit-drawing", n)
+		}
+		w.showsPictures(both)
+		w.hangUp(p)
+	})
+}
