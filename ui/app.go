@@ -191,6 +191,9 @@ func (u *UI) setScreen(content fyne.CanvasObject, shortcuts map[fyne.Shortcut]fu
 	u.edgeToEdge = false
 	u.parts, u.call = screenParts{}, nil
 	u.clipboardCheck, u.clipboardOffer = nil, nil
+	// A field that had the focus on the screen going would keep its
+	// cursor blinking, and the whole window repainting, for good.
+	c.Unfocus()
 	u.win.SetContent(content)
 }
 

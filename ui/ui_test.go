@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"peercall/call"
 	"peercall/media"
@@ -309,3 +310,32 @@ func showConnectedCall(t *testing.T, u *UI, mine, peer *call.Call) {
 	u.showCall(a)
 	waitFor(t, "connected", func() bool { return u.call != nil && u.call.status.Text == "Connected" })
 }
+
+// A screen that goes takes the focus with it: a field focused on it would
+// keep its cursor blinking out of sight, and the window repainting eight
+// times a second through the call that follows.
+func TestLeavingAScreenLeavesNothingFocused(t *testing.T) {
+	u := newTestUI(t)
+	f := &focusProbe{}
+	f.ExtendBaseWidget(f)
+	u.setScreen(f, nil)
+	u.win.Canvas().Focus(f)
+	if !f.focused {
+		t.Fatal("the probe did not take the focus")
+	}
+	u.showHome("")
+	if f.focused {
+		t.Error("the field of the screen before still has the focus")
+	}
+}
+
+// focusProbe is a focusable widget that knows whether it has the focus.
+type focusProbe struct {
+	widget.Label
+	focused bool
+}
+
+func (f *focusProbe) FocusGained()            { f.focused = true }
+func (f *focusProbe) FocusLost()              { f.focused = false }
+func (f *focusProbe) TypedRune(rune)          {}
+func (f *focusProbe) TypedKey(*fyne.KeyEvent) {}
