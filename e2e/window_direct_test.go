@@ -7,16 +7,18 @@ import (
 	"log"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/damage"
+	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 )
 
-// surfaces counts the child windows of the app's window that are on the
-// screen: where the pictures go straight to the X server.
-func (w *window) surfaces() int {
+// xconn connects to the window's display and returns its X window.
+func (w *window) xconn() (*xgb.Conn, xproto.Window) {
 	w.t.Helper()
 	display := ""
 	for _, e := range w.env {
@@ -29,12 +31,21 @@ func (w *window) surfaces() int {
 	if err != nil {
 		w.t.Fatalf("the display: %v", err)
 	}
-	defer conn.Close()
 	id, err := strconv.ParseUint(w.win, 10, 32)
 	if err != nil {
+		conn.Close()
 		w.t.Fatalf("window id %q: %v", w.win, err)
 	}
-	tree, err := xproto.QueryTree(conn, xproto.Window(id)).Reply()
+	return conn, xproto.Window(id)
+}
+
+// surfaces counts the child windows of the app's window that are on the
+// screen: where the pictures go straight to the X server.
+func (w *window) surfaces() int {
+	w.t.Helper()
+	conn, win := w.xconn()
+	defer conn.Close()
+	tree, err := xproto.QueryTree(conn, win).Reply()
 	if err != nil {
 		w.t.Fatalf("the window's children: %v", err)
 	}
@@ -45,6 +56,49 @@ func (w *window) surfaces() int {
 		}
 	}
 	return n
+}
+
+// drawings counts how often the app draws all of its own window over d,
+// as the X server's damage reports tell: the toolkit's repaints, each of
+// which reaches the window's top left corner (the letterbox, in this
+// test's window), where no picture's window lies.
+func (w *window) drawings(d time.Duration) int {
+	w.t.Helper()
+	conn, win := w.xconn()
+	defer conn.Close()
+	if err := xfixes.Init(conn); err != nil {
+		w.t.Skipf("no XFIXES: %v", err)
+	}
+	if err := damage.Init(conn); err != nil {
+		w.t.Skipf("no DAMAGE: %v", err)
+	}
+	xfixes.QueryVersion(conn, 5, 0).Reply()
+	damage.QueryVersion(conn, 1, 1).Reply()
+	id, err := damage.NewDamageId(conn)
+	if err == nil {
+		err = damage.CreateChecked(conn, id, xproto.Drawable(win), damage.ReportLevelRawRectangles).Check()
+	}
+	if err != nil {
+		w.t.Fatalf("damage: %v", err)
+	}
+	var n atomic.Int32
+	counting := make(chan struct{})
+	go func() {
+		defer close(counting)
+		for {
+			ev, err := conn.WaitForEvent()
+			if ev == nil && err == nil {
+				return // closed
+			}
+			if e, ok := ev.(damage.NotifyEvent); ok && e.Area.X == 0 && e.Area.Y == 0 && e.Area.Width > 0 && e.Area.Height > 0 {
+				n.Add(1)
+			}
+		}
+	}()
+	time.Sleep(d)
+	conn.Close()
+	<-counting
+	return int(n.Load())
 }
 
 // moving says whether the picture in r changes within a second: a
@@ -91,6 +145,12 @@ func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
 		}
 		waitUntil(t, "both pictures straight on the screen", 45*time.Second, func() bool { return w.surfaces() == 2 })
 		w.showsPictures(both)
+		// Only the call's timer changes the window itself, once a second.
+		if n := w.drawings(5 * time.Second); n > 10 {
+			t.Errorf("the window drew itself %d times in 5 s of a still call", n)
+		} else {
+			t.Logf("the window drew itself %d times in 5 s of a still call", n)
+		}
 		g := w.geometry()
 		if mid := image.Rect(g.Min.X+g.Dx()/4, g.Min.Y+g.Dy()/4, g.Min.X+g.Dx()/2, g.Min.Y+g.Dy()/2); !w.moving(mid) {
 			t.Error("the other side's picture stands still on the screen")

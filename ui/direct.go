@@ -36,6 +36,7 @@ const selfInset = 3
 // has had one.
 type directDrawing struct {
 	surfaces map[*VideoView]*xdirect.Surface
+	trimmed  bool // memory handed back after the first switch
 }
 
 // xDisplay is the connection pictures go straight to the screen on,
@@ -135,6 +136,12 @@ func (c *callScreen) syncDirect() {
 		c.placeDirect(remote, want, pixelRect(remote, 0, scale), remoteHoles)
 	}
 	c.placeDirect(c.att.self, want && c.self.Visible(), pixelRect(c.att.self, selfInset, scale), selfHoles)
+	if want && !c.direct.trimmed && len(c.direct.surfaces) > 0 {
+		// The toolkit's copies of the pictures, and its textures, go
+		// with the first switch: hand their memory back once they have.
+		c.direct.trimmed = true
+		c.after(2*time.Second, func() { go trimMemory() })
+	}
 	// A view that left the screen (the other side stopped sharing theirs)
 	// keeps its surface, off.
 	for v, s := range c.direct.surfaces {

@@ -56,6 +56,7 @@ type VideoView struct {
 	directDrawn  atomic.Bool
 	directFailed atomic.Bool
 	imageHidden  bool
+	hadPicture   bool // the toolkit has shown a picture (UI goroutine)
 
 	mu     sync.Mutex // held by WriteFrame: one producer at a time
 	conv   yuv.Converter
@@ -154,7 +155,11 @@ func (v *VideoView) writeDirect(s *xdirect.Surface, img *image.YCbCr) bool {
 		onUI(func() {
 			if v.direct.Load() == s && s.On() && !v.imageHidden {
 				v.imageHidden = true
+				v.image.Image = nil
 				v.Refresh()
+				v.mu.Lock()
+				v.bufs = [2]*image.RGBA{}
+				v.mu.Unlock()
 			}
 		})
 	}
@@ -162,7 +167,7 @@ func (v *VideoView) writeDirect(s *xdirect.Surface, img *image.YCbCr) bool {
 }
 
 // hasPicture says whether the toolkit has shown a picture in the view.
-func (v *VideoView) hasPicture() bool { return v.image.Image != nil }
+func (v *VideoView) hasPicture() bool { return v.hadPicture }
 
 // showOwnPicture has the toolkit draw the view's pictures again; it runs
 // on the UI goroutine once the surface is off.
@@ -181,9 +186,11 @@ func (v *VideoView) show() {
 		return // shown already by an earlier flush
 	}
 	buf := v.ready
-	first := v.image.Image == nil
+	first := !v.hadPicture
+	empty := v.image.Image == nil // laid out without a picture
+	v.hadPicture = true
 	v.image.Image = buf
-	if first || v.aspect.Load() != v.laidOut.Load() {
+	if empty || v.aspect.Load() != v.laidOut.Load() {
 		v.placeholder.Hide()
 		v.Refresh()
 		if first && v.onFirstFrame != nil {

@@ -58,6 +58,16 @@ func Open(parent uintptr) (*Display, error) {
 		conn.Close()
 		return nil, err
 	}
+	// The surfaces ask for no events, but the errors of requests not
+	// waited for come as events, and a connection whose events are never
+	// read stops reading replies once its queue is full.
+	go func() {
+		for {
+			if ev, err := conn.WaitForEvent(); ev == nil && err == nil {
+				return // closed
+			}
+		}
+	}()
 	return d, nil
 }
 
