@@ -40,8 +40,8 @@ func (w *window) xconn() (*xgb.Conn, xproto.Window) {
 }
 
 // surfaces counts the child windows of the app's window that are on the
-// screen: where the pictures go straight to the X server.
-func (w *window) surfaces() int {
+// screen (where the pictures go straight to the X server), and all of them.
+func (w *window) surfaces() (mapped, all int) {
 	w.t.Helper()
 	conn, win := w.xconn()
 	defer conn.Close()
@@ -49,12 +49,17 @@ func (w *window) surfaces() int {
 	if err != nil {
 		w.t.Fatalf("the window's children: %v", err)
 	}
-	n := 0
 	for _, c := range tree.Children {
 		if a, err := xproto.GetWindowAttributes(conn, c).Reply(); err == nil && a.MapState == xproto.MapStateViewable {
-			n++
+			mapped++
 		}
 	}
+	return mapped, len(tree.Children)
+}
+
+// straight is how many pictures go straight to the screen now.
+func (w *window) straight() int {
+	n, _ := w.surfaces()
 	return n
 }
 
@@ -131,19 +136,21 @@ func differs(a, b image.Image, r image.Rectangle) bool {
 // controls have faded (after the safety code's first 20 s), both pictures
 // go to windows of their own over the app's, and they are the right
 // pictures, the self-view mirrored, still moving. The pointer moving
-// brings the controls back and the toolkit draws the pictures again; with
-// --toolkit-drawing it always does.
+// brings the controls back and the toolkit draws the pictures again; left
+// alone, they go straight again, and when the other side ends the call
+// their windows go with it. With --toolkit-drawing the toolkit always
+// draws them.
 func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
 	pat := referencePattern(640, 480)
 	both := onScreen{remote: pat, self: pat, notSelf: pat, notMirrored: true}
 	t.Run("straight", func(t *testing.T) {
 		w := startWindow(t, "--source", "pattern")
-		p, _ := w.startCall("--seconds", "90")
+		p, _ := w.startCall("--seconds", "60")
 		w.showsPictures(both)
-		if n := w.surfaces(); n != 0 {
+		if n := w.straight(); n != 0 {
 			t.Errorf("%d pictures straight on the screen while the controls show", n)
 		}
-		waitUntil(t, "both pictures straight on the screen", 45*time.Second, func() bool { return w.surfaces() == 2 })
+		waitUntil(t, "both pictures straight on the screen", 45*time.Second, func() bool { return w.straight() == 2 })
 		w.showsPictures(both)
 		// Only the call's timer changes the window itself, once a second.
 		if n := w.drawings(5 * time.Second); n > 10 {
@@ -158,9 +165,17 @@ func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
 		cx, cy := g.Min.X+g.Dx()/2, g.Min.Y+g.Dy()/2
 		w.run("xdotool", "mousemove", fmt.Sprint(cx), fmt.Sprint(cy))
 		w.run("xdotool", "mousemove", fmt.Sprint(cx+30), fmt.Sprint(cy+20))
-		waitUntil(t, "the toolkit drawing the pictures after the pointer moved", 5*time.Second, func() bool { return w.surfaces() == 0 })
+		waitUntil(t, "the toolkit drawing the pictures after the pointer moved", 5*time.Second, func() bool { return w.straight() == 0 })
 		w.showsPictures(both)
-		w.hangUp(p)
+		waitUntil(t, "both pictures straight on the screen again", 15*time.Second, func() bool { return w.straight() == 2 })
+		if err := p.wait(45 * time.Second); err != nil {
+			t.Fatalf("the peer's call: %v", err)
+		}
+		waitUntil(t, "the pictures' windows gone with the call", 10*time.Second, func() bool {
+			_, all := w.surfaces()
+			return all == 0
+		})
+		w.quiet()
 	})
 	t.Run("toolkit", func(t *testing.T) {
 		w := startWindow(t, "--source", "pattern", "--toolkit-drawing")
@@ -168,7 +183,7 @@ func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
 		w.showsPictures(both)
 		// The controls fade after the safety code's 20 s and 3 s still.
 		time.Sleep(28 * time.Second)
-		if n := w.surfaces(); n != 0 {
+		if n := w.straight(); n != 0 {
 			t.Errorf("%d pictures straight on the screen with --toolkit-drawing", n)
 		}
 		w.showsPictures(both)
