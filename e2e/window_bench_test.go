@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
-	"log"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 
 	"peercall/media/pattern"
@@ -250,17 +247,7 @@ type screenFigures struct {
 // self-view off the screen for d, as fast as the X server answers.
 func (c *windowCall) screenLatency(d time.Duration, w, h int) screenFigures {
 	c.t.Helper()
-	display := ""
-	for _, e := range c.env {
-		if v, ok := strings.CutPrefix(e, "DISPLAY="); ok {
-			display = v
-		}
-	}
-	xgb.Logger = log.New(io.Discard, "", 0) // no authority file: Xvfb needs none
-	conn, err := xgb.NewConnDisplay(display)
-	if err != nil {
-		c.t.Fatalf("reading the screen: %v", err)
-	}
+	conn, _ := c.xconn()
 	defer conn.Close()
 	root := xproto.Setup(conn).DefaultScreen(conn).Root
 	// grab reads a rectangle of the screen into dst (allocated when nil
