@@ -132,14 +132,14 @@ func differs(a, b image.Image, r image.Rectangle) bool {
 	return false
 }
 
-// A still call screen puts the pictures straight on the screen: once the
-// controls have faded (after the safety code's first 20 s), both pictures
-// go to windows of their own over the app's, and they are the right
-// pictures, the self-view mirrored, still moving. The pointer moving
-// brings the controls back and the toolkit draws the pictures again; left
-// alone, they go straight again, and when the other side ends the call
-// their windows go with it. With --toolkit-drawing the toolkit always
-// draws them.
+// A call puts the pictures straight on the screen: the self-view from the
+// start, the other side's picture once the controls over it have faded
+// (after the safety code's first 20 s), each in a window of its own over
+// the app's, and they are the right pictures, the self-view mirrored,
+// still moving. The pointer moving brings the controls back and the
+// toolkit draws the other side's picture again; left alone, it goes
+// straight again, and when the other side ends the call the pictures'
+// windows go with it. With --toolkit-drawing the toolkit draws them all.
 func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
 	pat := referencePattern(640, 480)
 	both := onScreen{remote: pat, self: pat, notSelf: pat, notMirrored: true}
@@ -147,8 +147,8 @@ func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
 		w := startWindow(t, "--source", "pattern")
 		p, _ := w.startCall("--seconds", "60")
 		w.showsPictures(both)
-		if n := w.straight(); n != 0 {
-			t.Errorf("%d pictures straight on the screen while the controls show", n)
+		if n := w.straight(); n != 1 {
+			t.Errorf("%d pictures straight on the screen while the controls show, want the self-view's", n)
 		}
 		waitUntil(t, "both pictures straight on the screen", 45*time.Second, func() bool { return w.straight() == 2 })
 		w.showsPictures(both)
@@ -165,7 +165,7 @@ func TestWindowStillCallDrawsStraightToTheScreen(t *testing.T) {
 		cx, cy := g.Min.X+g.Dx()/2, g.Min.Y+g.Dy()/2
 		w.run("xdotool", "mousemove", fmt.Sprint(cx), fmt.Sprint(cy))
 		w.run("xdotool", "mousemove", fmt.Sprint(cx+30), fmt.Sprint(cy+20))
-		waitUntil(t, "the toolkit drawing the pictures after the pointer moved", 5*time.Second, func() bool { return w.straight() == 0 })
+		waitUntil(t, "the toolkit drawing the other side's picture after the pointer moved", 5*time.Second, func() bool { return w.straight() == 1 })
 		w.showsPictures(both)
 		waitUntil(t, "both pictures straight on the screen again", 15*time.Second, func() bool { return w.straight() == 2 })
 		if err := p.wait(45 * time.Second); err != nil {

@@ -15,10 +15,10 @@ import (
 
 // Pictures straight to the screen. The toolkit draws only on its 60 Hz
 // tick, and then the whole window: in software GL about ten milliseconds
-// and a fifth of a core for each picture. So once the call screen is
-// still (the controls have faded, no menu or dialog is open), the two
-// pictures go straight to the X server, each into a child window of the
-// app's window (package xdirect), and the toolkit draws only what changes
+// and a fifth of a core for each picture. So while no menu or dialog is
+// open, the self-view goes straight to the X server, into a child window
+// of the app's window (package xdirect), and once the controls have faded
+// the other side's picture does too; the toolkit draws only what changes
 // over them: the meters and badges, which are cut out of those windows.
 // When anything else needs the screen, the toolkit draws the pictures
 // again.
@@ -97,24 +97,29 @@ func (c *callScreen) followDirect(ctx context.Context) {
 	}
 }
 
-// directWanted says whether nothing but the meters and badges needs the
-// toolkit to draw over the pictures now.
-func (c *callScreen) directWanted() bool {
-	return !c.chrome && c.state == rtc.StateConnected && !c.reconnect.box.Visible() &&
+// directAllowed says whether pictures may go straight to the screen at
+// all now: nothing drawn by the toolkit lies over them but what is cut out
+// of their windows (a menu, a dialog or a tooltip would be covered).
+func (c *callScreen) directAllowed() bool {
+	return c.state == rtc.StateConnected && !c.reconnect.box.Visible() &&
 		!c.layout.dragging && c.u.win.Canvas().Overlays().Top() == nil
 }
 
 // syncDirect turns the surfaces on or off and places them over their
-// views, with holes where the toolkit draws over the pictures. It runs on
-// the UI goroutine after every layout and every directEvery.
+// views, with holes where the toolkit draws over the pictures. The
+// self-view goes straight whenever it may; the other side's picture only
+// once the controls and status over it have faded (cut out of it, their
+// translucent panels would show no picture behind them). It runs on the
+// UI goroutine after every layout and every directEvery.
 func (c *callScreen) syncDirect() {
-	want := c.directWanted()
-	if !want && c.direct.surfaces == nil {
+	allowed := c.directAllowed()
+	if !allowed && c.direct.surfaces == nil {
 		return // never drawn straight: nothing to turn off
 	}
-	if want && c.u.xDisplay() == nil {
+	if allowed && c.u.xDisplay() == nil {
 		return
 	}
+	still := allowed && !c.chrome
 	scale := c.u.win.Canvas().Scale()
 	objs := c.content.Objects
 	var holes []image.Rectangle
@@ -133,10 +138,10 @@ func (c *callScreen) syncDirect() {
 		remoteHoles = append(holes[:len(holes):len(holes)], pixelRect(c.self, 0, scale))
 	}
 	if remote, ok := objs[slotRemote].(*VideoView); ok {
-		c.placeDirect(remote, want, pixelRect(remote, 0, scale), remoteHoles)
+		c.placeDirect(remote, still, pixelRect(remote, 0, scale), remoteHoles)
 	}
-	c.placeDirect(c.att.self, want && c.self.Visible(), pixelRect(c.att.self, selfInset, scale), selfHoles)
-	if want && !c.direct.trimmed && len(c.direct.surfaces) > 0 {
+	c.placeDirect(c.att.self, allowed && c.self.Visible(), pixelRect(c.att.self, selfInset, scale), selfHoles)
+	if still && !c.direct.trimmed && len(c.direct.surfaces) > 0 {
 		// The toolkit's copies of the pictures, and its textures, go
 		// with the first switch: hand their memory back once they have.
 		c.direct.trimmed = true
