@@ -147,11 +147,13 @@ func (c *callScreen) syncDirect() {
 		c.direct.trimmed = true
 		c.after(2*time.Second, func() { go trimMemory() })
 	}
-	// A view that left the screen (the other side stopped sharing theirs)
-	// keeps its surface, off.
+	// A view moved out of the large place (the other side's camera, small
+	// while they share their screen) keeps its surface, off, and the
+	// toolkit draws it.
 	for v, s := range c.direct.surfaces {
 		if v != c.att.self && v != objs[slotRemote] {
 			s.Place(false, image.Rectangle{}, nil)
+			v.showOwnPicture()
 		}
 	}
 }
