@@ -124,14 +124,9 @@ func (v *VideoView) WriteFrame(img *image.YCbCr) {
 // writeDirect puts img on the screen through s, and reports whether it
 // did. It runs on the media goroutine.
 func (v *VideoView) writeDirect(s *xdirect.Surface, img *image.YCbCr) bool {
-	bw, bh := s.Box()
 	sw, sh := img.Rect.Dx(), img.Rect.Dy()
-	w, h := yuv.Fit(sw, sh, bw, bh)
-	if w < 2 || h < 2 {
-		return false
-	}
 	v.mu.Lock()
-	ok, err := s.Put(w, h, func(pix []byte, stride int) error {
+	ok, err := s.Put(sw, sh, func(pix []byte, stride, w, h int) error {
 		return v.conv.ConvertPixels(pix, stride, w, h, yuv.BGRX, img, v.mirror)
 	})
 	v.mu.Unlock()

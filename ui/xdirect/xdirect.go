@@ -28,6 +28,7 @@ import (
 	"github.com/jezek/xgb/xproto"
 
 	"peercall/media/xshm"
+	"peercall/media/yuv"
 )
 
 // Display is a connection to the X server the app's window is on.
@@ -230,26 +231,22 @@ func (s *Surface) On() bool {
 	return s.on && !s.closed
 }
 
-// Box is the size the picture may take, in pixels.
-func (s *Surface) Box() (w, h int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.box.Dx(), s.box.Dy()
-}
-
-// Put shows a w×h picture in the middle of the box: fill writes it as
-// 32-bit B,G,R,X pixels, stride bytes a row. It reports false when the
-// surface is off (the picture is for the toolkit to draw). It runs on the
-// goroutine that makes the pictures, and returns once the server has the
-// picture on the screen.
-func (s *Surface) Put(w, h int, fill func(pix []byte, stride int) error) (bool, error) {
+// Put shows a picture of srcW×srcH pixels, scaled to fit the box (its
+// aspect kept) and in its middle: fill writes it, w×h 32-bit B,G,R,X
+// pixels, stride bytes a row. The fit is taken under the surface's lock,
+// so a box that changes meanwhile (the window resized) only changes the
+// size asked of fill. It reports false when the surface is off (the
+// picture is for the toolkit to draw). It runs on the goroutine that makes
+// the pictures, and returns once the server has the picture on the screen.
+func (s *Surface) Put(srcW, srcH int, fill func(pix []byte, stride, w, h int) error) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.on || s.closed {
 		return false, nil
 	}
-	if w < 1 || h < 1 || w > s.box.Dx() || h > s.box.Dy() || w > 1<<15 || h > 1<<15 {
-		return false, fmt.Errorf("xdirect: a %dx%d picture in a %v box", w, h, s.box)
+	w, h := yuv.Fit(srcW, srcH, s.box.Dx(), s.box.Dy())
+	if w < 1 || h < 1 || w > 1<<15 || h > 1<<15 {
+		return false, nil
 	}
 	stride := 4 * w
 	if s.seg == nil || len(s.seg.Buf) < stride*h {
@@ -263,7 +260,7 @@ func (s *Surface) Put(w, h int, fill func(pix []byte, stride int) error) (bool, 
 		}
 		s.seg = seg
 	}
-	if err := fill(s.seg.Buf, stride); err != nil {
+	if err := fill(s.seg.Buf, stride, w, h); err != nil {
 		return false, err
 	}
 	at := image.Rect(0, 0, w, h).Add(s.box.Min).Add(image.Pt((s.box.Dx()-w)/2, (s.box.Dy()-h)/2))
@@ -340,8 +337,9 @@ func (s *Surface) Close() {
 	if s.hide != nil {
 		s.hide.Stop()
 	}
-	xproto.DestroyWindow(s.d.conn, s.win)
 	xproto.FreeGC(s.d.conn, s.gc)
+	// Waited for: the window is gone before the next screen is drawn.
+	xproto.DestroyWindowChecked(s.d.conn, s.win).Check()
 	if s.seg != nil {
 		s.seg.Detach(s.d.conn)
 		s.seg = nil
