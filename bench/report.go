@@ -448,8 +448,8 @@ func targets(r *Report) []Target {
 	add("headless peer memory, 1280×720 call", "≤ 80 MB", worst(c720, rss), 80, true, " MB", ok720)
 	w480, okW480 := r.Window["BenchmarkWindowCall640x480"]
 	add("window, whole app in a 640×480 call, both views visible", "≤ 45 % of one core", w480.Metrics["cpu-%"], 45, true, " %", okW480)
-	add("window memory, 640×480 call", "≤ 200 MB", w480.Metrics["rss-MB"], 200, true, " MB", okW480)
-	add("window memory, 720p call", "≤ 200 MB", w.Metrics["rss-MB"], 200, true, " MB", okW)
+	add("window memory, 640×480 call, at its peak", "≤ 200 MB", windowPeakMB(w480), 200, true, " MB", okW480)
+	add("window memory, 720p call, at its peak", "≤ 200 MB", windowPeakMB(w), 200, true, " MB", okW)
 	// Read off the screen; a view whose time code could not be read has
 	// no figure (-1) and is not judged.
 	screen := func(metric string) (float64, bool) {
@@ -602,7 +602,7 @@ func benchMarkdown(r *Report) string {
 		b.WriteString("time-code bands) and each picture's time code decoded: the time it first\n")
 		b.WriteString("shows minus the time it was captured, as a camera filming the screen would\n")
 		b.WriteString("see it.\n\n")
-		b.WriteString("| call | whole app, % of one core | controls shown | drawing, % of one core | resident memory | of which software GL's code | remote: capture → screen p50 / p95 | self-view p50 / p95 | shown a second (remote / self) | screen updates with a new picture a second |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| call | whole app, % of one core | controls shown | drawing, % of one core | resident memory (peak) | of which software GL's code | remote: capture → screen p50 / p95 | self-view p50 / p95 | shown a second (remote / self) | screen updates with a new picture a second |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		names := make([]string, 0, len(r.Window))
 		for n := range r.Window {
 			names = append(names, n)
@@ -616,7 +616,7 @@ func benchMarkdown(r *Report) string {
 				}
 				return "–"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s MB | %s MB | %s / %s ms | %s / %s ms | %s / %s | %s |\n", strings.TrimPrefix(n, "BenchmarkWindowCall"), f1(m["cpu-%"]), ms("cpu-shown-%"), f1(m["drawing-cpu-%"]), f1(m["rss-MB"]), f1(m["softgl-code-MB"]),
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s MB (%s) | %s MB | %s / %s ms | %s / %s ms | %s / %s | %s |\n", strings.TrimPrefix(n, "BenchmarkWindowCall"), f1(m["cpu-%"]), ms("cpu-shown-%"), f1(m["drawing-cpu-%"]), f1(m["rss-MB"]), ms("peak-rss-MB"), f1(m["softgl-code-MB"]),
 				ms("remote-p50-ms"), ms("remote-p95-ms"), ms("self-p50-ms"), ms("self-p95-ms"), ms("remote-shown-fps"), ms("self-shown-fps"), ms("repaints/s"))
 		}
 	}
@@ -724,4 +724,10 @@ func metric(m map[string]float64, unit string) string {
 		return "–"
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// windowPeakMB is the window's resident memory at its peak in a call, or
+// where a run did not record the peak, at the end of its measurement.
+func windowPeakMB(w GoBench) float64 {
+	return max(w.Metrics["rss-MB"], w.Metrics["peak-rss-MB"])
 }

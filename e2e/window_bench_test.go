@@ -94,13 +94,15 @@ func mappedMB(pid int, match func(path string) bool) float64 {
 	return kb / 1024
 }
 
-func rssMB(pid int) float64 {
+// rssMB is a process's resident memory now, or with field "VmHWM:" its
+// peak so far, from /proc/PID/status.
+func rssMB(pid int, field string) float64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			var kb float64
 			fmt.Sscan(v, &kb)
 			return kb / 1024
@@ -149,7 +151,8 @@ func benchmarkWindowCall(b *testing.B, size string) {
 		b.StopTimer()
 		b.ReportMetric(total, "cpu-%")
 		b.ReportMetric(drawing, "drawing-cpu-%")
-		b.ReportMetric(rssMB(pid), "rss-MB")
+		b.ReportMetric(rssMB(pid, "VmRSS:"), "rss-MB")
+		b.ReportMetric(rssMB(pid, "VmHWM:"), "peak-rss-MB")
 		b.ReportMetric(mappedMB(pid, func(path string) bool {
 			return strings.Contains(path, "libLLVM") || strings.Contains(path, "/dri/")
 		}), "softgl-code-MB")
