@@ -23,7 +23,9 @@
 typedef void *(*memset_fn)(void *, int, size_t);
 
 static memset_fn libc_memset;
-static __thread int zero_by_release;
+// Initial-exec: the program's own thread-local variable needs no call to
+// the dynamic loader (__tls_get_addr) to be read.
+static __thread int zero_by_release __attribute__((tls_model("initial-exec")));
 
 void pc_zero_by_release(int on) { zero_by_release = on; }
 
