@@ -221,9 +221,12 @@ func winePrefix(t testing.TB, wrap func(name string, args ...string) *exec.Cmd) 
 	// tries): that is Wine's setting up, not Peercall, so a failed start
 	// is tried again in a prefix made anew, with Wine's errors shown.
 	for try := 1; ; try++ {
-		out, err := runBounded(cmd(loader, "wineboot", "--init"), 3*time.Minute)
+		boot := cmd(loader, "wineboot", "--init")
+		if try > 1 {
+			boot.Env = append(boot.Env, "WINEDEBUG=err+all") // the last value counts
+		}
+		out, err := runBounded(boot, 3*time.Minute)
 		if err == nil {
-			env[2] = "WINEDEBUG=-all"
 			break
 		}
 		if try == 3 {
@@ -234,7 +237,6 @@ func winePrefix(t testing.TB, wrap func(name string, args ...string) *exec.Cmd) 
 		if err := os.RemoveAll(prefix); err != nil {
 			t.Fatal(err)
 		}
-		env[2] = "WINEDEBUG=err+all"
 	}
 	src := filepath.Join(dir, "prng.c")
 	if err := os.WriteFile(src, []byte(winePrngDLL), 0o644); err != nil {

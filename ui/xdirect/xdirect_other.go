@@ -27,7 +27,6 @@ func (d *Display) NewSurface() (*Surface, error) { return nil, errors.New("xdire
 
 func (s *Surface) Place(on bool, box image.Rectangle, holes []image.Rectangle) {}
 func (s *Surface) On() bool                                                    { return false }
-func (s *Surface) Box() (w, h int)                                             { return 0, 0 }
 func (s *Surface) Put(srcW, srcH int, fill func(pix []byte, stride, w, h int) error) (bool, error) {
 	return false, nil
 }
