@@ -178,8 +178,9 @@ func (s *session) resuming() bool { return s.lostOnce }
 // endLost ends a lost call nobody resumed: the statistics' summary, and
 // the reason as the exit status.
 func (s *session) endLost(why error) error {
+	end := s.markEnd()
 	s.call.Close()
-	s.writeFinal(rtc.ErrConnectionLost)
+	s.writeFinal(rtc.ErrConnectionLost, end)
 	msg := rtc.ErrConnectionLost.Error()
 	if why != nil {
 		msg += ": " + why.Error()
@@ -459,15 +460,17 @@ func (s *session) run(ctx context.Context) error {
 		case m := <-s.sess.Chat():
 			s.printChat(m)
 		case <-ctx.Done():
+			end := s.markEnd()
 			s.call.Close()
-			s.writeFinal(nil)
+			s.writeFinal(nil, end)
 			return nil
 		case <-limit:
+			end := s.markEnd()
 			s.call.Close()
-			s.writeFinal(nil)
+			s.writeFinal(nil, end)
 			return nil
 		case <-s.sess.Done():
-			s.writeFinal(s.sess.Err())
+			s.writeFinal(s.sess.Err(), s.markEnd())
 			return s.endError()
 		case <-connected:
 			connected = nil
@@ -501,8 +504,23 @@ func (s *session) run(ctx context.Context) error {
 	}
 }
 
-// writeFinal writes the summary line: figures over the whole call.
-func (s *session) writeFinal(reason error) {
+// callEnd is where a call's average frame rate ends: the moment it ended,
+// before the farewell and the closing that follow a hang-up, which take up
+// to a couple of seconds and would otherwise count as time without frames.
+type callEnd struct {
+	at     time.Time
+	frames uint64
+	first  time.Time
+}
+
+func (s *session) markEnd() callEnd {
+	frames, first := s.sess.Decoded()
+	return callEnd{at: time.Now(), frames: frames, first: first}
+}
+
+// writeFinal writes the summary line: figures over the whole call, the
+// frame rate up to end.
+func (s *session) writeFinal(reason error, end callEnd) {
 	st := s.sess.Stats()
 	if reason != nil {
 		st.End = reason.Error()
@@ -512,12 +530,10 @@ func (s *session) writeFinal(reason error) {
 	if st.LocalCandidate == "" {
 		st.LocalCandidate, st.RemoteCandidate = s.pair[0], s.pair[1]
 	}
-	if st.FramesDecoded > 0 && st.FirstFrameMs >= 0 {
-		// Average rate since the first frame.
-		if ff := s.sess.FirstFrameAt(); !ff.IsZero() {
-			if d := time.Since(ff).Seconds(); d > 0 {
-				st.FPS = float64(st.FramesDecoded) / d
-			}
+	if end.frames > 0 && !end.first.IsZero() {
+		// Average rate from the first frame to the call's end.
+		if d := end.at.Sub(end.first).Seconds(); d > 0 {
+			st.FPS = float64(end.frames) / d
 		}
 	}
 	s.writeStats(st)

@@ -202,11 +202,13 @@ func readTransport(pc *webrtc.PeerConnection) *transportFigures {
 	return &f
 }
 
-// FirstFrameAt is when the first remote frame was decoded (zero before).
-func (s *Session) FirstFrameAt() time.Time {
+// Decoded tells how many remote frames have been decoded so far and when
+// the first one was (zero before).
+func (s *Session) Decoded() (frames uint64, first time.Time) {
 	vr := s.media.remoteVideo()
 	if vr == nil {
-		return time.Time{}
+		return 0, time.Time{}
 	}
-	return vr.Stats().FirstFrameAt
+	v := vr.Stats()
+	return v.FramesDecoded, v.FirstFrameAt
 }
