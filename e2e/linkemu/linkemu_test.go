@@ -47,8 +47,11 @@ func TestLink(t *testing.T) {
 		if !inOrder && (mean < 37*time.Millisecond || mean > 50*time.Millisecond) {
 			t.Errorf("mean delay %v, want 40 ms ± 3 ms (+7 ms for timers)", mean)
 		}
-		if lo < 30*time.Millisecond || hi > 75*time.Millisecond {
-			t.Errorf("delays span %v to %v, want within 30 to 50 ms (+25 ms for timers)", lo, hi)
+		if lo < 30*time.Millisecond {
+			t.Errorf("a packet took %v, want at least 30 ms: nothing leaves early", lo)
+		}
+		if late := lateOnes(got, 75*time.Millisecond); late > len(got)/50 {
+			t.Errorf("%d of %d packets took over 75 ms (longest %v), want within 30 to 50 ms (+25 ms for timers) for all but 2 %%", late, len(got), hi)
 		}
 		if inOrder && reordered > 0 {
 			t.Errorf("%d packets overtook others with InOrder set", reordered)
@@ -85,10 +88,25 @@ func TestLink(t *testing.T) {
 		if c.Overflow == 0 {
 			t.Errorf("nothing dropped at twice the rate: the queue is not bounded")
 		}
-		if limit := time.Duration(queue*8) * time.Second / rate; worst > limit+25*time.Millisecond {
-			t.Errorf("a packet waited %v, more than the queue holds (%v, +25 ms for timers)", worst, limit)
+		limit := time.Duration(queue*8) * time.Second / rate
+		if late := lateOnes(got, limit+25*time.Millisecond); late > len(got)/50 {
+			t.Errorf("%d of %d packets waited more than the queue holds (%v, +25 ms for timers; longest %v), want none but 2 %%", late, len(got), limit, worst)
 		}
 	})
+}
+
+// lateOnes counts the packets that took longer than bound. The wall-clock
+// checks allow a few: on a loaded machine one timer in a hundred can wake
+// tens of milliseconds late, which is the machine's doing, not the link's,
+// while a link that holds packets too long holds most of them too long.
+func lateOnes(got []arrival, bound time.Duration) int {
+	n := 0
+	for _, p := range got {
+		if p.delay > bound {
+			n++
+		}
+	}
+	return n
 }
 
 // The scheduler's decisions, away from the clock: the delay's spread and
