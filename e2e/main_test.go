@@ -40,11 +40,14 @@ func checkCall(t *testing.T, p *peer, seconds int) {
 	if min := uint64(25 * seconds); s.FramesDecoded < min {
 		t.Errorf("%s decoded %d frames in %d s, want at least %d (25 fps)", p.name, s.FramesDecoded, seconds, min)
 	}
-	// The average ends when the call does, before the hang-up's farewell:
-	// a sender at 30 fps gives 25-31 wherever the hang-up falls between
-	// two frames.
-	if s.FPS < 25 || s.FPS > 31 {
-		t.Errorf("%s decoded %.1f fps on average, want 25 to 31 from a sender at 30", p.name, s.FPS)
+	// The average ends when the call does, before the hang-up's farewell.
+	// A sender at 30 fps gives 30 and a little over (n frames over n-1
+	// intervals), more when a loaded machine decodes the first frame late
+	// and the next ones catch up: 33 leaves a third of a second of that in
+	// a 4 s call (31 left 0.1 s), and still fails an average cut a tenth
+	// short.
+	if s.FPS < 25 || s.FPS > 33 {
+		t.Errorf("%s decoded %.1f fps on average, want 25 to 33 from a sender at 30", p.name, s.FPS)
 	}
 	if s.AudioPacketsReceived == 0 {
 		t.Errorf("%s received no audio", p.name)
